@@ -1,0 +1,80 @@
+import { BerthError, ProfileErrors } from '../lib/errors.js';
+import { EventBus } from '../lib/events/bus.js';
+import type { Parameters } from '../lib/profile/interpolate.js';
+import { loadProfile } from '../lib/profile/load.js';
+import type { ResolvedProfile } from '../lib/profile/model.js';
+import { DockerRuntime } from '../lib/runtime/docker/docker-runtime.js';
+import { jsonReporter } from './reporters/json.js';
+import { plainReporter } from './reporters/plain.js';
+
+export interface CommonOptions {
+  profile: string;
+  env: string[];
+  project?: string;
+  param: string[];
+  json?: boolean;
+  plain?: boolean;
+  verbose?: boolean;
+}
+
+export function collectList(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+export function parseParams(pairs: string[]): Parameters {
+  const out: Parameters = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new BerthError(`--param ${pair}: expected NAME=VALUE`);
+    const raw = pair.slice(eq + 1);
+    out[pair.slice(0, eq)] = /^-?\d+$/.test(raw) ? Number(raw) : raw;
+  }
+  return out;
+}
+
+export function load(opts: CommonOptions): ResolvedProfile {
+  return loadProfile({ profile: opts.profile, envFiles: opts.env, project: opts.project, parameters: parseParams(opts.param) });
+}
+
+export function makeBus(opts: Pick<CommonOptions, 'json' | 'verbose'>): EventBus {
+  const bus = new EventBus();
+  const write = (line: string) => process.stdout.write(line + '\n');
+  bus.subscribe(opts.json ? jsonReporter(write) : plainReporter(write, { verbose: opts.verbose }));
+  return bus;
+}
+
+export function makeRuntime(): DockerRuntime {
+  return new DockerRuntime();
+}
+
+/** Ctrl-C cancels cleanly through the AbortSignal; a second Ctrl-C exits at once. */
+export function interruptSignal(): AbortSignal {
+  const controller = new AbortController();
+  let count = 0;
+  process.on('SIGINT', () => {
+    count++;
+    if (count === 1) {
+      process.stderr.write('\ncancelling… (Ctrl-C again to exit now; the next run converges from here)\n');
+      controller.abort();
+    } else process.exit(130);
+  });
+  process.on('SIGTERM', () => controller.abort());
+  return controller.signal;
+}
+
+export function reportError(err: unknown, json = false): number {
+  const e = err as Error;
+  if (json) {
+    process.stdout.write(JSON.stringify({ type: 'error', message: e.message, hint: (e as BerthError).hint }) + '\n');
+  }
+  if (e instanceof ProfileErrors) {
+    process.stderr.write(`berth: invalid profile:\n${e.message.replace(/^/gm, '  ')}\n${e.hint}\n`);
+    return 2;
+  }
+  if (e instanceof BerthError) {
+    process.stderr.write(`berth: ${e.message}\n${e.hint ? `  next: ${e.hint}\n` : ''}`);
+    return e.name === 'CancelledError' ? 130 : 1;
+  }
+  process.stderr.write(`berth: unexpected error (a bug; please report it): ${e?.stack ?? e}\n`);
+  return 70;
+}

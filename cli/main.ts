@@ -1,0 +1,188 @@
+#!/usr/bin/env node
+import { Command, Option } from 'commander';
+import { BerthError } from '../lib/errors.js';
+import { deploy, planOnly } from '../lib/deploy/deploy.js';
+import { seedBaseImage } from '../lib/images/seed-base.js';
+import { waitHealthy } from '../lib/health/probe.js';
+import { down } from '../lib/ops/down.js';
+import { doctor } from '../lib/ops/doctor.js';
+import { projectStatus } from '../lib/ops/project-state.js';
+import { verify } from '../lib/ops/verify.js';
+import { collectList, interruptSignal, load, makeBus, makeRuntime, reportError, type CommonOptions } from './context.js';
+
+const program = new Command('berth').description('Deploy a containerized single-node OpenStack undercloud from composable profiles.').showHelpAfterError();
+
+function common(cmd: Command): Command {
+  return cmd
+    .option('-p, --profile <name>', 'profile name under profiles/, or a path to a profile.yaml', process.env.BERTH_PROFILE ?? 'demo')
+    .option('-e, --env <file>', 'environment file merged over the profile (repeatable, later wins)', collectList, [])
+    .option('--project <name>', 'deployment name (default: the profile name)')
+    .option('--param <name=value>', 'set a parameter, over every file (repeatable)', collectList, [])
+    .option('--json', 'JSON lines on stdout')
+    .addOption(new Option('--plain', 'plain lines (the default until the terminal UI lands)'))
+    .option('-v, --verbose', 'every build and probe line');
+}
+
+function action<T extends unknown[]>(fn: (...args: T) => Promise<number | void>) {
+  return async (...args: T) => {
+    const opts = args.find((a) => a && typeof a === 'object' && !Array.isArray(a) && !(a instanceof Command)) as { json?: boolean } | undefined;
+    try {
+      process.exitCode = (await fn(...args)) ?? 0;
+    } catch (err) {
+      process.exitCode = reportError(err, opts?.json);
+    }
+  };
+}
+
+common(program.command('deploy').description('converge the project to the profile: build, create, start, health-gate, bootstrap'))
+  .option('--concurrency <n>', 'services started at once', '4')
+  .option('--build', 'rebuild images even when their build context is unchanged')
+  .action(
+    action(async (opts: CommonOptions & { concurrency: string; build?: boolean }) => {
+      const profile = load(opts);
+      const bus = makeBus(opts);
+      try {
+        await deploy({ runtime: makeRuntime(), profile, bus, signal: interruptSignal(), concurrency: Number(opts.concurrency), forceBuild: opts.build });
+      } catch (err) {
+        // The reporter already showed the failure with its logs and next step.
+        return err instanceof BerthError && err.name === 'CancelledError' ? 130 : 1;
+      }
+    }),
+  );
+
+common(program.command('plan').description('show what deploy would do, per service, and why; changes nothing')).action(
+  action(async (opts: CommonOptions) => {
+    const profile = load(opts);
+    const actions = await planOnly(makeRuntime(), profile);
+    if (opts.json) process.stdout.write(JSON.stringify({ project: profile.project, actions: actions.map(({ service, action, reasons }) => ({ service, action, reasons })) }) + '\n');
+    else for (const a of actions) process.stdout.write(`${a.action.padEnd(9)} ${a.service}${a.reasons.length ? `  (${a.reasons.join(', ')})` : ''}\n`);
+  }),
+);
+
+common(program.command('status').description('state, health, image, ports and start time of every service')).action(
+  action(async (opts: CommonOptions) => {
+    const profile = load(opts);
+    const status = await projectStatus(makeRuntime(), profile.project, profile);
+    if (opts.json) return void process.stdout.write(JSON.stringify(status) + '\n');
+    process.stdout.write(`project ${status.project}\n`);
+    for (const s of status.services) process.stdout.write(`  ${s.name.padEnd(20)} ${s.state.padEnd(10)} ${s.health.padEnd(10)} ${s.ports.join(', ')}\n`);
+  }),
+);
+
+common(program.command('verify').description("check every service's health and the profile's functional checks")).action(
+  action(async (opts: CommonOptions) => {
+    const profile = load(opts);
+    const results = await verify(makeRuntime(), profile);
+    for (const r of results) {
+      if (opts.json) process.stdout.write(JSON.stringify({ type: 'verify.check', ...r }) + '\n');
+      else {
+        process.stdout.write(`${r.ok ? 'ok  ' : 'FAIL'} ${r.name} (${r.durationMs} ms)${r.ok ? '' : `\n     ${r.output}`}\n`);
+        if (!r.ok) for (const l of r.logs ?? []) process.stdout.write(`     | ${l}\n`);
+      }
+    }
+    const failed = results.filter((r) => !r.ok).length;
+    if (!opts.json) process.stdout.write(`${results.length - failed} passed, ${failed} failed\n`);
+    return failed ? 1 : 0;
+  }),
+);
+
+common(program.command('logs').description('container logs, prefixed by service').argument('[service]'))
+  .option('-f, --follow', 'keep following')
+  .option('--tail <n>', 'lines per service', '100')
+  .action(
+    action(async (service: string | undefined, opts: CommonOptions & { follow?: boolean; tail: string }) => {
+      const profile = load(opts);
+      const runtime = makeRuntime();
+      const instances = (await runtime.list(profile.project)).filter((i) => !service || i.service === service);
+      if (service && instances.length === 0) throw new BerthError(`service ${service} has no container in project ${profile.project}`, 'See "berth status".');
+      const width = Math.max(...instances.map((i) => i.service.length));
+      for (const i of instances) for (const line of await runtime.logs(i.id, { tail: Number(opts.tail) })) process.stdout.write(`${i.service.padEnd(width)} | ${line}\n`);
+      if (opts.follow) {
+        const signal = interruptSignal();
+        await Promise.all(instances.map((i) => runtime.followLogs(i.id, (line) => process.stdout.write(`${i.service.padEnd(width)} | ${line}\n`), signal)));
+      }
+    }),
+  );
+
+common(program.command('exec').description('run a command in a service container').argument('<service>').argument('<command...>')).action(
+  action(async (service: string, command: string[], opts: CommonOptions) => {
+    const profile = load(opts);
+    const runtime = makeRuntime();
+    const instance = (await runtime.list(profile.project)).find((i) => i.service === service && i.running);
+    if (!instance) throw new BerthError(`service ${service} is not running in project ${profile.project}`, 'See "berth status", or deploy first.');
+    const result = await runtime.exec(instance.id, command);
+    process.stdout.write(result.output);
+    return result.exitCode;
+  }),
+);
+
+common(program.command('restart').description('restart one service and wait for its health').argument('<service>')).action(
+  action(async (name: string, opts: CommonOptions) => {
+    const profile = load(opts);
+    const runtime = makeRuntime();
+    const service = profile.services.find((s) => s.name === name);
+    const instance = (await runtime.list(profile.project)).find((i) => i.service === name);
+    if (!service || !instance) throw new BerthError(`service ${name} is not deployed in project ${profile.project}`, 'See "berth status".');
+    const t0 = Date.now();
+    await runtime.stop(instance.id, { signal: service.stopSignal, timeoutMs: service.stopTimeoutMs });
+    await runtime.start(instance.id);
+    const fresh = (await runtime.list(profile.project)).find((i) => i.id === instance.id)!;
+    if (service.healthcheck) {
+      const r = await waitHealthy(runtime, fresh, service.healthcheck, { initialIntervalMs: 50 });
+      if (!r.ok) throw new BerthError(`service ${name} did not become healthy: ${r.last.output}`, `See "berth logs ${name}".`);
+    }
+    process.stdout.write(`${name} restarted and ${service.healthcheck ? 'healthy' : 'running'} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+  }),
+);
+
+common(program.command('down').description('stop and remove the project; named volumes are kept unless --volumes'))
+  .option('--volumes', 'also remove named data volumes (destroys data)')
+  .action(
+    action(async (opts: CommonOptions & { volumes?: boolean }) => {
+      const profile = load(opts);
+      const result = await down(makeRuntime(), profile.project, makeBus(opts), { volumes: Boolean(opts.volumes), order: profile.services.map((s) => s.name) });
+      if (!opts.json) {
+        process.stdout.write(`removed ${result.removed.length} containers from ${profile.project}\n`);
+        if (result.volumesKept.length) process.stdout.write(`kept volumes (data): ${result.volumesKept.join(', ')}; "berth down --volumes" removes them\n`);
+        if (result.volumesRemoved.length) process.stdout.write(`removed volumes: ${result.volumesRemoved.join(', ')}\n`);
+      }
+    }),
+  );
+
+common(program.command('doctor').description('engine, disk, memory, base image, ports and inotify limits, each with a remedy')).action(
+  action(async (opts: CommonOptions) => {
+    let profile;
+    try {
+      profile = load(opts);
+    } catch (e) {
+      process.stdout.write(`FAIL profile: ${(e as Error).message}\n`);
+    }
+    const findings = await doctor(makeRuntime(), profile);
+    for (const f of findings) {
+      if (opts.json) process.stdout.write(JSON.stringify(f) + '\n');
+      else process.stdout.write(`${f.ok ? 'ok  ' : 'FAIL'} ${f.check.padEnd(10)} ${f.detail}${f.remedy ? `\n     next: ${f.remedy}` : ''}\n`);
+    }
+    return findings.some((f) => !f.ok) || !profile ? 1 : 0;
+  }),
+);
+
+const images = program.command('images').description('image helpers');
+images
+  .command('seed-base')
+  .description('build debian:bookworm-slim with debootstrap and import it, for engines that reach no registry')
+  .option('--mirror <url>', "Debian mirror (default: the host's apt mirror)")
+  .option('--tag <tag>', 'tag to import as', 'debian:bookworm-slim')
+  .option('--force', 'seed even if the tag exists')
+  .action(
+    action(async (opts: { mirror?: string; tag: string; force?: boolean }) => {
+      const runtime = makeRuntime();
+      await runtime.info();
+      if (!opts.force && (await runtime.docker.getImage(opts.tag).inspect().catch(() => undefined))) {
+        process.stdout.write(`${opts.tag} already present; nothing to do (--force seeds it again)\n`);
+        return;
+      }
+      await seedBaseImage(runtime.docker, { mirror: opts.mirror, tag: opts.tag, signal: interruptSignal(), onLine: (l) => !l.startsWith('I: ') && process.stdout.write(l + '\n') });
+    }),
+  );
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,55 @@
+import type { BerthEvent } from '../../lib/events/types.js';
+
+/**
+ * One line per meaningful change, for CI logs and pipes: service state changes, build steps (not every
+ * apt line), probe failures only every few attempts, and the failure with its logs at the end.
+ */
+export function plainReporter(write: (line: string) => void, { verbose = false } = {}): (e: BerthEvent) => void {
+  let t0: number | undefined;
+  let width = 12;
+  const lastStep = new Map<string, number | undefined>();
+  const stamp = (at: number) => `[${((at - (t0 ?? at)) / 1000).toFixed(1).padStart(5)}s]`;
+  return (e) => {
+    t0 ??= e.at;
+    const say = (text: string) => write(`${stamp(e.at)} ${text}`);
+    switch (e.type) {
+      case 'deploy.start':
+        width = Math.max(12, ...e.steps.flat().map((s) => s.length));
+        say(`deploying profile ${e.profile} as project ${e.project} on ${e.engine}; ${e.steps.length} steps: ${e.steps.map((s) => s.join(' ')).join(' | ')}`);
+        break;
+      case 'plan':
+        for (const a of e.actions) say(`${a.service.padEnd(width)} plan: ${a.action}${a.reasons.length ? ` (${a.reasons.join(', ')})` : ''}`);
+        break;
+      case 'service.state':
+        say(`${e.service.padEnd(width)} ${e.state}${e.detail ? `: ${e.detail}` : ''}`);
+        break;
+      case 'build.progress':
+        if (verbose) say(`${e.service.padEnd(width)} | ${e.line}`);
+        else if (e.step !== undefined && e.step !== lastStep.get(e.service)) {
+          lastStep.set(e.service, e.step);
+          say(`${e.service.padEnd(width)} building step ${e.step}/${e.totalSteps}: ${e.line.replace(/^Step \d+\/\d+ : /, '').slice(0, 100)}`);
+        } else if (e.step === undefined) say(`${e.service.padEnd(width)} ${e.line}`);
+        break;
+      case 'health.probe':
+        if (verbose || (!e.ok && e.attempt % 10 === 0)) say(`${e.service.padEnd(width)} probe ${e.attempt}: ${e.output}`);
+        break;
+      case 'bootstrap.task':
+        if (e.status !== 'start') say(`${e.service.padEnd(width)} bootstrap ${e.task}: ${e.status}`);
+        break;
+      case 'service.log':
+        say(`${e.service.padEnd(width)} | ${e.line}`);
+        break;
+      case 'deploy.done':
+        say(`done: ${e.services} services converged in ${(e.durationMs / 1000).toFixed(1)} s`);
+        break;
+      case 'deploy.failed':
+        say(`FAILED${e.service ? ` (${e.service})` : ''}: ${e.message}`);
+        for (const line of e.logs ?? []) write(`    | ${line}`);
+        if (e.hint) write(`  next: ${e.hint}`);
+        break;
+      case 'message':
+        say(`${e.level === 'warn' ? 'warning: ' : ''}${e.text}`);
+        break;
+    }
+  };
+}

@@ -1,0 +1,293 @@
+import pLimit from 'p-limit';
+import { BerthError, CancelledError, ServiceFailedError, throwIfAborted } from '../errors.js';
+import type { EventBus } from '../events/bus.js';
+import { describeProbe, probeOnce, waitHealthy, abortableSleep } from '../health/probe.js';
+import type { ResolvedProfile, ResolvedService } from '../profile/model.js';
+import { configHash } from '../plan/hash.js';
+import { planDeploy, type PlanAction } from '../plan/plan.js';
+import { LABEL, type Instance, type Runtime } from '../runtime/types.js';
+import { BootstrapMarkers } from '../state/bootstrap-markers.js';
+import { checkHostPorts } from './ports.js';
+
+export interface DeployOptions {
+  runtime: Runtime;
+  profile: ResolvedProfile;
+  bus: EventBus;
+  signal?: AbortSignal;
+  /** Services started at once; the rest wait their turn. */
+  concurrency?: number;
+  /** Image builds at once: builds are CPU-bound and these machines have two cores. */
+  buildConcurrency?: number;
+  /** Rebuild images even when the build context is unchanged (refreshing packages). */
+  forceBuild?: boolean;
+}
+
+export interface DeployResult {
+  actions: PlanAction[];
+  durationMs: number;
+}
+
+/** A one-shot service (restart: no, no health check) is done when it exits 0. */
+export const isOneShot = (s: ResolvedService) => s.restart === 'no' && !s.healthcheck;
+
+/** The plan without side effects: nothing is built, created or removed. */
+export async function planOnly(runtime: Runtime, profile: ResolvedProfile): Promise<PlanAction[]> {
+  const actual = await runtime.list(profile.project);
+  const imageIds = new Map<string, string | undefined>();
+  const rebuilds = new Set<string>();
+  for (const s of profile.services) {
+    const status = await runtime.imageStatus(s);
+    imageIds.set(s.name, status.id);
+    if (s.build && status.stale && status.id) rebuilds.add(s.name);
+  }
+  const volumes = await existingVolumes(runtime, profile);
+  return planDeploy({ services: profile.services, actual, imageIds, rebuilds, volumes });
+}
+
+async function existingVolumes(runtime: Runtime, profile: ResolvedProfile): Promise<Set<string>> {
+  const names = new Set(profile.services.flatMap((s) => s.volumes.filter((v) => v.type === 'volume').map((v) => v.source)));
+  const present = new Set<string>();
+  for (const name of names) if (await runtime.volumeExists(profile.project, name)) present.add(name);
+  return present;
+}
+
+/**
+ * Converge the project to the profile: images, plan, then every service along the dependency graph,
+ * in parallel where the graph allows, each gated on its dependencies' conditions.
+ * On failure what is healthy keeps running and the error names the service with its logs.
+ */
+export async function deploy(opts: DeployOptions): Promise<DeployResult> {
+  const { runtime, profile, bus } = opts;
+  const started = Date.now();
+  const engine = await runtime.info(opts.signal);
+  bus.emit({ type: 'deploy.start', profile: profile.name, project: profile.project, runtime: runtime.name, engine: `${engine.name} ${engine.version}`, steps: profile.steps });
+  try {
+    const actual = await runtime.list(profile.project);
+    await checkHostPorts(profile.services, actual);
+
+    const imageIds = await ensureImages(opts);
+    const volumes = await existingVolumes(runtime, profile);
+    const actions = planDeploy({ services: profile.services, actual, imageIds, volumes });
+    bus.emit({ type: 'plan', actions: actions.map(({ service, action, reasons }) => ({ service, action, reasons })) });
+    throwIfAborted(opts.signal);
+
+    await runtime.prepare(profile.project, profile.services);
+    for (const orphan of actions.filter((a) => a.action === 'remove')) {
+      bus.emit({ type: 'service.state', service: orphan.service, state: 'removing' });
+      for (const i of orphan.instances) {
+        await runtime.stop(i.id, { signal: 'SIGTERM', timeoutMs: 10_000 });
+        await runtime.remove(i.id);
+      }
+      bus.emit({ type: 'service.state', service: orphan.service, state: 'removed' });
+    }
+    await applyActions(opts, actions, imageIds);
+    const durationMs = Date.now() - started;
+    bus.emit({ type: 'deploy.done', durationMs, services: profile.services.length });
+    return { actions, durationMs };
+  } catch (err) {
+    const e = opts.signal?.aborted ? new CancelledError() : (err as Error);
+    bus.emit({
+      type: 'deploy.failed',
+      durationMs: Date.now() - started,
+      service: e instanceof ServiceFailedError ? e.service : undefined,
+      message: e.message,
+      hint: e instanceof BerthError ? e.hint : undefined,
+      logs: e instanceof ServiceFailedError ? e.logs : undefined,
+    });
+    throw e;
+  }
+}
+
+async function ensureImages({ runtime, profile, bus, signal, buildConcurrency, forceBuild }: DeployOptions): Promise<Map<string, string>> {
+  const limit = pLimit(buildConcurrency ?? 2);
+  const ids = new Map<string, string>();
+  // Services sharing one image tag build it once.
+  const byImage = new Map<string, ResolvedService[]>();
+  for (const s of profile.services) byImage.set(s.image, [...(byImage.get(s.image) ?? []), s]);
+  await Promise.all(
+    [...byImage.values()].map((group) =>
+      limit(async () => {
+        const service = group.find((s) => s.build) ?? group[0]!;
+        const status = await runtime.imageStatus(service);
+        const willBuild = forceBuild || status.stale;
+        if (willBuild) for (const s of group) bus.emit({ type: 'service.state', service: s.name, state: service.build ? 'building' : 'pulling' });
+        const id = await runtime.ensureImage(service, {
+          signal,
+          force: forceBuild,
+          onProgress: (p) => bus.emit({ type: 'build.progress', service: service.name, step: p.step, totalSteps: p.totalSteps, line: p.line }),
+        });
+        for (const s of group) ids.set(s.name, id);
+      }),
+    ),
+  );
+  return ids;
+}
+
+interface Gate {
+  promise: Promise<void>;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+function gate(): Gate {
+  let resolve!: () => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
+}
+
+async function applyActions(opts: DeployOptions, actions: PlanAction[], imageIds: Map<string, string>): Promise<void> {
+  const { runtime, profile, bus } = opts;
+  const markers = new BootstrapMarkers(profile.stateDir);
+  const limit = pLimit(opts.concurrency ?? 4);
+  // The first failure stops services still waiting on dependencies; running ones are left alone.
+  const failure = new AbortController();
+  const signal = AbortSignal.any([failure.signal, ...(opts.signal ? [opts.signal] : [])]);
+  const started = new Map(profile.services.map((s) => [s.name, gate()]));
+  const ready = new Map(profile.services.map((s) => [s.name, gate()]));
+  const byName = new Map(actions.map((a) => [a.service, a]));
+
+  const run = async (service: ResolvedService) => {
+    const action = byName.get(service.name)!;
+    try {
+      if (service.dependsOn.length) bus.emit({ type: 'service.state', service: service.name, state: 'waiting', detail: service.dependsOn.map((d) => `${d.service} (${d.condition})`).join(', ') });
+      await Promise.all(service.dependsOn.map((d) => raceAbort((d.condition === 'started' ? started : ready).get(d.service)!.promise, signal)));
+      await limit(() => applyOne(service, action, { runtime, profile, bus, signal, markers, imageId: imageIds.get(service.name)!, started: started.get(service.name)! }));
+      ready.get(service.name)!.resolve();
+    } catch (err) {
+      started.get(service.name)!.reject(err);
+      ready.get(service.name)!.reject(err);
+      if (!(err instanceof CancelledError) && !signal.aborted) {
+        bus.emit({ type: 'service.state', service: service.name, state: 'failed', detail: (err as Error).message });
+        failure.abort(err);
+      }
+      throw err;
+    }
+  };
+  const results = await Promise.allSettled(profile.services.map(run));
+  throwIfAborted(opts.signal);
+  if (failure.signal.aborted) throw failure.signal.reason;
+  const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (rejected) throw rejected.reason;
+}
+
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new CancelledError());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new CancelledError());
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+interface ApplyContext {
+  runtime: Runtime;
+  profile: ResolvedProfile;
+  bus: EventBus;
+  signal: AbortSignal;
+  markers: BootstrapMarkers;
+  imageId: string;
+  started: Gate;
+}
+
+async function applyOne(service: ResolvedService, action: PlanAction, ctx: ApplyContext): Promise<void> {
+  const { runtime, profile, bus, signal } = ctx;
+  throwIfAborted(signal);
+  const hash = configHash(service);
+  const taskHash = `${hash}:${ctx.imageId}`;
+  let instance = action.instances[0];
+
+  if (action.action === 'create' || action.action === 'recreate') {
+    bus.emit({ type: 'service.state', service: service.name, state: 'creating', detail: action.reasons.join(', ') });
+    for (const old of action.instances) {
+      await runtime.stop(old.id, { signal: service.stopSignal, timeoutMs: service.stopTimeoutMs });
+      await runtime.remove(old.id);
+    }
+    await runBootstrap(service, 'container', undefined, taskHash, ctx);
+    const id = await runtime.create(profile.project, service, { [LABEL.configHash]: hash });
+    instance = await startAndFind(runtime, profile.project, service, id, bus);
+  } else if (action.action === 'start') {
+    await runBootstrap(service, 'container', undefined, taskHash, ctx);
+    for (const extra of action.instances.slice(1)) await runtime.remove(extra.id);
+    instance = await startAndFind(runtime, profile.project, service, instance!.id, bus);
+  } else {
+    bus.emit({ type: 'service.state', service: service.name, state: 'kept' });
+  }
+  ctx.started.resolve();
+
+  if (isOneShot(service)) {
+    await waitExited(service, instance!, ctx);
+    bus.emit({ type: 'service.state', service: service.name, state: 'completed' });
+    return;
+  }
+  if (service.healthcheck) {
+    const check = service.healthcheck;
+    const quick = action.action === 'keep' ? await probeOnce(runtime, instance!, check.probe, check.timeoutMs, signal) : undefined;
+    if (!quick?.ok) {
+      bus.emit({ type: 'service.state', service: service.name, state: 'health', detail: describeProbe(check.probe) });
+      const result = await waitHealthy(runtime, instance!, check, {
+        signal,
+        initialIntervalMs: 50,
+        onProbe: (r, attempt) => bus.emit({ type: 'health.probe', service: service.name, ok: r.ok, output: r.output, attempt }),
+      });
+      if (!result.ok) {
+        const why = result.exited !== undefined ? `exited with code ${result.exited} before its health check passed` : `health check never passed after ${result.attempts} probes`;
+        throw new ServiceFailedError(service.name, `${why}; last probe: ${result.last.output}`, await runtime.logs(instance!.id, { tail: 30 }), `See all logs with "berth logs ${service.name}"; fix and run "berth deploy" again (healthy services are kept).`);
+      }
+    }
+  }
+  await runBootstrap(service, 'exec', instance, taskHash, ctx);
+  bus.emit({ type: 'service.state', service: service.name, state: service.healthcheck ? 'healthy' : 'running' });
+}
+
+async function startAndFind(runtime: Runtime, project: string, service: ResolvedService, id: string, bus: EventBus): Promise<Instance> {
+  bus.emit({ type: 'service.state', service: service.name, state: 'starting' });
+  try {
+    await runtime.start(id);
+  } catch (err) {
+    throw new ServiceFailedError(service.name, (err as Error).message, await runtime.logs(id, { tail: 30 }), (err as BerthError).hint);
+  }
+  const found = (await runtime.list(project)).find((i) => i.id === id);
+  if (!found) throw new ServiceFailedError(service.name, 'its container disappeared right after start', []);
+  return found;
+}
+
+async function waitExited(service: ResolvedService, instance: Instance, { runtime, signal }: ApplyContext): Promise<void> {
+  for (;;) {
+    const state = await runtime.inspectState(instance.id);
+    if (!state.running && !state.restarting) {
+      if (state.exitCode === 0) return;
+      throw new ServiceFailedError(service.name, `one-shot service exited with code ${state.exitCode}`, await runtime.logs(instance.id, { tail: 30 }));
+    }
+    await abortableSleep(200, signal).catch(() => {
+      throw new CancelledError();
+    });
+  }
+}
+
+async function runBootstrap(service: ResolvedService, kind: 'container' | 'exec', instance: Instance | undefined, taskHash: string, ctx: ApplyContext): Promise<void> {
+  for (const task of service.bootstrap.filter((t) => t.run === kind)) {
+    if (ctx.markers.done(service.name, task.name, taskHash)) {
+      ctx.bus.emit({ type: 'bootstrap.task', service: service.name, task: task.name, status: 'skipped' });
+      continue;
+    }
+    ctx.bus.emit({ type: 'service.state', service: service.name, state: 'bootstrapping', detail: task.name });
+    ctx.bus.emit({ type: 'bootstrap.task', service: service.name, task: task.name, status: 'start' });
+    const result =
+      kind === 'container'
+        ? await ctx.runtime.runOnce(ctx.profile.project, service, task.command, { env: task.environment, signal: ctx.signal })
+        : await ctx.runtime.exec(instance!.id, task.command, { env: task.environment, signal: ctx.signal });
+    throwIfAborted(ctx.signal);
+    if (result.exitCode !== 0) {
+      ctx.bus.emit({ type: 'bootstrap.task', service: service.name, task: task.name, status: 'failed', output: result.output });
+      const lines = result.output.split('\n').filter(Boolean).slice(-30);
+      throw new ServiceFailedError(service.name, `bootstrap task "${task.name}" failed with exit code ${result.exitCode}`, lines, `Fix the task in ${service.file}, then run "berth deploy" again; it reruns only unfinished tasks.`);
+    }
+    ctx.markers.record(service.name, task.name, taskHash);
+    ctx.bus.emit({ type: 'bootstrap.task', service: service.name, task: task.name, status: 'done' });
+  }
+}

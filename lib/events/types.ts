@@ -1,0 +1,38 @@
+/**
+ * Every layer reports through these events; the plain, JSON and (later) Ink reporters only consume them.
+ * Each carries `at` (ms since epoch) so consumers can show durations without their own clocks.
+ */
+export type ServiceState =
+  | 'waiting' // for a dependency's condition
+  | 'pulling'
+  | 'building'
+  | 'creating'
+  | 'starting'
+  | 'health' // waiting for its health probe
+  | 'bootstrapping'
+  | 'healthy'
+  | 'running' // started, no health check declared
+  | 'completed' // one-shot service exited 0
+  | 'kept'
+  | 'removing'
+  | 'removed'
+  | 'failed';
+
+export type PlanActionKind = 'create' | 'recreate' | 'start' | 'keep' | 'remove';
+
+export type BerthEvent =
+  | { type: 'deploy.start'; at: number; profile: string; project: string; runtime: string; engine: string; steps: string[][] }
+  | { type: 'plan'; at: number; actions: { service: string; action: PlanActionKind; reasons: string[] }[] }
+  | { type: 'service.state'; at: number; service: string; state: ServiceState; detail?: string }
+  | { type: 'build.progress'; at: number; service: string; step?: number; totalSteps?: number; line: string }
+  | { type: 'health.probe'; at: number; service: string; ok: boolean; output: string; attempt: number }
+  | { type: 'bootstrap.task'; at: number; service: string; task: string; status: 'start' | 'done' | 'skipped' | 'failed'; output?: string }
+  | { type: 'service.log'; at: number; service: string; line: string }
+  | { type: 'deploy.done'; at: number; durationMs: number; services: number }
+  | { type: 'deploy.failed'; at: number; durationMs: number; service?: string; message: string; hint?: string; logs?: string[] }
+  | { type: 'message'; at: number; level: 'info' | 'warn'; text: string };
+
+export type EventOf<T extends BerthEvent['type']> = Extract<BerthEvent, { type: T }>;
+
+/** An event as a producer writes it: the bus stamps the time. */
+export type EventInput = BerthEvent extends infer E ? (E extends BerthEvent ? Omit<E, 'at'> : never) : never;

@@ -1,0 +1,120 @@
+import net from 'node:net';
+import type { HealthCheck, HealthProbe } from '../profile/model.js';
+import type { Instance, Runtime } from '../runtime/types.js';
+
+export interface ProbeResult {
+  ok: boolean;
+  output: string;
+}
+
+/** Where a published container port answers on this machine; probes only ever target loopback. */
+export function hostPortFor(instance: Pick<Instance, 'ports'>, containerPort: number): number | undefined {
+  return instance.ports.find((p) => p.containerPort === containerPort && p.hostPort > 0)?.hostPort;
+}
+
+
+export async function probeOnce(runtime: Runtime, instance: Instance, probe: HealthProbe, timeoutMs: number, signal?: AbortSignal): Promise<ProbeResult> {
+  const timeout = AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(signal ? [signal] : [])]);
+  try {
+    switch (probe.kind) {
+      case 'http': {
+        const port = hostPortFor(instance, probe.port);
+        if (!port) return { ok: false, output: `container port ${probe.port} is not published` };
+        const url = `http://127.0.0.1:${port}${probe.path}`;
+        const res = await fetch(url, { signal: timeout, headers: { connection: 'close' }, redirect: 'manual' });
+        const body = (await res.text()).slice(0, 200).trim();
+        return { ok: probe.status.includes(res.status), output: `GET ${url} -> ${res.status}${body ? ` ${body}` : ''}` };
+      }
+      case 'tcp': {
+        const port = hostPortFor(instance, probe.port);
+        if (!port) return { ok: false, output: `container port ${probe.port} is not published` };
+        await connectOnce('127.0.0.1', port, timeout);
+        return { ok: true, output: `tcp 127.0.0.1:${port} accepted` };
+      }
+      case 'exec': {
+        const result = await runtime.exec(instance.id, probe.command, { signal: timeout });
+        return { ok: result.exitCode === 0, output: `exit ${result.exitCode}${result.output.trim() ? `: ${result.output.trim().slice(-300)}` : ''}` };
+      }
+    }
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+    const reason = e.name === 'TimeoutError' || e.name === 'AbortError' ? `timed out after ${timeoutMs} ms` : e.cause?.code ?? e.cause?.message ?? e.message ?? String(err);
+    return { ok: false, output: `${describeProbe(probe)}: ${reason}` };
+  }
+}
+
+export function describeProbe(probe: HealthProbe): string {
+  if (probe.kind === 'http') return `GET :${probe.port}${probe.path}`;
+  if (probe.kind === 'tcp') return `tcp :${probe.port}`;
+  return `exec ${probe.command.join(' ')}`;
+}
+
+function connectOnce(host: string, port: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host, port });
+    const done = (err?: Error) => {
+      socket.destroy();
+      signal.removeEventListener('abort', onAbort);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onAbort = () => done(Object.assign(new Error('timed out'), { name: 'TimeoutError' }));
+    signal.addEventListener('abort', onAbort, { once: true });
+    socket.once('connect', () => done());
+    socket.once('error', done);
+  });
+}
+
+export interface WaitOptions {
+  signal?: AbortSignal;
+  onProbe?: (result: ProbeResult, attempt: number) => void;
+  /** First interval after a (re)start, doubling up to the check's interval: a dev restart is seen fast. */
+  initialIntervalMs?: number;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  now?: () => number;
+}
+
+export type WaitResult = { ok: true; attempts: number } | { ok: false; attempts: number; last: ProbeResult; exited?: number };
+
+/**
+ * Probe until healthy. Failures inside the start period do not count against retries; a container
+ * that exits fails at once instead of waiting out every retry.
+ */
+export async function waitHealthy(runtime: Runtime, instance: Instance, check: HealthCheck, opts: WaitOptions = {}): Promise<WaitResult> {
+  const sleep = opts.sleep ?? abortableSleep;
+  const now = opts.now ?? Date.now;
+  const started = now();
+  let failures = 0;
+  let attempts = 0;
+  let interval = Math.min(opts.initialIntervalMs ?? check.intervalMs, check.intervalMs);
+  let last: ProbeResult = { ok: false, output: 'not probed yet' };
+  for (;;) {
+    attempts++;
+    last = await probeOnce(runtime, instance, check.probe, check.timeoutMs, opts.signal);
+    opts.onProbe?.(last, attempts);
+    if (last.ok) return { ok: true, attempts };
+    // A container that exited (or is being restarted by its policy after a crash) will not become healthy.
+    const state = await runtime.inspectState(instance.id).catch(() => undefined);
+    if (state && (!state.running || state.restarting)) return { ok: false, attempts, last, exited: state.exitCode };
+    if (now() - started >= check.startPeriodMs) failures++;
+    if (failures >= check.retries) return { ok: false, attempts, last };
+    await sleep(interval, opts.signal);
+    interval = Math.min(interval * 2, check.intervalMs);
+  }
+}
+
+export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,31 @@
+import type { EventBus } from '../events/bus.js';
+import type { Runtime } from '../runtime/types.js';
+
+/**
+ * Stop and remove the project's containers and network. Named volumes hold data (databases), so they
+ * are kept unless the caller passes `volumes: true`, which only an explicit --volumes flag does.
+ */
+export async function down(runtime: Runtime, project: string, bus: EventBus, opts: { volumes: boolean; order?: string[] }): Promise<{ removed: string[]; volumesRemoved: string[]; volumesKept: string[] }> {
+  const instances = await runtime.list(project);
+  // Dependents stop before what they depend on.
+  const rank = (service: string) => {
+    const i = opts.order?.indexOf(service) ?? -1;
+    return i < 0 ? Number.MAX_SAFE_INTEGER : i;
+  };
+  const byRank = new Map<number, typeof instances>();
+  for (const i of instances) byRank.set(rank(i.service), [...(byRank.get(rank(i.service)) ?? []), i]);
+  const removed: string[] = [];
+  for (const r of [...byRank.keys()].sort((a, b) => b - a)) {
+    await Promise.all(
+      byRank.get(r)!.map(async (i) => {
+        bus.emit({ type: 'service.state', service: i.service, state: 'removing' });
+        await runtime.stop(i.id, { signal: 'SIGTERM', timeoutMs: 10_000 });
+        await runtime.remove(i.id);
+        removed.push(i.service);
+        bus.emit({ type: 'service.state', service: i.service, state: 'removed' });
+      }),
+    );
+  }
+  const volumes = await runtime.teardown(project, { volumes: opts.volumes });
+  return { removed, ...volumes };
+}

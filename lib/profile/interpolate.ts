@@ -1,0 +1,46 @@
+import type { ProfileError } from '../errors.js';
+import type { KeyPath, YamlSource } from './yaml-source.js';
+
+export type Parameters = Record<string, string | number | boolean>;
+
+const REFERENCE = /\$\$\{|\$\{([^}]*)\}/g;
+
+/**
+ * Replace `${name}` in every string of a value tree. A string that is exactly one reference keeps the
+ * parameter's type (so `port: ${api_port}` stays a number); `$${` writes a literal `${`.
+ * An unknown name is an error at its line, never an empty string.
+ */
+export function interpolateTree(source: YamlSource, value: unknown, params: Parameters, path: KeyPath, errors: ProfileError[]): unknown {
+  if (typeof value === 'string') {
+    return interpolateString(value, params, (name) => {
+      errors.push(source.error(path, `unknown parameter "${name}"`, hintFor(name, params)));
+    });
+  }
+  if (Array.isArray(value)) return value.map((item, i) => interpolateTree(source, item, params, [...path, i], errors));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolateTree(source, v, params, [...path, k], errors)]));
+  }
+  return value;
+}
+
+export function interpolateString(text: string, params: Parameters, onUnknown: (name: string, offset: number) => void): string | number | boolean {
+  const whole = /^\$\{([^}]+)\}$/.exec(text);
+  if (whole) {
+    const name = whole[1]!.trim();
+    if (name in params) return params[name]!;
+    onUnknown(name, 0);
+    return '';
+  }
+  return text.replace(REFERENCE, (match, name: string | undefined, offset: number) => {
+    if (match === '$${') return '${';
+    const key = (name ?? '').trim();
+    if (key in params) return String(params[key]);
+    onUnknown(key, offset);
+    return '';
+  });
+}
+
+export function hintFor(name: string, params: Parameters): string {
+  const known = Object.keys(params).sort();
+  return `Define it under "parameters:" in the profile or an environment file (-e). Known parameters: ${known.join(', ') || 'none'}.`;
+}

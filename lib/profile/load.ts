@@ -1,0 +1,293 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { BerthError, ProfileError, ProfileErrors } from '../errors.js';
+import { findCycle, steps as graphSteps } from '../graph/graph.js';
+import { projectStateDir } from '../state/paths.js';
+import { ensureSecrets } from '../state/secrets.js';
+import { hintFor, interpolateString, interpolateTree, type Parameters } from './interpolate.js';
+import { deepMerge, isPlainObject } from './merge.js';
+import type { ConfigFileContent, ResolvedProfile, ResolvedService, VerifyCheck } from './model.js';
+import { parseBootstrap, parseDependsOn, parseDev, parseDuration, parseHealthCheck, parsePort, parseVolume, resolvePath, stringifyEnv, toCommand } from './normalize.js';
+import { EnvironmentFile, ProfileFile, ServiceFile, ServiceOverride } from './schema.js';
+import { validateSource } from './validate.js';
+import { YamlSource, type KeyPath } from './yaml-source.js';
+
+export interface LoadOptions {
+  /** A profile name under profilesRoot, or a path to a profile.yaml. */
+  profile: string;
+  envFiles?: string[];
+  project?: string;
+  profilesRoot?: string;
+  env?: NodeJS.ProcessEnv;
+  /** `--param name=value` from the command line: wins over every file. */
+  parameters?: Parameters;
+}
+
+export const DEFAULT_PROFILES_ROOT = resolve(dirname(new URL(import.meta.url).pathname), '..', '..', '..', 'profiles');
+
+export function defaultProfilesRoot(): string {
+  // Compiled code sits in dist/lib/profile, sources in lib/profile: find the profiles/ beside package.json.
+  for (const candidate of [DEFAULT_PROFILES_ROOT, resolve(dirname(new URL(import.meta.url).pathname), '..', '..', 'profiles')]) {
+    if (existsSync(candidate)) return candidate;
+  }
+  return DEFAULT_PROFILES_ROOT;
+}
+
+interface Layer {
+  source: YamlSource;
+  /** Where this service's mapping sits inside the file. */
+  at: KeyPath;
+  value: Record<string, unknown>;
+}
+
+/**
+ * Load a profile, its parents and environment files into a validated, interpolated, merged model.
+ * All problems are collected and thrown together; nothing is returned from invalid input.
+ */
+export function loadProfile(opts: LoadOptions): ResolvedProfile {
+  const root = opts.profilesRoot ?? defaultProfilesRoot();
+  const errors: ProfileError[] = [];
+  const fail = () => {
+    if (errors.length) throw new ProfileErrors(errors);
+  };
+
+  const chain = loadProfileChain(resolveProfileFile(opts.profile, root), root, [], errors);
+  fail();
+  const top = chain[chain.length - 1]!;
+  const project = opts.project ?? top.profile.name;
+  if (!/^[a-z0-9][a-z0-9_-]*$/.test(project)) {
+    throw new BerthError(`invalid project name "${project}"`, 'Use lower-case letters, digits, "-" and "_" (it prefixes container, network and volume names).');
+  }
+
+  const envSources = (opts.envFiles ?? []).map((file) => YamlSource.read(resolve(file)));
+  let parameters: Parameters = { project };
+  const secretNames = new Set<string>();
+  for (const { profile } of chain) {
+    parameters = { ...parameters, ...(profile.parameters ?? {}) };
+    for (const s of profile.secrets ?? []) secretNames.add(s);
+  }
+  for (const source of envSources) {
+    const params = isPlainObject(source.value) ? source.value.parameters : undefined;
+    const { value, errors: e } = validateSource(source, EnvironmentFile.shape.parameters, params);
+    errors.push(...e.map((err) => source.error(['parameters'], err.message.replace(/^.*?: /, ''))));
+    parameters = { ...parameters, ...(value ?? {}) };
+  }
+  parameters = { ...parameters, ...(opts.parameters ?? {}) };
+  fail();
+
+  const stateDir = projectStateDir(project, opts.env);
+  parameters = { ...parameters, ...ensureSecrets(stateDir, [...secretNames]) };
+
+  // Which services are enabled, and where their files are.
+  const enabled = new Map<string, { source: YamlSource; at: KeyPath }>();
+  for (const { source, profile } of chain) {
+    (profile.services ?? []).forEach((name, i) => enabled.set(name, { source, at: ['services', i] }));
+  }
+  const overrides = new Map<string, Layer[]>();
+  for (const source of envSources) {
+    const interpolated = interpolateTree(source, isPlainObject(source.value) ? { ...source.value, parameters: undefined } : source.value, parameters, [], errors);
+    const { value } = collect(validateSource(source, EnvironmentFile, interpolated), errors);
+    for (const [name, override] of Object.entries(value?.services ?? {})) {
+      const at = ['services', name];
+      if (override.enabled === false) {
+        enabled.delete(name);
+        continue;
+      }
+      if (override.enabled === true) enabled.set(name, { source, at });
+      else if (!enabled.has(name)) {
+        errors.push(source.error(at, `service "${name}" is not part of profile "${top.profile.name}"`, 'Add "enabled: true" to add it from the service library, or check the name.', { key: true }));
+        continue;
+      }
+      const { enabled: _drop, ...fields } = override;
+      const list = overrides.get(name) ?? [];
+      list.push({ source, at, value: absolutize(fields, dirname(source.file)) });
+      overrides.set(name, list);
+    }
+  }
+  fail();
+
+  const libraryDirs = [...chain.map((c) => join(dirname(c.source.file), 'services')).reverse(), join(root, 'services')];
+  const services: ResolvedService[] = [];
+  const layersByService = new Map<string, Layer[]>();
+  for (const [name, ref] of enabled) {
+    const file = libraryDirs.map((d) => join(d, `${name}.yaml`)).find(existsSync);
+    if (!file) {
+      errors.push(ref.source.error(ref.at, `no service named "${name}" in the service library`, `Looked in ${libraryDirs.join(', ')}. Available: ${availableServices(libraryDirs).join(', ') || 'none'}.`));
+      continue;
+    }
+    const source = YamlSource.read(file);
+    const interpolated = interpolateTree(source, source.value, parameters, [], errors);
+    const { value } = collect(validateSource(source, ServiceFile, interpolated), errors);
+    if (!value) continue;
+    const layers: Layer[] = [{ source, at: [], value: absolutize(value as Record<string, unknown>, dirname(file)) }, ...(overrides.get(name) ?? [])];
+    layersByService.set(name, layers);
+    const merged = layers.slice(1).reduce((acc, layer) => deepMerge(acc, layer.value), layers[0]!.value);
+    const checked = ServiceOverride.safeParse(merged);
+    if (!checked.success) {
+      errors.push(lastLayer(layers, []).source.error(lastLayer(layers, []).at, `the merged service "${name}" is invalid: ${checked.error.issues[0]?.message}`));
+      continue;
+    }
+    const service = toResolved(name, file, checked.data as ServiceFile, parameters, layers, errors);
+    if (service) services.push(service);
+  }
+  fail();
+
+  checkReferences(services, layersByService, errors);
+  fail();
+  const nodes = services.map((s) => ({ name: s.name, dependsOn: s.dependsOn.map((d) => d.service) }));
+  const cycle = findCycle(nodes);
+  if (cycle) {
+    const layer = lastLayer(layersByService.get(cycle[0]!)!, ['depends_on']);
+    throw new ProfileErrors([layer.source.error([...layer.at, 'depends_on'], `dependency cycle: ${cycle.join(' -> ')}`, 'Remove one of these depends_on entries.')]);
+  }
+  const stepList = graphSteps(nodes);
+  const order = stepList.flat();
+  services.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
+  const verify = chain
+    .flatMap((c) => (c.profile.verify ?? []).map((v, i) => interpolateTree(c.source, v, parameters, ['verify', i], errors) as typeof v))
+    .map(toVerifyCheck);
+  fail();
+  return { name: top.profile.name, project, file: top.source.file, services, steps: stepList, secretNames: [...secretNames], stateDir, verify };
+}
+
+function toVerifyCheck(v: NonNullable<ProfileFile['verify']>[number]): VerifyCheck {
+  return v.http
+    ? { name: v.name, service: v.service, http: { port: v.http.port, path: v.http.path, status: v.http.status ?? [200], contains: v.http.contains } }
+    : { name: v.name, service: v.service, exec: toCommand(v.exec)! };
+}
+
+function collect<T>(result: { value?: T; errors: ProfileError[] }, errors: ProfileError[]): { value?: T } {
+  errors.push(...result.errors);
+  return result.errors.length ? {} : result;
+}
+
+export function resolveProfileFile(profile: string, root: string): string {
+  if (profile.endsWith('.yaml') || profile.endsWith('.yml')) return resolve(profile);
+  const file = join(root, profile, 'profile.yaml');
+  if (existsSync(file)) return file;
+  throw new BerthError(`no profile named "${profile}"`, `Profiles available under ${root}: ${availableProfiles(root).join(', ') || 'none'}.`);
+}
+
+export function availableProfiles(root: string): string[] {
+  if (!existsSync(root)) return [];
+  return readdirSync(root).filter((d) => existsSync(join(root, d, 'profile.yaml'))).sort();
+}
+
+function availableServices(dirs: string[]): string[] {
+  return [...new Set(dirs.filter(existsSync).flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.yaml')).map((f) => basename(f, '.yaml'))))].sort();
+}
+
+function loadProfileChain(file: string, root: string, seen: string[], errors: ProfileError[]): { source: YamlSource; profile: ProfileFile }[] {
+  const source = YamlSource.read(file);
+  const { value } = collect(validateSource(source, ProfileFile), errors);
+  if (!value) return [];
+  if (seen.includes(value.name)) {
+    errors.push(source.error(['extends'], `profiles extend each other in a cycle: ${[...seen, value.name].join(' -> ')}`));
+    return [];
+  }
+  const parents = (value.extends ?? []).flatMap((parent, i) => {
+    const parentFile = join(root, parent, 'profile.yaml');
+    if (!existsSync(parentFile)) {
+      errors.push(source.error(['extends', i], `no profile named "${parent}"`, `Available: ${availableProfiles(root).join(', ')}.`));
+      return [];
+    }
+    return loadProfileChain(parentFile, root, [...seen, value.name], errors);
+  });
+  return [...parents, { source, profile: value }];
+}
+
+/** Paths in a layer are relative to the file that wrote them; make them absolute before layers merge. */
+function absolutize(value: Record<string, unknown>, baseDir: string): Record<string, unknown> {
+  const out = { ...value } as Record<string, any>;
+  if (out.build?.context) out.build = { ...out.build, context: resolvePath(baseDir, out.build.context) };
+  if (Array.isArray(out.volumes)) {
+    out.volumes = out.volumes.map((v: any) => {
+      const m = parseVolume(v, baseDir);
+      return m.type === 'bind' ? { source: m.source, target: m.target, read_only: m.readOnly } : v;
+    });
+  }
+  if (Array.isArray(out.config_files)) out.config_files = out.config_files.map((c: any) => ({ ...c, source: resolvePath(baseDir, c.source) }));
+  if (out.dev?.sources) out.dev = { ...out.dev, sources: out.dev.sources.map((s: any) => ({ ...s, path: resolvePath(baseDir, s.path) })) };
+  return out;
+}
+
+function lastLayer(layers: Layer[], path: KeyPath): Layer {
+  for (let i = layers.length - 1; i >= 0; i--) {
+    let here: unknown = layers[i]!.value;
+    for (const key of path) here = isPlainObject(here) || Array.isArray(here) ? (here as any)[key] : undefined;
+    if (here !== undefined) return layers[i]!;
+  }
+  return layers[0]!;
+}
+
+function toResolved(name: string, file: string, s: ServiceFile, params: Parameters, layers: Layer[], errors: ProfileError[]): ResolvedService | undefined {
+  if (!s.image && !s.build) {
+    const layer = layers[0]!;
+    errors.push(layer.source.error(layer.at, `service "${name}" has neither "image" nor "build"`, 'Add "image: NAME:TAG" to run an existing image, or "build: {context: DIR}" to build one.'));
+    return undefined;
+  }
+  const configFiles: ConfigFileContent[] = [];
+  for (const c of s.config_files ?? []) {
+    const rendered = renderTemplate(c.source, params, errors);
+    if (rendered !== undefined) configFiles.push({ target: c.target, content: rendered, mode: c.mode ?? 0o644, source: c.source });
+  }
+  return {
+    name,
+    file,
+    image: s.image ?? `berth/${name}:latest`,
+    build: s.build ? { context: s.build.context, dockerfile: s.build.dockerfile ?? 'Dockerfile', args: stringifyEnv(s.build.args) } : undefined,
+    command: toCommand(s.command),
+    entrypoint: toCommand(s.entrypoint),
+    user: s.user,
+    workingDir: s.working_dir,
+    environment: stringifyEnv(s.environment),
+    ports: (s.ports ?? []).map(parsePort),
+    volumes: (s.volumes ?? []).map((v) => parseVolume(v, dirname(file))),
+    configFiles,
+    dependsOn: parseDependsOn(s.depends_on),
+    healthcheck: parseHealthCheck(s.healthcheck),
+    bootstrap: parseBootstrap(s.bootstrap),
+    stopSignal: s.stop_signal ?? 'SIGTERM',
+    stopTimeoutMs: parseDuration(s.stop_timeout, 10_000),
+    restart: s.restart ?? 'unless-stopped',
+    dev: parseDev(s.dev, dirname(file)),
+  };
+}
+
+/** Config templates use the same `${param}` syntax; an unknown name is reported at its line in the template. */
+function renderTemplate(file: string, params: Parameters, errors: ProfileError[]): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    errors.push(new ProfileError({ file, line: 1, column: 1 }, '', 'config template not found', 'Check config_files[].source; it is relative to the service file.'));
+    return undefined;
+  }
+  const before = errors.length;
+  const out = String(
+    interpolateString(text, params, (name, offset) => {
+      const prefix = text.slice(0, offset).split('\n');
+      errors.push(new ProfileError({ file, line: prefix.length, column: prefix[prefix.length - 1]!.length + 1 }, '', `unknown parameter "${name}" in config template`, hintFor(name, params)));
+    }),
+  );
+  return errors.length > before ? undefined : out;
+}
+
+function checkReferences(services: ResolvedService[], layers: Map<string, Layer[]>, errors: ProfileError[]): void {
+  const names = new Set(services.map((s) => s.name));
+  for (const s of services) {
+    for (const dep of s.dependsOn) {
+      if (names.has(dep.service)) continue;
+      const layer = lastLayer(layers.get(s.name)!, ['depends_on']);
+      const raw = layer.value.depends_on;
+      const path: KeyPath = Array.isArray(raw) ? [...layer.at, 'depends_on', raw.indexOf(dep.service)] : [...layer.at, 'depends_on', dep.service];
+      errors.push(layer.source.error(path, `depends on unknown service "${dep.service}"`, `Services in this profile: ${[...names].sort().join(', ')}. Enable it in the profile or an environment file, or remove the dependency.`, { key: !Array.isArray(raw) }));
+    }
+    const published = new Set(s.ports.map((p) => p.containerPort));
+    const probe = s.healthcheck?.probe;
+    if (probe && probe.kind !== 'exec' && !published.has(probe.port)) {
+      const layer = lastLayer(layers.get(s.name)!, ['healthcheck']);
+      errors.push(layer.source.error([...layer.at, 'healthcheck', probe.kind, 'port'], `health check port ${probe.port} is not published by "${s.name}"`, 'berth probes http and tcp checks on the published 127.0.0.1 port: publish it under "ports", or use an "exec" check.'));
+    }
+  }
+}

@@ -1,0 +1,117 @@
+/** The fully resolved, validated desired state of one service: what plan hashes and deploy executes. */
+export interface PortBinding {
+  hostIp: string;
+  hostPort?: number;
+  containerPort: number;
+  protocol: 'tcp' | 'udp';
+}
+
+export interface VolumeMount {
+  type: 'volume' | 'bind';
+  /** Volume name as written (unprefixed) or an absolute host path. */
+  source: string;
+  target: string;
+  readOnly: boolean;
+}
+
+export interface ConfigFileContent {
+  target: string;
+  content: string;
+  mode: number;
+  /** The template it was rendered from, for error messages. */
+  source: string;
+}
+
+export interface Dependency {
+  service: string;
+  condition: 'started' | 'healthy' | 'completed';
+  /** Recreate this service when the dependency is recreated. */
+  restart: boolean;
+}
+
+export type HealthProbe =
+  | { kind: 'http'; port: number; path: string; status: number[] }
+  | { kind: 'tcp'; port: number }
+  | { kind: 'exec'; command: string[] };
+
+export interface HealthCheck {
+  probe: HealthProbe;
+  intervalMs: number;
+  timeoutMs: number;
+  retries: number;
+  startPeriodMs: number;
+}
+
+export interface BootstrapTask {
+  name: string;
+  run: 'container' | 'exec';
+  command: string[];
+  environment: Record<string, string>;
+}
+
+export interface DevSource {
+  path: string;
+  target: string;
+}
+
+export interface WatchRule {
+  paths: string[];
+  action: 'restart' | 'sync' | 'exec' | 'rebuild';
+  ignore: string[];
+  command?: string[];
+  target?: string;
+}
+
+export interface DevConfig {
+  sources: DevSource[];
+  rules: WatchRule[];
+  restartDependents: boolean;
+  stopTimeoutMs?: number;
+}
+
+export interface BuildSpec {
+  context: string;
+  dockerfile: string;
+  args: Record<string, string>;
+}
+
+export interface ResolvedService {
+  name: string;
+  /** The service file it came from, for messages. */
+  file: string;
+  image: string;
+  build?: BuildSpec;
+  command?: string[];
+  entrypoint?: string[];
+  user?: string;
+  workingDir?: string;
+  environment: Record<string, string>;
+  ports: PortBinding[];
+  volumes: VolumeMount[];
+  configFiles: ConfigFileContent[];
+  dependsOn: Dependency[];
+  healthcheck?: HealthCheck;
+  bootstrap: BootstrapTask[];
+  stopSignal: string;
+  stopTimeoutMs: number;
+  restart: 'no' | 'on-failure' | 'unless-stopped' | 'always';
+  dev?: DevConfig;
+}
+
+export interface ResolvedProfile {
+  name: string;
+  project: string;
+  file: string;
+  /** Services in dependency order. */
+  services: ResolvedService[];
+  steps: string[][];
+  /** Names of generated secrets (values never leave the loader except into service config). */
+  secretNames: string[];
+  stateDir: string;
+  /** Checks `berth verify` runs after a deploy, beyond every service's own health check. */
+  verify: VerifyCheck[];
+}
+
+export type VerifyCheck =
+  | { name: string; service: string; http: { port: number; path: string; status: number[]; contains?: string }; exec?: undefined }
+  | { name: string; service: string; exec: string[]; http?: undefined };

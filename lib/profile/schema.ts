@@ -1,0 +1,120 @@
+import { z } from 'zod';
+
+/** "2s", "500ms", "1m", or a number of seconds. */
+export const Duration = z.union([z.number().nonnegative(), z.string().regex(/^\d+(\.\d+)?(ms|s|m)$/, 'a duration like "500ms", "2s" or "1m"')]);
+
+const StringList = z.union([z.string(), z.array(z.string())]);
+const EnvValue = z.union([z.string(), z.number(), z.boolean()]);
+
+export const PortSpec = z.union([
+  z.string().regex(/^((\d{1,3}\.){3}\d{1,3}:)?(\d{1,5}:)?\d{1,5}(\/(tcp|udp))?$/, 'a port like "8080", "18080:8080" or "0.0.0.0:18080:8080"'),
+  z.number().int().min(1).max(65535),
+]);
+
+export const VolumeSpec = z.union([
+  z.string().regex(/^[^:]+:\/[^:]*(:(ro|rw))?$/, 'a volume like "data:/var/lib/x" (named) or "./conf:/etc/x:ro" (bind)'),
+  z.strictObject({ source: z.string(), target: z.string().startsWith('/'), read_only: z.boolean().optional() }),
+]);
+
+const Condition = z.enum(['started', 'healthy', 'completed']);
+export const DependsOn = z.union([
+  z.array(z.string()),
+  z.record(z.string(), z.strictObject({ condition: Condition.default('healthy'), restart: z.boolean().optional() })),
+]);
+
+export const HealthCheck = z
+  .strictObject({
+    http: z.strictObject({ port: z.number().int(), path: z.string().default('/'), status: z.array(z.number().int()).optional() }).optional(),
+    tcp: z.strictObject({ port: z.number().int() }).optional(),
+    exec: StringList.optional(),
+    interval: Duration.optional(),
+    timeout: Duration.optional(),
+    retries: z.number().int().min(1).optional(),
+    start_period: Duration.optional(),
+  })
+  .refine((h) => [h.http, h.tcp, h.exec].filter(Boolean).length === 1, 'exactly one of http, tcp or exec');
+
+export const BootstrapTask = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, 'a lower-case task name'),
+  run: z.enum(['container', 'exec']).default('container'),
+  command: StringList,
+  environment: z.record(z.string(), EnvValue).optional(),
+});
+
+export const ConfigFile = z.strictObject({
+  source: z.string(),
+  target: z.string().startsWith('/'),
+  mode: z.number().int().optional(),
+});
+
+export const WatchRule = z.strictObject({
+  paths: z.array(z.string()).min(1),
+  action: z.enum(['restart', 'sync', 'exec', 'rebuild']).default('restart'),
+  ignore: z.array(z.string()).optional(),
+  command: StringList.optional(),
+  target: z.string().optional(),
+});
+
+export const DevBlock = z.strictObject({
+  sources: z.array(z.strictObject({ path: z.string(), target: z.string().startsWith('/') })).optional(),
+  rules: z.array(WatchRule).optional(),
+  restart_dependents: z.boolean().optional(),
+  stop_timeout: Duration.optional(),
+});
+
+const serviceShape = {
+  description: z.string().optional(),
+  image: z.string().optional(),
+  build: z
+    .strictObject({ context: z.string(), dockerfile: z.string().optional(), args: z.record(z.string(), EnvValue).optional() })
+    .optional(),
+  command: StringList.optional(),
+  entrypoint: StringList.optional(),
+  user: z.string().optional(),
+  working_dir: z.string().optional(),
+  environment: z.record(z.string(), EnvValue).optional(),
+  ports: z.array(PortSpec).optional(),
+  volumes: z.array(VolumeSpec).optional(),
+  config_files: z.array(ConfigFile).optional(),
+  depends_on: DependsOn.optional(),
+  healthcheck: HealthCheck.optional(),
+  bootstrap: z.array(BootstrapTask).optional(),
+  stop_signal: z.string().regex(/^SIG[A-Z0-9]+$/, 'a signal name like SIGTERM').optional(),
+  stop_timeout: Duration.optional(),
+  restart: z.enum(['no', 'on-failure', 'unless-stopped', 'always']).optional(),
+  dev: DevBlock.optional(),
+};
+
+export const ServiceFile = z.strictObject(serviceShape);
+export type ServiceFile = z.infer<typeof ServiceFile>;
+
+/** What an environment file may say about one service: any field, plus enabling or disabling it. */
+export const ServiceOverride = z.strictObject({ ...serviceShape, enabled: z.boolean().optional() });
+
+const ParamValue = z.union([z.string(), z.number(), z.boolean()]);
+
+export const VerifyCheck = z
+  .strictObject({
+    name: z.string(),
+    service: z.string(),
+    http: z.strictObject({ port: z.number().int(), path: z.string().default('/'), status: z.array(z.number().int()).optional(), contains: z.string().optional() }).optional(),
+    exec: StringList.optional(),
+  })
+  .refine((v) => Boolean(v.http) !== Boolean(v.exec), 'exactly one of http or exec');
+
+export const ProfileFile = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'a lower-case name'),
+  description: z.string().optional(),
+  extends: z.array(z.string()).optional(),
+  services: z.array(z.string()).optional(),
+  parameters: z.record(z.string(), ParamValue).optional(),
+  secrets: z.array(z.string().regex(/^[a-z][a-z0-9_]*$/, 'a lower-case secret name')).optional(),
+  verify: z.array(VerifyCheck).optional(),
+});
+export type ProfileFile = z.infer<typeof ProfileFile>;
+
+export const EnvironmentFile = z.strictObject({
+  parameters: z.record(z.string(), ParamValue).optional(),
+  services: z.record(z.string(), ServiceOverride).optional(),
+});
+export type EnvironmentFile = z.infer<typeof EnvironmentFile>;

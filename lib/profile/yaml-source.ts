@@ -1,0 +1,74 @@
+import { readFileSync } from 'node:fs';
+import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
+import { ProfileError, type SourceLocation } from '../errors.js';
+
+export type KeyPath = (string | number)[];
+
+/** A parsed YAML file that can say where any key path sits in it, so every error points at a line. */
+export class YamlSource {
+  private constructor(
+    readonly file: string,
+    readonly value: unknown,
+    private readonly doc: Document,
+    private readonly lines: LineCounter,
+  ) {}
+
+  static read(file: string): YamlSource {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (cause) {
+      throw new ProfileError({ file, line: 1, column: 1 }, '', `cannot read file (${(cause as NodeJS.ErrnoException).code ?? cause})`, 'Check the path; profiles and services are looked up under profiles/.');
+    }
+    return YamlSource.parse(file, text);
+  }
+
+  static parse(file: string, text: string): YamlSource {
+    const lines = new LineCounter();
+    const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+    const first = doc.errors[0];
+    if (first) {
+      const pos = lines.linePos(first.pos[0]);
+      const message = first.message.split('\n')[0] ?? first.message;
+      throw new ProfileError({ file, line: pos.line, column: pos.col }, '', `malformed YAML: ${message}`, 'Fix the YAML syntax at that line (indentation, a missing colon or quote).');
+    }
+    return new YamlSource(file, doc.toJS() ?? {}, doc, lines);
+  }
+
+  /** Where a key path is written; falls back to its nearest existing parent, then to the file's start. */
+  locate(path: KeyPath, { key = false } = {}): SourceLocation {
+    for (let depth = path.length; depth >= 0; depth--) {
+      const prefix = path.slice(0, depth);
+      const offset = depth === path.length && key ? this.keyOffset(prefix) : this.valueOffset(prefix);
+      if (offset !== undefined) {
+        const pos = this.lines.linePos(offset);
+        return { file: this.file, line: pos.line, column: pos.col };
+      }
+    }
+    return { file: this.file, line: 1, column: 1 };
+  }
+
+  error(path: KeyPath, problem: string, hint?: string, opts?: { key?: boolean }): ProfileError {
+    return new ProfileError(this.locate(path, opts), formatKeyPath(path), problem, hint);
+  }
+
+  private valueOffset(path: KeyPath): number | undefined {
+    if (path.length === 0) return this.doc.contents?.range?.[0];
+    const node = this.doc.getIn(path, true) as { range?: [number, number, number] } | undefined;
+    if (node && typeof node === 'object' && node.range) return node.range[0];
+    // A key whose value is empty (null) has no node: point at the key instead.
+    return this.keyOffset(path);
+  }
+
+  private keyOffset(path: KeyPath): number | undefined {
+    const parent = path.length === 1 ? this.doc.contents : this.doc.getIn(path.slice(0, -1), true);
+    if (!isMap(parent)) return undefined;
+    const last = path[path.length - 1];
+    const pair = parent.items.find((p) => isScalar(p.key) && String(p.key.value) === String(last));
+    return isScalar(pair?.key) ? pair.key.range?.[0] : undefined;
+  }
+}
+
+export function formatKeyPath(path: KeyPath): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+}

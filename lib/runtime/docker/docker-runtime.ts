@@ -1,0 +1,376 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import Docker from 'dockerode';
+import tarStream from 'tar-stream';
+import { BerthError, CancelledError, throwIfAborted } from '../../errors.js';
+import { BASE_IMAGE, seedBaseImage } from '../../images/seed-base.js';
+import type { ResolvedService } from '../../profile/model.js';
+import { LABEL, type EngineInfo, type ExecResult, type ImageProgress, type Instance, type Runtime } from '../types.js';
+import { baseImages, readBuildContext } from './build-context.js';
+import { collect, demuxBuffer, lineSink, toLines } from './streams.js';
+
+export const networkName = (project: string) => `${project}_default`;
+export const volumeName = (project: string, name: string) => `${project}_${name}`;
+export const containerName = (project: string, service: string) => `${project}-${service}`;
+
+export interface DockerRuntimeOptions {
+  docker?: Docker;
+  /** How long to try a registry pull of a missing base image before seeding it locally. */
+  pullTimeoutMs?: number;
+  onSeedLine?: (line: string) => void;
+}
+
+/** The Docker runtime: talks to the engine named by DOCKER_HOST (unix, tcp, ssh) through dockerode. */
+export class DockerRuntime implements Runtime {
+  readonly name = 'docker' as const;
+  readonly docker: Docker;
+  private seeding?: Promise<unknown>;
+
+  constructor(private readonly opts: DockerRuntimeOptions = {}) {
+    this.docker = opts.docker ?? new Docker();
+  }
+
+  async info(signal?: AbortSignal): Promise<EngineInfo> {
+    try {
+      void signal;
+      const v = await this.docker.version();
+      return { name: 'docker', version: v.Version, apiVersion: v.ApiVersion };
+    } catch (cause) {
+      throw engineUnreachable(cause);
+    }
+  }
+
+  async list(project: string): Promise<Instance[]> {
+    const summaries = await this.docker.listContainers({ all: true, filters: { label: [`${LABEL.project}=${project}`] } });
+    const instances = await Promise.all(
+      summaries
+        .filter((c) => c.Labels[LABEL.oneOff] !== 'true')
+        .map(async (c) => {
+          const info = await this.docker.getContainer(c.Id).inspect().catch(() => undefined);
+          if (!info) return undefined;
+          const instance: Instance = {
+            id: c.Id,
+            service: c.Labels[LABEL.service] ?? '',
+            project,
+            configHash: c.Labels[LABEL.configHash] ?? '',
+            imageId: info.Image,
+            running: info.State.Running,
+            exitCode: info.State.Running ? undefined : info.State.ExitCode,
+            status: info.State.Status,
+            startedAt: info.State.StartedAt,
+            ports: Object.entries(info.NetworkSettings.Ports ?? {}).flatMap(([key, bindings]) =>
+              (bindings ?? []).map((b) => ({ containerPort: Number(key.split('/')[0]), hostIp: b.HostIp, hostPort: Number(b.HostPort) })),
+            ),
+            volumes: (info.Mounts ?? []).filter((m) => m.Type === 'volume' && m.Name).map((m) => m.Name!.replace(`${project}_`, '')),
+          };
+          return instance;
+        }),
+    );
+    return instances.filter((i): i is Instance => i !== undefined);
+  }
+
+  async imageStatus(service: ResolvedService): Promise<{ id?: string; stale: boolean }> {
+    const image = await this.docker.getImage(service.image).inspect().catch(() => undefined);
+    if (!image) return { stale: true };
+    const stale = service.build ? image.Config?.Labels?.[LABEL.contextHash] !== readBuildContext(service.build).hash : false;
+    return { id: image.Id, stale };
+  }
+
+  async ensureImage(service: ResolvedService, { signal, onProgress, force }: { signal?: AbortSignal; onProgress?: (p: ImageProgress) => void; force?: boolean }): Promise<string> {
+    const existing = await this.docker.getImage(service.image).inspect().catch(() => undefined);
+    if (!service.build) {
+      if (existing) return existing.Id;
+      onProgress?.({ line: `pulling ${service.image}` });
+      await this.pull(service.image, signal, onProgress).catch((cause) => {
+        throw new BerthError(`service ${service.name}: image ${service.image} is not on the engine and could not be pulled (${errorText(cause)})`, `Build it, "docker load" it, or give the service a "build:" section.`);
+      });
+      return (await this.docker.getImage(service.image).inspect()).Id;
+    }
+    const context = readBuildContext(service.build);
+    if (!force && existing?.Config?.Labels?.[LABEL.contextHash] === context.hash) return existing.Id;
+    if (!context.files.includes(service.build.dockerfile)) {
+      throw new BerthError(`service ${service.name}: no ${service.build.dockerfile} in build context ${service.build.context}`, 'Check build.context and build.dockerfile in the service file.');
+    }
+    const dockerfile = readFileSync(join(service.build.context, service.build.dockerfile), 'utf8');
+    for (const base of baseImages(dockerfile)) await this.ensureBaseImage(base, signal, onProgress);
+    throwIfAborted(signal);
+    return this.build(service, context, signal, onProgress);
+  }
+
+  private async build(service: ResolvedService, context: ReturnType<typeof readBuildContext>, signal: AbortSignal | undefined, onProgress?: (p: ImageProgress) => void): Promise<string> {
+    const build = service.build!;
+    const tail: string[] = [];
+    let step: number | undefined;
+    let totalSteps: number | undefined;
+    const stream = await this.docker.buildImage(context.pack(), {
+      t: service.image,
+      dockerfile: build.dockerfile,
+      buildargs: build.args,
+      labels: { [LABEL.contextHash]: context.hash },
+      rm: true,
+      forcerm: true,
+      abortSignal: signal,
+    } as Docker.ImageBuildOptions);
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        (stream as unknown as { destroy?: () => void }).destroy?.();
+        reject(new CancelledError());
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.docker.modem.followProgress(
+        stream,
+        (err) => {
+          signal?.removeEventListener('abort', onAbort);
+          if (err) reject(buildFailed(service, tail, errorText(err)));
+          else resolve();
+        },
+        (event: { stream?: string; error?: string; errorDetail?: { message?: string } }) => {
+          if (event.error) {
+            tail.push(event.error);
+            return reject(buildFailed(service, tail, event.errorDetail?.message ?? event.error));
+          }
+          for (const line of toLines(event.stream ?? '')) {
+            const m = /^Step (\d+)\/(\d+) :/.exec(line);
+            if (m) [step, totalSteps] = [Number(m[1]), Number(m[2])];
+            tail.push(line);
+            if (tail.length > 40) tail.shift();
+            onProgress?.({ step, totalSteps, line });
+          }
+        },
+      );
+    });
+    return (await this.docker.getImage(service.image).inspect()).Id;
+  }
+
+  /** A missing base image is pulled if a registry answers, else seeded locally (air-gapped labs). */
+  private async ensureBaseImage(image: string, signal: AbortSignal | undefined, onProgress?: (p: ImageProgress) => void): Promise<void> {
+    if (await this.docker.getImage(image).inspect().catch(() => undefined)) return;
+    try {
+      onProgress?.({ line: `base image ${image} missing: trying to pull it` });
+      await this.pull(image, AbortSignal.any([AbortSignal.timeout(this.opts.pullTimeoutMs ?? 20_000), ...(signal ? [signal] : [])]), onProgress);
+      return;
+    } catch (cause) {
+      throwIfAborted(signal);
+      if (image !== BASE_IMAGE) throw new BerthError(`base image ${image} is missing and could not be pulled (${errorText(cause)})`, 'Load it with "docker load", or build FROM debian:bookworm-slim, which berth can seed without a registry.');
+      onProgress?.({ line: `no registry answered; seeding ${image} with debootstrap` });
+    }
+    // Several services may need the base at once: seed it once.
+    this.seeding ??= seedBaseImage(this.docker, { signal, onLine: (line) => onProgress?.({ line }) }).finally(() => (this.seeding = undefined));
+    await this.seeding;
+  }
+
+  private async pull(image: string, signal: AbortSignal | undefined, onProgress?: (p: ImageProgress) => void): Promise<void> {
+    const stream = await this.docker.pull(image, { abortSignal: signal } as object);
+    await new Promise<void>((resolve, reject) => {
+      this.docker.modem.followProgress(stream, (err) => (err ? reject(err) : resolve()), (e: { status?: string }) => e.status && onProgress?.({ line: e.status }));
+    });
+  }
+
+  async volumeExists(project: string, name: string): Promise<boolean> {
+    return (await this.docker.getVolume(volumeName(project, name)).inspect().catch(() => undefined)) !== undefined;
+  }
+
+  async prepare(project: string, services: ResolvedService[]): Promise<void> {
+    const labels = { [LABEL.project]: project };
+    const net = networkName(project);
+    if (!(await this.docker.getNetwork(net).inspect().catch(() => undefined))) {
+      await this.docker.createNetwork({ Name: net, Driver: 'bridge', Labels: labels, CheckDuplicate: true }).catch((e) => {
+        if (!/already exists/.test(errorText(e))) throw e;
+      });
+    }
+    const volumes = new Set(services.flatMap((s) => s.volumes.filter((v) => v.type === 'volume').map((v) => v.source)));
+    for (const v of volumes) {
+      if (!(await this.volumeExists(project, v))) await this.docker.createVolume({ Name: volumeName(project, v), Labels: labels });
+    }
+  }
+
+  async create(project: string, service: ResolvedService, labels: Record<string, string>): Promise<string> {
+    const container = await this.docker.createContainer({
+      name: containerName(project, service.name),
+      Hostname: service.name,
+      ...this.containerSpec(project, service, labels),
+      ExposedPorts: Object.fromEntries(service.ports.map((p) => [`${p.containerPort}/${p.protocol}`, {}])),
+      StopSignal: service.stopSignal,
+      StopTimeout: Math.ceil(service.stopTimeoutMs / 1000),
+      HostConfig: {
+        ...this.hostConfig(project, service),
+        PortBindings: Object.fromEntries(
+          service.ports.map((p) => [`${p.containerPort}/${p.protocol}`, [{ HostIp: p.hostIp, HostPort: p.hostPort ? String(p.hostPort) : '' }]]),
+        ),
+        RestartPolicy: { Name: service.restart === 'no' ? '' : service.restart },
+      },
+      NetworkingConfig: { EndpointsConfig: { [networkName(project)]: { Aliases: [service.name] } } },
+    });
+    await this.copyConfigFiles(container, service);
+    return container.id;
+  }
+
+  private containerSpec(project: string, service: ResolvedService, labels: Record<string, string>) {
+    return {
+      Image: service.image,
+      Cmd: service.command,
+      Entrypoint: service.entrypoint,
+      User: service.user,
+      WorkingDir: service.workingDir,
+      Env: Object.entries(service.environment).map(([k, v]) => `${k}=${v}`),
+      Labels: { [LABEL.project]: project, [LABEL.service]: service.name, ...labels },
+    };
+  }
+
+  private hostConfig(project: string, service: ResolvedService): Docker.HostConfig {
+    return {
+      Mounts: service.volumes.map((v) => ({
+        Type: v.type,
+        Source: v.type === 'volume' ? volumeName(project, v.source) : v.source,
+        Target: v.target,
+        ReadOnly: v.readOnly,
+      })),
+      NetworkMode: networkName(project),
+    };
+  }
+
+  /** Rendered config goes in through the archive API, not a bind mount, so a remote engine works too. */
+  private async copyConfigFiles(container: Docker.Container, service: ResolvedService): Promise<void> {
+    if (service.configFiles.length === 0) return;
+    const pack = tarStream.pack();
+    for (const f of service.configFiles) pack.entry({ name: f.target.replace(/^\/+/, ''), mode: f.mode }, f.content);
+    pack.finalize();
+    await container.putArchive(pack as unknown as NodeJS.ReadableStream, { path: '/' });
+  }
+
+  async start(id: string): Promise<void> {
+    await this.docker.getContainer(id).start().catch((cause) => {
+      if (/already started|304/.test(errorText(cause))) return;
+      throw startFailed(cause);
+    });
+  }
+
+  async stop(id: string, { signal, timeoutMs }: { signal: string; timeoutMs: number }): Promise<void> {
+    const container = this.docker.getContainer(id);
+    // The engine's stop sends StopSignal, then SIGKILL after t seconds; `signal` sets StopSignal at create.
+    void signal;
+    await container.stop({ t: Math.ceil(timeoutMs / 1000) }).catch((e) => {
+      if (!/not running|304|No such container/i.test(errorText(e))) throw e;
+    });
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.docker.getContainer(id).remove({ force: true, v: false }).catch((e) => {
+      if (!/No such container|404|already in progress/i.test(errorText(e))) throw e;
+    });
+  }
+
+  async exec(id: string, command: string[], opts: { env?: Record<string, string>; signal?: AbortSignal } = {}): Promise<ExecResult> {
+    const container = this.docker.getContainer(id);
+    const exec = await container.exec({ Cmd: command, AttachStdout: true, AttachStderr: true, Env: envList(opts.env) });
+    const stream = await exec.start({ hijack: true, stdin: false });
+    const out = new PassThrough();
+    this.docker.modem.demuxStream(stream, out, out);
+    const onAbort = () => stream.destroy();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    const chunks: Buffer[] = [];
+    out.on('data', (c: Buffer) => chunks.push(c));
+    await new Promise<void>((resolve) => {
+      stream.on('end', resolve);
+      stream.on('close', resolve);
+      stream.on('error', () => resolve());
+    });
+    opts.signal?.removeEventListener('abort', onAbort);
+    throwIfAborted(opts.signal);
+    const info = await exec.inspect();
+    return { exitCode: info.ExitCode ?? -1, output: Buffer.concat(chunks).toString('utf8') };
+  }
+
+  async runOnce(project: string, service: ResolvedService, command: string[], opts: { env?: Record<string, string>; signal?: AbortSignal } = {}): Promise<ExecResult> {
+    const spec = this.containerSpec(project, service, { [LABEL.oneOff]: 'true' });
+    const container = await this.docker.createContainer({
+      ...spec,
+      Cmd: command,
+      Env: [...spec.Env, ...envList(opts.env)],
+      HostConfig: this.hostConfig(project, service),
+      NetworkingConfig: { EndpointsConfig: { [networkName(project)]: {} } },
+    });
+    const onAbort = () => void container.kill().catch(() => undefined);
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await this.copyConfigFiles(container, service);
+      await container.start();
+      const result = (await container.wait()) as { StatusCode: number };
+      const logs = (await container.logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer;
+      throwIfAborted(opts.signal);
+      return { exitCode: result.StatusCode, output: demuxBuffer(logs) };
+    } finally {
+      opts.signal?.removeEventListener('abort', onAbort);
+      await container.remove({ force: true }).catch(() => undefined);
+    }
+  }
+
+  async logs(id: string, { tail }: { tail: number }): Promise<string[]> {
+    const buf = (await this.docker.getContainer(id).logs({ stdout: true, stderr: true, tail, follow: false }).catch(() => Buffer.alloc(0))) as unknown as Buffer;
+    return toLines(demuxBuffer(buf));
+  }
+
+  async followLogs(id: string, onLine: (line: string) => void, signal: AbortSignal): Promise<void> {
+    const stream = (await this.docker.getContainer(id).logs({ stdout: true, stderr: true, follow: true, tail: 0 })) as unknown as NodeJS.ReadableStream & { destroy(): void };
+    const sink = lineSink(onLine);
+    this.docker.modem.demuxStream(stream, sink, sink);
+    await new Promise<void>((resolve) => {
+      signal.addEventListener('abort', () => {
+        stream.destroy();
+        resolve();
+      }, { once: true });
+      stream.on('end', resolve);
+    });
+  }
+
+  async inspectState(id: string) {
+    const info = await this.docker.getContainer(id).inspect();
+    return { running: info.State.Running, exitCode: info.State.ExitCode, restarting: info.State.Restarting, status: info.State.Status };
+  }
+
+  async teardown(project: string, { volumes }: { volumes: boolean }) {
+    await this.docker.getNetwork(networkName(project)).remove().catch(() => undefined);
+    const found = (await this.docker.listVolumes({ filters: { label: [`${LABEL.project}=${project}`] } })).Volumes ?? [];
+    const names = found.map((v) => v.Name);
+    if (!volumes) return { volumesRemoved: [], volumesKept: names };
+    for (const name of names) await this.docker.getVolume(name).remove();
+    return { volumesRemoved: names, volumesKept: [] };
+  }
+
+  /** Read a container's full logs through a stream (used for one-offs whose output must be complete). */
+  async fullLogs(id: string): Promise<string> {
+    const stream = (await this.docker.getContainer(id).logs({ stdout: true, stderr: true, follow: true })) as unknown as NodeJS.ReadableStream;
+    return demuxBuffer(await collect(stream as never));
+  }
+}
+
+function envList(env: Record<string, string> | undefined): string[] {
+  return Object.entries(env ?? {}).map(([k, v]) => `${k}=${v}`);
+}
+
+export function errorText(cause: unknown): string {
+  const e = cause as { json?: { message?: string }; reason?: string; message?: string };
+  return e?.json?.message ?? e?.message ?? String(cause);
+}
+
+function buildFailed(service: ResolvedService, tail: string[], message: string): BerthError {
+  return new BerthError(
+    `service ${service.name}: image build failed: ${message.trim()}\n${tail.slice(-25).map((l) => `    | ${l}`).join('\n')}`,
+    `Fix ${join(service.build!.context, service.build!.dockerfile)} (the failing step's output is above), then deploy again.`,
+  );
+}
+
+function startFailed(cause: unknown): BerthError {
+  const text = errorText(cause);
+  const port = /(?:0\.0\.0\.0|127\.0\.0\.1|[\d.]+):(\d+).*(?:address already in use|port is already allocated)/.exec(text)?.[1];
+  if (port || /address already in use|port is already allocated/.test(text)) {
+    return new BerthError(`cannot start: host port ${port ?? ''} is already in use (${text})`, 'Stop whatever holds the port, or change the port parameter with -e or --param.');
+  }
+  return new BerthError(`cannot start container: ${text}`);
+}
+
+export function engineUnreachable(cause: unknown): BerthError {
+  const where = process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
+  return new BerthError(`Docker engine not reachable at ${where} (${errorText(cause).split('\n')[0]})`, 'Start it with "make engine" (installs and starts dockerd on Debian as root), or point DOCKER_HOST at a running engine.', { cause });
+}

@@ -1,0 +1,48 @@
+import { PassThrough, type Readable } from 'node:stream';
+
+/**
+ * Split a multiplexed Docker stream buffer (8-byte frame headers, used when a container has no TTY)
+ * into its text. Non-multiplexed input is returned as is.
+ */
+export function demuxBuffer(buf: Buffer): string {
+  const parts: Buffer[] = [];
+  let offset = 0;
+  while (offset + 8 <= buf.length) {
+    const kind = buf[offset];
+    const size = buf.readUInt32BE(offset + 4);
+    if ((kind !== 0 && kind !== 1 && kind !== 2) || buf[offset + 1] !== 0 || offset + 8 + size > buf.length) {
+      return buf.toString('utf8');
+    }
+    parts.push(buf.subarray(offset + 8, offset + 8 + size));
+    offset += 8 + size;
+  }
+  if (offset !== buf.length) return buf.toString('utf8');
+  return Buffer.concat(parts).toString('utf8');
+}
+
+export function toLines(text: string): string[] {
+  const lines = text.split(/\r?\n/);
+  if (lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}
+
+/** Calls onLine for every complete line written to the returned stream. */
+export function lineSink(onLine: (line: string) => void): PassThrough {
+  const sink = new PassThrough();
+  let rest = '';
+  sink.on('data', (chunk: Buffer) => {
+    const lines = (rest + chunk.toString('utf8')).split(/\r?\n/);
+    rest = lines.pop() ?? '';
+    for (const line of lines) onLine(line);
+  });
+  sink.on('end', () => {
+    if (rest) onLine(rest);
+  });
+  return sink;
+}
+
+export async function collect(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+  return Buffer.concat(chunks);
+}

@@ -1,0 +1,69 @@
+import type { ResolvedService } from '../profile/model.js';
+
+/** What berth needs from wherever services run: Docker (dockerode) or host processes (execa). */
+export interface Instance {
+  id: string;
+  service: string;
+  project: string;
+  configHash: string;
+  imageId: string;
+  running: boolean;
+  /** Exit code when stopped, for one-shot services. */
+  exitCode?: number;
+  status: string;
+  startedAt?: string;
+  ports: { containerPort: number; hostIp: string; hostPort: number }[];
+  /** Named volumes (unprefixed) it mounts. */
+  volumes: string[];
+}
+
+export interface ExecResult {
+  exitCode: number;
+  output: string;
+}
+
+export interface EngineInfo {
+  name: string;
+  version: string;
+  apiVersion?: string;
+}
+
+export interface ImageProgress {
+  step?: number;
+  totalSteps?: number;
+  line: string;
+}
+
+export interface Runtime {
+  readonly name: 'docker' | 'host';
+  info(signal?: AbortSignal): Promise<EngineInfo>;
+  /** Every instance belonging to the project, running or not. */
+  list(project: string): Promise<Instance[]>;
+  /** Make the service's image exist (build with cache, or pull) and return its ID. */
+  ensureImage(service: ResolvedService, opts: { signal?: AbortSignal; onProgress?: (p: ImageProgress) => void; force?: boolean }): Promise<string>;
+  /** The image currently tagged for the service, and whether its build context has changed since. */
+  imageStatus(service: ResolvedService): Promise<{ id?: string; stale: boolean }>;
+  volumeExists(project: string, name: string): Promise<boolean>;
+  /** Network and named volumes the project's services use. */
+  prepare(project: string, services: ResolvedService[]): Promise<void>;
+  create(project: string, service: ResolvedService, labels: Record<string, string>): Promise<string>;
+  start(id: string): Promise<void>;
+  stop(id: string, opts: { signal: string; timeoutMs: number }): Promise<void>;
+  remove(id: string): Promise<void>;
+  exec(id: string, command: string[], opts?: { env?: Record<string, string>; signal?: AbortSignal }): Promise<ExecResult>;
+  /** Run a command once in a throwaway instance of the service's image, on the project's network. */
+  runOnce(project: string, service: ResolvedService, command: string[], opts?: { env?: Record<string, string>; signal?: AbortSignal }): Promise<ExecResult>;
+  logs(id: string, opts: { tail: number }): Promise<string[]>;
+  followLogs(id: string, onLine: (line: string) => void, signal: AbortSignal): Promise<void>;
+  inspectState(id: string): Promise<{ running: boolean; exitCode: number; restarting: boolean; status: string }>;
+  /** Remove the project's network, and its volumes only when asked. */
+  teardown(project: string, opts: { volumes: boolean }): Promise<{ volumesRemoved: string[]; volumesKept: string[] }>;
+}
+
+export const LABEL = {
+  project: 'org.berth.project',
+  service: 'org.berth.service',
+  configHash: 'org.berth.config-hash',
+  contextHash: 'org.berth.context-hash',
+  oneOff: 'org.berth.one-off',
+} as const;
