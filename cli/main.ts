@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import { BerthError } from '../lib/errors.js';
 import { deploy, planOnly } from '../lib/deploy/deploy.js';
-import { seedBaseImage } from '../lib/images/seed-base.js';
+import { BASE_IMAGE, seedBaseImage } from '../lib/images/seed-base.js';
 import { waitHealthy } from '../lib/health/probe.js';
 import { down } from '../lib/ops/down.js';
 import { doctor } from '../lib/ops/doctor.js';
@@ -167,6 +167,17 @@ common(program.command('doctor').description('engine, disk, memory, base image, 
 );
 
 const images = program.command('images').description('image helpers');
+images
+  .command('ensure-base')
+  .description('make sure debian:bookworm-slim exists: pull it if a registry answers, else seed it with debootstrap')
+  .action(
+    action(async () => {
+      const runtime = makeRuntime();
+      await runtime.info();
+      await runtime.ensureBaseImage(BASE_IMAGE, interruptSignal(), (p) => process.stdout.write(p.line + '\n'));
+      process.stdout.write(`${BASE_IMAGE} present\n`);
+    }),
+  );
 images
   .command('seed-base')
   .description('build debian:bookworm-slim with debootstrap and import it, for engines that reach no registry')

@@ -31,11 +31,12 @@ if [ ! -r /etc/debian_version ] || [ "$(id -u)" != 0 ]; then
   exit 1
 fi
 
-if ! command -v dockerd >/dev/null 2>&1; then
-  echo "berth: installing Debian's docker.io (engine) ..." >&2
+# debootstrap seeds the base image when no registry answers (berth images ensure-base).
+if ! command -v dockerd >/dev/null 2>&1 || ! [ -x /usr/sbin/debootstrap ]; then
+  echo "berth: installing Debian's docker.io (engine) and debootstrap ..." >&2
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >/dev/null
-  apt-get install -y -qq --no-install-recommends docker.io iptables ca-certificates curl >/dev/null
+  apt-get install -y -qq --no-install-recommends docker.io iptables ca-certificates curl debootstrap >/dev/null
 fi
 
 # A dockerd killed with its session leaves its pid file behind and the next one refuses to start.

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import net from 'node:net';
 import type { HealthCheck, HealthProbe } from '../profile/model.js';
 import type { Instance, Runtime } from '../runtime/types.js';
@@ -14,15 +15,19 @@ export function hostPortFor(instance: Pick<Instance, 'ports'>, containerPort: nu
 
 
 export async function probeOnce(runtime: Runtime, instance: Instance, probe: HealthProbe, timeoutMs: number, signal?: AbortSignal): Promise<ProbeResult> {
-  const timeout = AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(signal ? [signal] : [])]);
+  // Not AbortSignal.timeout(): its timer is unref'd, and a probe hanging on docker-proxy while the
+  // container boots would then leave the event loop empty and the process would exit mid-deploy.
+  const timer = new AbortController();
+  const handle = setTimeout(() => timer.abort(Object.assign(new Error('timed out'), { name: 'TimeoutError' })), timeoutMs);
+  const timeout = AbortSignal.any([timer.signal, ...(signal ? [signal] : [])]);
   try {
     switch (probe.kind) {
       case 'http': {
         const port = hostPortFor(instance, probe.port);
         if (!port) return { ok: false, output: `container port ${probe.port} is not published` };
         const url = `http://127.0.0.1:${port}${probe.path}`;
-        const res = await fetch(url, { signal: timeout, headers: { connection: 'close' }, redirect: 'manual' });
-        const body = (await res.text()).slice(0, 200).trim();
+        const res = await httpGet(url, timeout);
+        const body = res.body.slice(0, 200).trim();
         return { ok: probe.status.includes(res.status), output: `GET ${url} -> ${res.status}${body ? ` ${body}` : ''}` };
       }
       case 'tcp': {
@@ -41,6 +46,8 @@ export async function probeOnce(runtime: Runtime, instance: Instance, probe: Hea
     const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
     const reason = e.name === 'TimeoutError' || e.name === 'AbortError' ? `timed out after ${timeoutMs} ms` : e.cause?.code ?? e.cause?.message ?? e.message ?? String(err);
     return { ok: false, output: `${describeProbe(probe)}: ${reason}` };
+  } finally {
+    clearTimeout(handle);
   }
 }
 
@@ -48,6 +55,19 @@ export function describeProbe(probe: HealthProbe): string {
   if (probe.kind === 'http') return `GET :${probe.port}${probe.path}`;
   if (probe.kind === 'tcp') return `tcp :${probe.port}`;
   return `exec ${probe.command.join(' ')}`;
+}
+
+/** A plain GET on a fresh connection: no pooled sockets to go stale across container restarts. */
+export function httpGet(url: string, signal: AbortSignal): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { agent: false, signal, headers: { connection: 'close' } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', (err) => reject(signal.aborted ? signal.reason : err));
+  });
 }
 
 function connectOnce(host: string, port: number, signal: AbortSignal): Promise<void> {

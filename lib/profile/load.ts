@@ -1,4 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { z } from 'zod';
 import { basename, dirname, join, resolve } from 'node:path';
 import { BerthError, ProfileError, ProfileErrors } from '../errors.js';
 import { findCycle, steps as graphSteps } from '../graph/graph.js';
@@ -67,10 +68,9 @@ export function loadProfile(opts: LoadOptions): ResolvedProfile {
     for (const s of profile.secrets ?? []) secretNames.add(s);
   }
   for (const source of envSources) {
-    const params = isPlainObject(source.value) ? source.value.parameters : undefined;
-    const { value, errors: e } = validateSource(source, EnvironmentFile.shape.parameters, params);
-    errors.push(...e.map((err) => source.error(['parameters'], err.message.replace(/^.*?: /, ''))));
-    parameters = { ...parameters, ...(value ?? {}) };
+    // Parameters first (services are interpolated with them); the rest is validated after interpolation.
+    const { value } = collect(validateSource(source, z.looseObject({ parameters: EnvironmentFile.shape.parameters })), errors);
+    parameters = { ...parameters, ...(value?.parameters ?? {}) };
   }
   parameters = { ...parameters, ...(opts.parameters ?? {}) };
   fail();

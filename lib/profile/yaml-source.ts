@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
-import { ProfileError, type SourceLocation } from '../errors.js';
+import { ProfileError, ProfileErrors, type SourceLocation } from '../errors.js';
 
 export type KeyPath = (string | number)[];
 
@@ -18,7 +18,7 @@ export class YamlSource {
     try {
       text = readFileSync(file, 'utf8');
     } catch (cause) {
-      throw new ProfileError({ file, line: 1, column: 1 }, '', `cannot read file (${(cause as NodeJS.ErrnoException).code ?? cause})`, 'Check the path; profiles and services are looked up under profiles/.');
+      throw new ProfileErrors([new ProfileError({ file, line: 1, column: 1 }, '', `cannot read file (${(cause as NodeJS.ErrnoException).code ?? cause})`, 'Check the path; profiles and services are looked up under profiles/.')]);
     }
     return YamlSource.parse(file, text);
   }
@@ -30,7 +30,7 @@ export class YamlSource {
     if (first) {
       const pos = lines.linePos(first.pos[0]);
       const message = first.message.split('\n')[0] ?? first.message;
-      throw new ProfileError({ file, line: pos.line, column: pos.col }, '', `malformed YAML: ${message}`, 'Fix the YAML syntax at that line (indentation, a missing colon or quote).');
+      throw new ProfileErrors([new ProfileError({ file, line: pos.line, column: pos.col }, '', `malformed YAML: ${message}`, 'Fix the YAML syntax at that line (indentation, a missing colon or quote).')]);
     }
     return new YamlSource(file, doc.toJS() ?? {}, doc, lines);
   }

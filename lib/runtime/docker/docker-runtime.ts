@@ -144,7 +144,7 @@ export class DockerRuntime implements Runtime {
   }
 
   /** A missing base image is pulled if a registry answers, else seeded locally (air-gapped labs). */
-  private async ensureBaseImage(image: string, signal: AbortSignal | undefined, onProgress?: (p: ImageProgress) => void): Promise<void> {
+  async ensureBaseImage(image: string, signal: AbortSignal | undefined, onProgress?: (p: ImageProgress) => void): Promise<void> {
     if (await this.docker.getImage(image).inspect().catch(() => undefined)) return;
     try {
       onProgress?.({ line: `base image ${image} missing: trying to pull it` });

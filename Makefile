@@ -1,0 +1,41 @@
+# Two commands for a newcomer: `make deploy` and `make test`. Everything they need is installed here.
+SHELL := /bin/bash
+BERTH := node dist/cli/main.js
+PROFILE ?= demo
+
+.PHONY: deploy test unit integration engine base-image deps build bench clean
+
+deploy: build engine base-image
+	$(BERTH) deploy --profile $(PROFILE)
+	$(BERTH) verify --profile $(PROFILE)
+
+test: build engine base-image
+	node scripts/run-tests.mjs
+
+unit: build
+	npx vitest run --project unit
+
+integration: build engine base-image
+	npx vitest run --project integration
+
+# Installs Debian's docker.io and starts dockerd when no engine answers (Debian/Ubuntu, root).
+engine:
+	bash scripts/engine.sh
+
+base-image: build engine
+	$(BERTH) images ensure-base
+
+deps: node_modules/.package-lock.json
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+build: deps
+	npx tsc -p tsconfig.json
+
+bench: build engine base-image
+	bash scripts/bench-deps.sh
+	node --import tsx bench/deploy.bench.ts
+
+clean:
+	rm -rf dist

@@ -1,0 +1,181 @@
+import { statSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ProfileErrors } from '../../lib/errors.js';
+import { loadProfile } from '../../lib/profile/load.js';
+import { profileTree } from '../helpers/profile-fixture.js';
+
+const api = `image: example/api:1
+environment:
+  DB: \${db_host}
+ports:
+  - \${api_port}:8080
+depends_on: [db]
+healthcheck:
+  http: { port: 8080, path: /health }
+`;
+const db = `image: example/db:1
+volumes: [data:/var/lib/db]
+`;
+
+function tree(extra: Record<string, string> = {}) {
+  return profileTree({
+    'small/profile.yaml': 'name: small\nservices: [db, api]\nparameters:\n  db_host: db\n  api_port: 18000\nsecrets: [db_password]\n',
+    'services/api.yaml': api,
+    'services/db.yaml': db,
+    ...extra,
+  });
+}
+
+function load(t: ReturnType<typeof tree>, opts: { profile?: string; envFiles?: string[]; project?: string } = {}) {
+  return loadProfile({ profile: opts.profile ?? 'small', profilesRoot: t.root, envFiles: opts.envFiles, project: opts.project, env: { BERTH_STATE_DIR: t.stateRoot } });
+}
+
+function errorOf(fn: () => unknown): ProfileErrors {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(ProfileErrors);
+    return e as ProfileErrors;
+  }
+  throw new Error('expected a ProfileErrors');
+}
+
+describe('loadProfile', () => {
+  it('resolves services in dependency order with interpolated parameters and loopback ports', () => {
+    const p = load(tree());
+    expect(p.services.map((s) => s.name)).toEqual(['db', 'api']);
+    expect(p.steps).toEqual([['db'], ['api']]);
+    const apiService = p.services[1]!;
+    expect(apiService.environment.DB).toBe('db');
+    expect(apiService.ports).toEqual([{ hostIp: '127.0.0.1', hostPort: 18000, containerPort: 8080, protocol: 'tcp' }]);
+    expect(apiService.dependsOn).toEqual([{ service: 'db', condition: 'healthy', restart: false }]);
+  });
+
+  it('generates secrets once, 0600 in a 0700 directory, and reuses them', () => {
+    const t = tree({ 'services/db.yaml': db + 'environment:\n  PASSWORD: ${db_password}\n' });
+    const first = load(t).services[0]!.environment.PASSWORD!;
+    expect(first).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    const file = join(t.stateRoot, 'projects', 'small', 'secrets', 'db_password');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(join(file, '..')).mode & 0o777).toBe(0o700);
+    expect(readFileSync(file, 'utf8').trim()).toBe(first);
+    expect(load(t).services[0]!.environment.PASSWORD).toBe(first);
+  });
+
+  it('merges environment files in order: later wins, mappings merge, a service can be disabled or enabled', () => {
+    const t = tree({
+      'services/extra.yaml': 'image: example/extra:1\n',
+      'one.yaml': 'parameters:\n  api_port: 19000\nservices:\n  api:\n    environment:\n      MODE: one\n',
+      'two.yaml': 'services:\n  api:\n    environment:\n      MODE: two\n  extra:\n    enabled: true\n',
+    });
+    const p = load(t, { envFiles: [t.path('one.yaml'), t.path('two.yaml')] });
+    const apiService = p.services.find((s) => s.name === 'api')!;
+    expect(apiService.environment).toEqual({ DB: 'db', MODE: 'two' });
+    expect(apiService.ports[0]!.hostPort).toBe(19000);
+    expect(p.services.map((s) => s.name).sort()).toEqual(['api', 'db', 'extra']);
+
+    const off = profileTree({ ...Object.fromEntries([]) });
+    void off;
+    const t2 = tree({ 'off.yaml': 'services:\n  api:\n    enabled: false\n' });
+    expect(load(t2, { envFiles: [t2.path('off.yaml')] }).services.map((s) => s.name)).toEqual(['db']);
+  });
+
+  it('composes profiles that extend others', () => {
+    const t = tree({ 'big/profile.yaml': 'name: big\nextends: [small]\nservices: [extra]\n', 'services/extra.yaml': 'image: x:1\ndepends_on: [api]\n' });
+    const p = load(t, { profile: 'big' });
+    expect(p.name).toBe('big');
+    expect(p.steps).toEqual([['db'], ['api'], ['extra']]);
+  });
+
+  it('reports malformed YAML with its line', () => {
+    const t = tree({ 'services/db.yaml': 'image: example/db:1\nvolumes: [data:/x\nports: 1\n' });
+    const e = errorOf(() => load(t));
+    expect(e.message).toMatch(/services\/db\.yaml:\d+:\d+: malformed YAML/);
+  });
+
+  it('names file, line, column and key for an unknown key, and suggests the nearest', () => {
+    const t = tree({ 'services/db.yaml': 'image: example/db:1\nhealthcheck:\n  exec: "true"\n  retires: 3\n' });
+    const e = errorOf(() => load(t));
+    expect(e.errors[0]!.message).toBe(`${t.path('services/db.yaml')}:4:3: healthcheck.retires: unknown key "retires"`);
+    expect(e.errors[0]!.hint).toContain('did you mean "retries"?');
+  });
+
+  it('suggests a top-level key too', () => {
+    const t = tree({ 'services/db.yaml': 'image: example/db:1\nenviroment:\n  A: b\n' });
+    const e = errorOf(() => load(t));
+    expect(e.errors[0]!.message).toContain('db.yaml:2:1: enviroment: unknown key');
+    expect(e.errors[0]!.hint).toContain('did you mean "environment"?');
+  });
+
+  it('reports a wrong type with what was expected and what was found', () => {
+    const t = tree({ 'services/db.yaml': 'image: example/db:1\nstop_timeout: [1]\nrestart: sometimes\n' });
+    const e = errorOf(() => load(t));
+    const messages = e.errors.map((x) => x.message).join('\n');
+    expect(messages).toMatch(/db\.yaml:2:15: stop_timeout: /);
+    expect(messages).toContain('db.yaml:3:10: restart: expected one of "no", "on-failure", "unless-stopped", "always", got "sometimes"');
+  });
+
+  it('rejects a service with neither image nor build', () => {
+    const t = tree({ 'services/db.yaml': 'command: [sleep, "1"]\n' });
+    const e = errorOf(() => load(t));
+    expect(e.message).toContain('db.yaml:1:1: service "db" has neither "image" nor "build"');
+  });
+
+  it('prints the path of a dependency cycle', () => {
+    const t = tree({ 'services/db.yaml': db + 'depends_on: [api]\n' });
+    const e = errorOf(() => load(t));
+    expect(e.message).toMatch(/dependency cycle: (api -> db -> api|db -> api -> db)/);
+  });
+
+  it('rejects depends_on naming an unknown service, at its line', () => {
+    const t = tree({ 'services/db.yaml': db + 'depends_on: [cache]\n' });
+    const e = errorOf(() => load(t));
+    expect(e.message).toContain(`${t.path('services/db.yaml')}:3:`);
+    expect(e.message).toContain('depends_on[0]: depends on unknown service "cache"');
+  });
+
+  it('rejects an undefined parameter instead of interpolating an empty string', () => {
+    const t = tree({ 'services/db.yaml': db + 'environment:\n  X: "${nope}"\n' });
+    const e = errorOf(() => load(t));
+    expect(e.errors[0]!.message).toBe(`${t.path('services/db.yaml')}:4:6: environment.X: unknown parameter "nope"`);
+    expect(e.errors[0]!.hint).toContain('Known parameters: api_port, db_host, db_password, project');
+  });
+
+  it('points at the line of an unknown parameter inside a config template', () => {
+    const t = tree({ 'services/db.yaml': db + 'config_files:\n  - source: db.conf\n    target: /etc/db.conf\n', 'services/db.conf': 'a = 1\nb = ${db_host}\nc = ${missing}\n' });
+    const e = errorOf(() => load(t));
+    expect(e.errors[0]!.message).toBe(`${t.path('services/db.conf')}:3:5: unknown parameter "missing" in config template`);
+  });
+
+  it('keeps a literal ${ written as $${', () => {
+    const t = tree({ 'services/db.yaml': db + 'environment:\n  X: "a$${b}"\n' });
+    expect(load(t).services[0]!.environment.X).toBe('a${b}');
+  });
+
+  it('refuses an override for a service that is not in the profile', () => {
+    const t = tree({ 'e.yaml': 'services:\n  ghost:\n    image: x\n' });
+    const e = errorOf(() => load(t, { envFiles: [t.path('e.yaml')] }));
+    expect(e.message).toContain('e.yaml:2:3: services.ghost: service "ghost" is not part of profile "small"');
+  });
+
+  it('requires health checks on published ports', () => {
+    const t = tree({ 'services/db.yaml': db + 'healthcheck:\n  tcp: { port: 5432 }\n' });
+    const e = errorOf(() => load(t));
+    expect(e.message).toContain('health check port 5432 is not published by "db"');
+  });
+
+  it('loads the shipped demo profile', () => {
+    const p = loadProfile({ profile: 'demo', env: { BERTH_STATE_DIR: tree().stateRoot } });
+    expect(p.services.map((s) => s.name)).toEqual(['demo-cache', 'demo-api', 'demo-proxy']);
+    expect(p.verify.length).toBeGreaterThan(0);
+  });
+});
+
+describe('environment file parameters', () => {
+  it('reports a bad parameter value at its own line', () => {
+    const t = tree({ 'e.yaml': 'parameters:\n  api_port: [1, 2]\n' });
+    const e = errorOf(() => load(t, { envFiles: [t.path('e.yaml')] }));
+    expect(e.errors[0]!.message).toMatch(/e\.yaml:2:13: parameters\.api_port: /);
+  });
+});
