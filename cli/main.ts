@@ -41,10 +41,13 @@ common(program.command('deploy').description('converge the project to the profil
     action(async (opts: CommonOptions & { concurrency: string; build?: boolean }) => {
       const profile = load(opts);
       const bus = makeBus(opts);
+      let reported = false;
+      bus.subscribe((e) => (reported ||= e.type === 'deploy.failed'));
       try {
         await deploy({ runtime: makeRuntime(), profile, bus, signal: interruptSignal(), concurrency: Number(opts.concurrency), forceBuild: opts.build });
       } catch (err) {
-        // The reporter already showed the failure with its logs and next step.
+        // Once the reporter has shown the failure with its logs and next step, do not repeat it.
+        if (!reported) throw err;
         return err instanceof BerthError && err.name === 'CancelledError' ? 130 : 1;
       }
     }),
@@ -124,7 +127,7 @@ common(program.command('restart').description('restart one service and wait for 
     const instance = (await runtime.list(profile.project)).find((i) => i.service === name);
     if (!service || !instance) throw new BerthError(`service ${name} is not deployed in project ${profile.project}`, 'See "berth status".');
     const t0 = Date.now();
-    await runtime.stop(instance.id, { signal: service.stopSignal, timeoutMs: service.stopTimeoutMs });
+    await runtime.stop(instance.id, { timeoutMs: service.stopTimeoutMs });
     await runtime.start(instance.id);
     const fresh = (await runtime.list(profile.project)).find((i) => i.id === instance.id)!;
     if (service.healthcheck) {

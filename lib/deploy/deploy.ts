@@ -75,7 +75,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
     for (const orphan of actions.filter((a) => a.action === 'remove')) {
       bus.emit({ type: 'service.state', service: orphan.service, state: 'removing' });
       for (const i of orphan.instances) {
-        await runtime.stop(i.id, { signal: 'SIGTERM', timeoutMs: 10_000 });
+        await runtime.stop(i.id);
         await runtime.remove(i.id);
       }
       bus.emit({ type: 'service.state', service: orphan.service, state: 'removed' });
@@ -204,7 +204,7 @@ async function applyOne(service: ResolvedService, action: PlanAction, ctx: Apply
   if (action.action === 'create' || action.action === 'recreate') {
     bus.emit({ type: 'service.state', service: service.name, state: 'creating', detail: action.reasons.join(', ') });
     for (const old of action.instances) {
-      await runtime.stop(old.id, { signal: service.stopSignal, timeoutMs: service.stopTimeoutMs });
+      await runtime.stop(old.id, { timeoutMs: service.stopTimeoutMs });
       await runtime.remove(old.id);
     }
     await runBootstrap(service, 'container', undefined, taskHash, ctx);

@@ -19,7 +19,7 @@ export async function down(runtime: Runtime, project: string, bus: EventBus, opt
     await Promise.all(
       byRank.get(r)!.map(async (i) => {
         bus.emit({ type: 'service.state', service: i.service, state: 'removing' });
-        await runtime.stop(i.id, { signal: 'SIGTERM', timeoutMs: 10_000 });
+        await runtime.stop(i.id);
         await runtime.remove(i.id);
         removed.push(i.service);
         bus.emit({ type: 'service.state', service: i.service, state: 'removed' });

@@ -46,7 +46,9 @@ interface Layer {
  * All problems are collected and thrown together; nothing is returned from invalid input.
  */
 export function loadProfile(opts: LoadOptions): ResolvedProfile {
-  const root = opts.profilesRoot ?? defaultProfilesRoot();
+  // A profile given as a path brings its own tree: <root>/<name>/profile.yaml beside <root>/services.
+  const isPath = /\.ya?ml$/.test(opts.profile);
+  const root = opts.profilesRoot ?? (isPath ? dirname(dirname(resolve(opts.profile))) : defaultProfilesRoot());
   const errors: ProfileError[] = [];
   const fail = () => {
     if (errors.length) throw new ProfileErrors(errors);

@@ -48,7 +48,8 @@ export interface Runtime {
   prepare(project: string, services: ResolvedService[]): Promise<void>;
   create(project: string, service: ResolvedService, labels: Record<string, string>): Promise<string>;
   start(id: string): Promise<void>;
-  stop(id: string, opts: { signal: string; timeoutMs: number }): Promise<void>;
+  /** Stop with the service's stop signal; without timeoutMs the instance's own stop timeout applies. */
+  stop(id: string, opts?: { timeoutMs?: number }): Promise<void>;
   remove(id: string): Promise<void>;
   exec(id: string, command: string[], opts?: { env?: Record<string, string>; signal?: AbortSignal }): Promise<ExecResult>;
   /** Run a command once in a throwaway instance of the service's image, on the project's network. */

@@ -246,11 +246,10 @@ export class DockerRuntime implements Runtime {
     });
   }
 
-  async stop(id: string, { signal, timeoutMs }: { signal: string; timeoutMs: number }): Promise<void> {
-    const container = this.docker.getContainer(id);
-    // The engine's stop sends StopSignal, then SIGKILL after t seconds; `signal` sets StopSignal at create.
-    void signal;
-    await container.stop({ t: Math.ceil(timeoutMs / 1000) }).catch((e) => {
+  async stop(id: string, { timeoutMs }: { timeoutMs?: number } = {}): Promise<void> {
+    // The engine sends the StopSignal set at create, then SIGKILL after t (or the container's StopTimeout).
+    const options = timeoutMs === undefined ? {} : { t: Math.ceil(timeoutMs / 1000) };
+    await this.docker.getContainer(id).stop(options).catch((e) => {
       if (!/not running|304|No such container/i.test(errorText(e))) throw e;
     });
   }

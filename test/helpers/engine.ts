@@ -1,0 +1,62 @@
+import { mkdtempSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import Docker from 'dockerode';
+import { execa, type ResultPromise } from 'execa';
+import { LABEL } from '../../lib/runtime/types.js';
+
+export const docker = new Docker();
+export const repoRoot = resolve(import.meta.dirname, '..', '..');
+export const cliPath = join(repoRoot, 'dist', 'cli', 'main.js');
+export const fixtureProfile = (name: string) => join(repoRoot, 'test', 'fixtures', 'profiles', name, 'profile.yaml');
+
+/** A project name no other test or run uses, so tests never collide. */
+export function uniqueProject(prefix: string): string {
+  return `t-${prefix}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+export function stateDir(): string {
+  return mkdtempSync(join(tmpdir(), 'berth-it-state-'));
+}
+
+/** Runs the built CLI as a user would. */
+export function berth(args: string[], opts: { state: string; env?: Record<string, string> }): ResultPromise<{ reject: false; all: true }> {
+  return execa('node', [cliPath, ...args], { reject: false, all: true, env: { BERTH_STATE_DIR: opts.state, CI: 'true', ...opts.env } });
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((res) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => res(port));
+    });
+  });
+}
+
+export async function containers(project: string) {
+  const list = await docker.listContainers({ all: true, filters: { label: [`${LABEL.project}=${project}`] } });
+  return Promise.all(list.map((c) => docker.getContainer(c.Id).inspect()));
+}
+
+export async function byService(project: string) {
+  return Object.fromEntries((await containers(project)).map((c) => [c.Config.Labels[LABEL.service]!, { id: c.Id, startedAt: c.State.StartedAt, running: c.State.Running }]));
+}
+
+export async function volumes(project: string): Promise<string[]> {
+  return ((await docker.listVolumes({ filters: { label: [`${LABEL.project}=${project}`] } })).Volumes ?? []).map((v) => v.Name).sort();
+}
+
+/** Removes everything a test project left, volumes included: tests clean up before and after. */
+export async function purge(project: string): Promise<void> {
+  for (const c of await docker.listContainers({ all: true, filters: { label: [`${LABEL.project}=${project}`] } })) {
+    await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+  }
+  for (const v of await volumes(project)) await docker.getVolume(v).remove().catch(() => undefined);
+  await docker.getNetwork(`${project}_default`).remove().catch(() => undefined);
+}
+
+export async function httpGet(port: number, path: string): Promise<{ status: number; body: string }> {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, { headers: { connection: 'close' } });
+  return { status: res.status, body: await res.text() };
+}
