@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { berth, byService, freePort, httpGet, purge, stateDir, uniqueProject, volumes } from '../helpers/engine.js';
@@ -72,6 +72,47 @@ describe('demo profile on a real engine', () => {
     expect(after['demo-proxy']).toEqual(before['demo-proxy']);
     expect(after['demo-api']!.id).not.toBe(before['demo-api']!.id);
     expect((await httpGet(proxyPort, '/')).status).toBe(200);
+  });
+
+  it('logs, exec, restart and doctor work on the running project', async () => {
+    const logs = await berth(['logs', 'demo-api', ...args], { state });
+    expect(logs.exitCode, logs.all).toBe(0);
+    expect(logs.stdout).toMatch(/^demo-api \| demo-api 1 listening on 8080$/m);
+
+    const exec = await berth(['exec', 'demo-cache', ...args, '--', 'cat', '/etc/debian_version'], { state });
+    expect(exec.exitCode, exec.all).toBe(0);
+    expect(exec.stdout.trim()).toMatch(/^12\.\d+$/);
+    expect((await berth(['exec', 'demo-cache', ...args, '--', 'sh', '-c', 'exit 7'], { state })).exitCode).toBe(7);
+
+    const before = (await byService(project))['demo-api']!;
+    const restart = await berth(['restart', 'demo-api', ...args], { state });
+    expect(restart.exitCode, restart.all).toBe(0);
+    expect(restart.stdout).toMatch(/demo-api restarted and healthy in \d+\.\d s/);
+    const after = (await byService(project))['demo-api']!;
+    expect(after.id).toBe(before.id);
+    expect(after.startedAt).not.toBe(before.startedAt);
+
+    const doctor = await berth(['doctor', ...args], { state });
+    expect(doctor.stdout).toMatch(/^ok {3}engine {5}Docker /m);
+    expect(doctor.stdout).toMatch(/^ok {3}ports {6}the 2 ports of demo are free or already ours/m);
+    expect(doctor.stdout).toMatch(/inotify +max_user_watches \d+/);
+  });
+
+  it('keeps the generated secret in a 0600 file and out of every output', async () => {
+    const file = join(state, 'projects', project, 'secrets', 'demo_cache_password');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const secret = readFileSync(file, 'utf8').trim();
+    expect(secret.length).toBeGreaterThanOrEqual(32);
+    let outputs = '';
+    for (const command of [['deploy', '-v'], ['deploy', '--json'], ['status', '--json'], ['plan']]) {
+      outputs += (await berth([...command, ...args], { state })).all + '\n';
+    }
+    expect(outputs.length).toBeGreaterThan(100);
+    expect(outputs).not.toContain(secret);
+    // Nor in the command line of any process in the containers (it is in a config file).
+    const ps = await berth(['exec', 'demo-cache', ...args, '--', 'sh', '-c', 'cat /proc/[0-9]*/cmdline | tr "\\0" " "'], { state });
+    expect(ps.stdout).toContain('redis-server');
+    expect(ps.stdout).not.toContain(secret);
   });
 
   it('down keeps named volumes and their data unless --volumes is given', async () => {
