@@ -7,6 +7,18 @@ import { DockerRuntime } from '../lib/runtime/docker/docker-runtime.js';
 import { jsonReporter } from './reporters/json.js';
 import { plainReporter } from './reporters/plain.js';
 
+let stdoutClosed = false;
+// `berth deploy | head` closes the pipe early: the deploy must still finish, only quietly.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  stdoutClosed = true;
+});
+
+/** Writes to stdout unless the reader has gone away. */
+export function out(text: string): void {
+  if (!stdoutClosed) process.stdout.write(text);
+}
+
 export interface CommonOptions {
   profile: string;
   env: string[];
@@ -38,7 +50,7 @@ export function load(opts: CommonOptions): ResolvedProfile {
 
 export function makeBus(opts: Pick<CommonOptions, 'json' | 'verbose'>): EventBus {
   const bus = new EventBus();
-  const write = (line: string) => process.stdout.write(line + '\n');
+  const write = (line: string) => out(line + '\n');
   bus.subscribe(opts.json ? jsonReporter(write) : plainReporter(write, { verbose: opts.verbose }));
   return bus;
 }
@@ -65,7 +77,7 @@ export function interruptSignal(): AbortSignal {
 export function reportError(err: unknown, json = false): number {
   const e = err as Error;
   if (json) {
-    process.stdout.write(JSON.stringify({ type: 'error', message: e.message, hint: (e as BerthError).hint }) + '\n');
+    out(JSON.stringify({ type: 'error', message: e.message, hint: (e as BerthError).hint }) + '\n');
   }
   if (e instanceof ProfileErrors) {
     process.stderr.write(`berth: invalid profile:\n${e.message.replace(/^/gm, '  ')}\n${e.hint}\n`);

@@ -8,7 +8,7 @@ import { down } from '../lib/ops/down.js';
 import { doctor } from '../lib/ops/doctor.js';
 import { projectStatus } from '../lib/ops/project-state.js';
 import { verify } from '../lib/ops/verify.js';
-import { collectList, interruptSignal, load, makeBus, makeRuntime, reportError, type CommonOptions } from './context.js';
+import { collectList, out, interruptSignal, load, makeBus, makeRuntime, reportError, type CommonOptions } from './context.js';
 
 const program = new Command('berth').description('Deploy a containerized single-node OpenStack undercloud from composable profiles.').showHelpAfterError();
 
@@ -57,8 +57,8 @@ common(program.command('plan').description('show what deploy would do, per servi
   action(async (opts: CommonOptions) => {
     const profile = load(opts);
     const actions = await planOnly(makeRuntime(), profile);
-    if (opts.json) process.stdout.write(JSON.stringify({ project: profile.project, actions: actions.map(({ service, action, reasons }) => ({ service, action, reasons })) }) + '\n');
-    else for (const a of actions) process.stdout.write(`${a.action.padEnd(9)} ${a.service}${a.reasons.length ? `  (${a.reasons.join(', ')})` : ''}\n`);
+    if (opts.json) out(JSON.stringify({ project: profile.project, actions: actions.map(({ service, action, reasons }) => ({ service, action, reasons })) }) + '\n');
+    else for (const a of actions) out(`${a.action.padEnd(9)} ${a.service}${a.reasons.length ? `  (${a.reasons.join(', ')})` : ''}\n`);
   }),
 );
 
@@ -66,9 +66,9 @@ common(program.command('status').description('state, health, image, ports and st
   action(async (opts: CommonOptions) => {
     const profile = load(opts);
     const status = await projectStatus(makeRuntime(), profile.project, profile);
-    if (opts.json) return void process.stdout.write(JSON.stringify(status) + '\n');
-    process.stdout.write(`project ${status.project}\n`);
-    for (const s of status.services) process.stdout.write(`  ${s.name.padEnd(20)} ${s.state.padEnd(10)} ${s.health.padEnd(10)} ${s.ports.join(', ')}\n`);
+    if (opts.json) return void out(JSON.stringify(status) + '\n');
+    out(`project ${status.project}\n`);
+    for (const s of status.services) out(`  ${s.name.padEnd(20)} ${s.state.padEnd(10)} ${s.health.padEnd(10)} ${s.ports.join(', ')}\n`);
   }),
 );
 
@@ -77,14 +77,14 @@ common(program.command('verify').description("check every service's health and t
     const profile = load(opts);
     const results = await verify(makeRuntime(), profile);
     for (const r of results) {
-      if (opts.json) process.stdout.write(JSON.stringify({ type: 'verify.check', ...r }) + '\n');
+      if (opts.json) out(JSON.stringify({ type: 'verify.check', ...r }) + '\n');
       else {
-        process.stdout.write(`${r.ok ? 'ok  ' : 'FAIL'} ${r.name} (${r.durationMs} ms)${r.ok ? '' : `\n     ${r.output}`}\n`);
-        if (!r.ok) for (const l of r.logs ?? []) process.stdout.write(`     | ${l}\n`);
+        out(`${r.ok ? 'ok  ' : 'FAIL'} ${r.name} (${r.durationMs} ms)${r.ok ? '' : `\n     ${r.output}`}\n`);
+        if (!r.ok) for (const l of r.logs ?? []) out(`     | ${l}\n`);
       }
     }
     const failed = results.filter((r) => !r.ok).length;
-    if (!opts.json) process.stdout.write(`${results.length - failed} passed, ${failed} failed\n`);
+    if (!opts.json) out(`${results.length - failed} passed, ${failed} failed\n`);
     return failed ? 1 : 0;
   }),
 );
@@ -99,10 +99,10 @@ common(program.command('logs').description('container logs, prefixed by service'
       const instances = (await runtime.list(profile.project)).filter((i) => !service || i.service === service);
       if (service && instances.length === 0) throw new BerthError(`service ${service} has no container in project ${profile.project}`, 'See "berth status".');
       const width = Math.max(...instances.map((i) => i.service.length));
-      for (const i of instances) for (const line of await runtime.logs(i.id, { tail: Number(opts.tail) })) process.stdout.write(`${i.service.padEnd(width)} | ${line}\n`);
+      for (const i of instances) for (const line of await runtime.logs(i.id, { tail: Number(opts.tail) })) out(`${i.service.padEnd(width)} | ${line}\n`);
       if (opts.follow) {
         const signal = interruptSignal();
-        await Promise.all(instances.map((i) => runtime.followLogs(i.id, (line) => process.stdout.write(`${i.service.padEnd(width)} | ${line}\n`), signal)));
+        await Promise.all(instances.map((i) => runtime.followLogs(i.id, (line) => out(`${i.service.padEnd(width)} | ${line}\n`), signal)));
       }
     }),
   );
@@ -114,7 +114,7 @@ common(program.command('exec').description('run a command in a service container
     const instance = (await runtime.list(profile.project)).find((i) => i.service === service && i.running);
     if (!instance) throw new BerthError(`service ${service} is not running in project ${profile.project}`, 'See "berth status", or deploy first.');
     const result = await runtime.exec(instance.id, command);
-    process.stdout.write(result.output);
+    out(result.output);
     return result.exitCode;
   }),
 );
@@ -134,7 +134,7 @@ common(program.command('restart').description('restart one service and wait for 
       const r = await waitHealthy(runtime, fresh, service.healthcheck, { initialIntervalMs: 50 });
       if (!r.ok) throw new BerthError(`service ${name} did not become healthy: ${r.last.output}`, `See "berth logs ${name}".`);
     }
-    process.stdout.write(`${name} restarted and ${service.healthcheck ? 'healthy' : 'running'} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    out(`${name} restarted and ${service.healthcheck ? 'healthy' : 'running'} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
   }),
 );
 
@@ -145,9 +145,9 @@ common(program.command('down').description('stop and remove the project; named v
       const profile = load(opts);
       const result = await down(makeRuntime(), profile.project, makeBus(opts), { volumes: Boolean(opts.volumes), order: profile.services.map((s) => s.name) });
       if (!opts.json) {
-        process.stdout.write(`removed ${result.removed.length} containers from ${profile.project}\n`);
-        if (result.volumesKept.length) process.stdout.write(`kept volumes (data): ${result.volumesKept.join(', ')}; "berth down --volumes" removes them\n`);
-        if (result.volumesRemoved.length) process.stdout.write(`removed volumes: ${result.volumesRemoved.join(', ')}\n`);
+        out(`removed ${result.removed.length} containers from ${profile.project}\n`);
+        if (result.volumesKept.length) out(`kept volumes (data): ${result.volumesKept.join(', ')}; "berth down --volumes" removes them\n`);
+        if (result.volumesRemoved.length) out(`removed volumes: ${result.volumesRemoved.join(', ')}\n`);
       }
     }),
   );
@@ -158,12 +158,12 @@ common(program.command('doctor').description('engine, disk, memory, base image, 
     try {
       profile = load(opts);
     } catch (e) {
-      process.stdout.write(`FAIL profile: ${(e as Error).message}\n`);
+      out(`FAIL profile: ${(e as Error).message}\n`);
     }
     const findings = await doctor(makeRuntime(), profile);
     for (const f of findings) {
-      if (opts.json) process.stdout.write(JSON.stringify(f) + '\n');
-      else process.stdout.write(`${f.ok ? 'ok  ' : 'FAIL'} ${f.check.padEnd(10)} ${f.detail}${f.remedy ? `\n     next: ${f.remedy}` : ''}\n`);
+      if (opts.json) out(JSON.stringify(f) + '\n');
+      else out(`${f.ok ? 'ok  ' : 'FAIL'} ${f.check.padEnd(10)} ${f.detail}${f.remedy ? `\n     next: ${f.remedy}` : ''}\n`);
     }
     return findings.some((f) => !f.ok) || !profile ? 1 : 0;
   }),
@@ -177,8 +177,8 @@ images
     action(async () => {
       const runtime = makeRuntime();
       await runtime.info();
-      await runtime.ensureBaseImage(BASE_IMAGE, interruptSignal(), (p) => process.stdout.write(p.line + '\n'));
-      process.stdout.write(`${BASE_IMAGE} present\n`);
+      await runtime.ensureBaseImage(BASE_IMAGE, interruptSignal(), (p) => out(p.line + '\n'));
+      out(`${BASE_IMAGE} present\n`);
     }),
   );
 images
@@ -192,10 +192,10 @@ images
       const runtime = makeRuntime();
       await runtime.info();
       if (!opts.force && (await runtime.docker.getImage(opts.tag).inspect().catch(() => undefined))) {
-        process.stdout.write(`${opts.tag} already present; nothing to do (--force seeds it again)\n`);
+        out(`${opts.tag} already present; nothing to do (--force seeds it again)\n`);
         return;
       }
-      await seedBaseImage(runtime.docker, { mirror: opts.mirror, tag: opts.tag, signal: interruptSignal(), onLine: (l) => !l.startsWith('I: ') && process.stdout.write(l + '\n') });
+      await seedBaseImage(runtime.docker, { mirror: opts.mirror, tag: opts.tag, signal: interruptSignal(), onLine: (l) => !l.startsWith('I: ') && out(l + '\n') });
     }),
   );
 

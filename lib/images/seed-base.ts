@@ -2,7 +2,6 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
-import { execa } from 'execa';
 import { BerthError, throwIfAborted } from '../errors.js';
 
 export const BASE_IMAGE = 'debian:bookworm-slim';
@@ -33,6 +32,8 @@ export async function seedBaseImage(docker: Docker, opts: SeedOptions = {}): Pro
   if (!mirror) {
     throw new BerthError(`cannot seed ${tag}: no Debian mirror found in /etc/apt/sources.list*`, 'Pass one with --mirror http://deb.debian.org/debian (or your local mirror).');
   }
+  // Loaded here, not at start-up: every other command would pay ~100 ms to import it.
+  const { execa } = await import('execa');
   const dir = mkdtempSync(join(tmpdir(), 'berth-rootfs-'));
   try {
     opts.onLine?.(`debootstrap --variant=minbase ${suite} from ${mirror}`);
