@@ -59,15 +59,16 @@ async function existingVolumes(runtime: Runtime, profile: ResolvedProfile): Prom
 export async function deploy(opts: DeployOptions): Promise<DeployResult> {
   const { runtime, profile, bus } = opts;
   const started = Date.now();
-  const engine = await runtime.info(opts.signal);
-  bus.emit({ type: 'deploy.start', profile: profile.name, project: profile.project, runtime: runtime.name, engine: `${engine.name} ${engine.version}`, steps: profile.steps });
+  // The engine round-trips a no-op needs run together; an unreachable engine still reports as such.
+  const [engine, actual, volumes] = await Promise.allSettled([runtime.info(opts.signal), runtime.list(profile.project), existingVolumes(runtime, profile)]);
+  if (engine.status === 'rejected') throw engine.reason;
+  bus.emit({ type: 'deploy.start', profile: profile.name, project: profile.project, runtime: runtime.name, engine: `${engine.value.name} ${engine.value.version}`, steps: profile.steps });
   try {
-    const actual = await runtime.list(profile.project);
-    await checkHostPorts(profile.services, actual);
-
+    if (actual.status === 'rejected') throw actual.reason;
+    if (volumes.status === 'rejected') throw volumes.reason;
+    await checkHostPorts(profile.services, actual.value);
     const imageIds = await ensureImages(opts);
-    const volumes = await existingVolumes(runtime, profile);
-    const actions = planDeploy({ services: profile.services, actual, imageIds, volumes });
+    const actions = planDeploy({ services: profile.services, actual: actual.value, imageIds, volumes: volumes.value });
     bus.emit({ type: 'plan', actions: actions.map(({ service, action, reasons }) => ({ service, action, reasons })) });
     throwIfAborted(opts.signal);
 
@@ -108,12 +109,10 @@ async function ensureImages({ runtime, profile, bus, signal, buildConcurrency, f
     [...byImage.values()].map((group) =>
       limit(async () => {
         const service = group.find((s) => s.build) ?? group[0]!;
-        const status = await runtime.imageStatus(service);
-        const willBuild = forceBuild || status.stale;
-        if (willBuild) for (const s of group) bus.emit({ type: 'service.state', service: s.name, state: service.build ? 'building' : 'pulling' });
         const id = await runtime.ensureImage(service, {
           signal,
           force: forceBuild,
+          onWork: (kind) => group.forEach((s) => bus.emit({ type: 'service.state', service: s.name, state: kind })),
           onProgress: (p) => bus.emit({ type: 'build.progress', service: service.name, step: p.step, totalSteps: p.totalSteps, line: p.line }),
         });
         for (const s of group) ids.set(s.name, id);

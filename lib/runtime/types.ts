@@ -40,7 +40,7 @@ export interface Runtime {
   /** Every instance belonging to the project, running or not. */
   list(project: string): Promise<Instance[]>;
   /** Make the service's image exist (build with cache, or pull) and return its ID. */
-  ensureImage(service: ResolvedService, opts: { signal?: AbortSignal; onProgress?: (p: ImageProgress) => void; force?: boolean }): Promise<string>;
+  ensureImage(service: ResolvedService, opts: { signal?: AbortSignal; onProgress?: (p: ImageProgress) => void; onWork?: (kind: 'building' | 'pulling') => void; force?: boolean }): Promise<string>;
   /** The image currently tagged for the service, and whether its build context has changed since. */
   imageStatus(service: ResolvedService): Promise<{ id?: string; stale: boolean }>;
   volumeExists(project: string, name: string): Promise<boolean>;

@@ -77,10 +77,14 @@ export class DockerRuntime implements Runtime {
     return { id: image.Id, stale };
   }
 
-  async ensureImage(service: ResolvedService, { signal, onProgress, force }: { signal?: AbortSignal; onProgress?: (p: ImageProgress) => void; force?: boolean }): Promise<string> {
+  async ensureImage(
+    service: ResolvedService,
+    { signal, onProgress, onWork, force }: { signal?: AbortSignal; onProgress?: (p: ImageProgress) => void; onWork?: (kind: 'building' | 'pulling') => void; force?: boolean },
+  ): Promise<string> {
     const existing = await this.docker.getImage(service.image).inspect().catch(() => undefined);
     if (!service.build) {
       if (existing) return existing.Id;
+      onWork?.('pulling');
       onProgress?.({ line: `pulling ${service.image}` });
       await this.pull(service.image, signal, onProgress).catch((cause) => {
         throw new BerthError(`service ${service.name}: image ${service.image} is not on the engine and could not be pulled (${errorText(cause)})`, `Build it, "docker load" it, or give the service a "build:" section.`);
@@ -92,6 +96,7 @@ export class DockerRuntime implements Runtime {
     if (!context.files.includes(service.build.dockerfile)) {
       throw new BerthError(`service ${service.name}: no ${service.build.dockerfile} in build context ${service.build.context}`, 'Check build.context and build.dockerfile in the service file.');
     }
+    onWork?.('building');
     const dockerfile = readFileSync(join(service.build.context, service.build.dockerfile), 'utf8');
     for (const base of baseImages(dockerfile)) await this.ensureBaseImage(base, signal, onProgress);
     throwIfAborted(signal);
