@@ -177,7 +177,7 @@ images
     action(async () => {
       const runtime = makeRuntime();
       await runtime.info();
-      await runtime.ensureBaseImage(BASE_IMAGE, interruptSignal(), (p) => out(p.line + '\n'));
+      await runtime.ensureBaseImage(BASE_IMAGE, interruptSignal(), (p) => !p.line.startsWith('I: ') && out(p.line + '\n'));
       out(`${BASE_IMAGE} present\n`);
     }),
   );
