@@ -1,3 +1,5 @@
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import pLimit from 'p-limit';
 import { BerthError, CancelledError, ServiceFailedError, throwIfAborted } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
@@ -82,6 +84,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
       bus.emit({ type: 'service.state', service: orphan.service, state: 'removed' });
     }
     await applyActions(opts, actions, imageIds);
+    writeHostFiles(profile);
     const durationMs = Date.now() - started;
     bus.emit({ type: 'deploy.done', durationMs, services: profile.services.length });
     return { actions, durationMs };
@@ -99,7 +102,26 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
   }
 }
 
+/** clouds.yaml and friends: secrets inside, so 0600 in the 0700 state directory. */
+function writeHostFiles(profile: ResolvedProfile): void {
+  for (const f of profile.hostFiles) {
+    const file = join(profile.stateDir, f.target);
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    writeFileSync(file, f.content, { mode: f.mode });
+    chmodSync(file, f.mode);
+  }
+}
+
 async function ensureImages({ runtime, profile, bus, signal, buildConcurrency, forceBuild }: DeployOptions): Promise<Map<string, string>> {
+  // Shared bases first, in the order the profile lists them: service images build FROM them.
+  for (const image of profile.images) {
+    await runtime.ensureBuiltImage(image.name, image.build, {
+      signal,
+      force: forceBuild,
+      onWork: () => bus.emit({ type: 'message', level: 'info', text: `building base image ${image.name}` }),
+      onProgress: (p) => bus.emit({ type: 'build.progress', service: image.name, step: p.step, totalSteps: p.totalSteps, line: p.line }),
+    });
+  }
   const limit = pLimit(buildConcurrency ?? 2);
   const ids = new Map<string, string>();
   // Services sharing one image tag build it once.

@@ -1,6 +1,6 @@
-import { probeOnce, describeProbe } from '../health/probe.js';
-import type { ResolvedProfile } from '../profile/model.js';
-import type { Runtime } from '../runtime/types.js';
+import { abortableSleep, describeProbe, probeOnce } from '../health/probe.js';
+import type { ResolvedProfile, VerifyCheck } from '../profile/model.js';
+import type { Instance, Runtime } from '../runtime/types.js';
 
 export interface CheckResult {
   name: string;
@@ -11,17 +11,23 @@ export interface CheckResult {
   logs?: string[];
 }
 
+interface Outcome {
+  ok: boolean;
+  output: string;
+}
+
 /** Every service running and healthy, then the profile's own functional checks; each a named result. */
-export async function verify(runtime: Runtime, profile: ResolvedProfile): Promise<CheckResult[]> {
+export async function verify(runtime: Runtime, profile: ResolvedProfile, onResult?: (r: CheckResult) => void): Promise<CheckResult[]> {
   const instances = await runtime.list(profile.project);
   const results: CheckResult[] = [];
-  const timed = async (name: string, service: string, fn: () => Promise<{ ok: boolean; output: string }>) => {
+  const timed = async (name: string, service: string, fn: () => Promise<Outcome>) => {
     const start = Date.now();
     const r = await fn().catch((e: Error) => ({ ok: false, output: e.message }));
     const result: CheckResult = { name, service, ...r, durationMs: Date.now() - start };
     const instance = instances.find((i) => i.service === service);
     if (!r.ok && instance) result.logs = await runtime.logs(instance.id, { tail: 30 });
     results.push(result);
+    onResult?.(result);
   };
   for (const service of profile.services) {
     const instance = instances.find((i) => i.service === service.name);
@@ -34,19 +40,34 @@ export async function verify(runtime: Runtime, profile: ResolvedProfile): Promis
     });
   }
   for (const check of profile.verify) {
-    const instance = instances.find((i) => i.service === check.service);
     await timed(check.name, check.service, async () => {
-      if (!instance?.running) return { ok: false, output: `${check.service} is not running` };
-      if (check.exec) {
-        const r = await runtime.exec(instance.id, check.exec);
-        return { ok: r.exitCode === 0, output: `exec ${check.exec.join(' ')} -> exit ${r.exitCode} ${r.output.trim().slice(-300)}` };
+      let last: Outcome = { ok: false, output: 'not run' };
+      for (let attempt = 0; attempt <= check.retries; attempt++) {
+        if (attempt > 0) await abortableSleep(1000);
+        last = await runCheck(runtime, profile, check, instances.find((i) => i.service === check.service));
+        if (last.ok) break;
       }
-      const probe = { kind: 'http' as const, port: check.http.port, path: check.http.path, status: check.http.status };
-      const r = await probeOnce(runtime, instance, probe, 10_000);
-      const contains = check.http.contains;
-      if (r.ok && contains && !r.output.includes(contains)) return { ok: false, output: `${r.output} (expected the body to contain ${JSON.stringify(contains)})` };
-      return r;
+      return last;
     });
   }
   return results;
+}
+
+async function runCheck(runtime: Runtime, profile: ResolvedProfile, check: VerifyCheck, instance: Instance | undefined): Promise<Outcome> {
+  const expect = (r: Outcome, what: string): Outcome =>
+    r.ok && check.contains && !r.output.includes(check.contains) ? { ok: false, output: `${r.output}\n(expected ${what} to contain ${JSON.stringify(check.contains)})` } : r;
+  if (check.client) {
+    if (!profile.client) return { ok: false, output: 'the profile declares no client image for client checks' };
+    const r = await runtime.runTool(profile.project, { image: profile.client.image, command: check.client, files: profile.client.files });
+    return expect({ ok: r.exitCode === 0, output: `$ ${check.client.join(' ')}\n${r.output.trim().slice(-2000)}${r.exitCode ? `\n(exit ${r.exitCode})` : ''}` }, 'the output');
+  }
+  if (!instance?.running) return { ok: false, output: `${check.service} is not running` };
+  if (check.exec) {
+    const r = await runtime.exec(instance.id, check.exec);
+    return expect({ ok: r.exitCode === 0, output: `exec ${check.exec.join(' ')} -> exit ${r.exitCode} ${r.output.trim().slice(-300)}` }, 'the output');
+  }
+  const http = check.http!;
+  const r = await probeOnce(runtime, instance, { kind: 'http', port: http.port, path: http.path, status: http.status }, 10_000);
+  if (r.ok && http.contains && !r.output.includes(http.contains)) return { ok: false, output: `${r.output} (expected the body to contain ${JSON.stringify(http.contains)})` };
+  return r;
 }

@@ -148,14 +148,32 @@ export function loadProfile(opts: LoadOptions): ResolvedProfile {
   const verify = chain
     .flatMap((c) => (c.profile.verify ?? []).map((v, i) => interpolateTree(c.source, v, parameters, ['verify', i], errors) as typeof v))
     .map(toVerifyCheck);
+  const images = chain.flatMap((c) =>
+    (c.profile.images ?? []).map((i) => ({ name: i.name, build: { context: resolvePath(dirname(c.source.file), i.context), dockerfile: i.dockerfile ?? 'Dockerfile', args: stringifyEnv(i.args) } })),
+  );
+  const render = (c: (typeof chain)[number], f: { source: string; mode?: number }) => renderTemplate(resolvePath(dirname(c.source.file), f.source), parameters, errors);
+  const hostFiles = chain.flatMap((c) => (c.profile.host_files ?? []).map((f) => ({ target: f.target, content: render(c, f) ?? '', mode: f.mode ?? 0o600 })));
+  const clientOwner = [...chain].reverse().find((c) => c.profile.client);
+  const client = clientOwner?.profile.client
+    ? {
+        image: clientOwner.profile.client.image,
+        files: (clientOwner.profile.client.files ?? []).map((f) => ({ target: f.target, content: render(clientOwner, f) ?? '', mode: 0o600, source: f.source })),
+      }
+    : undefined;
   fail();
-  return { name: top.profile.name, project, file: top.source.file, services, steps: stepList, secretNames: [...secretNames], stateDir, verify };
+  return { name: top.profile.name, project, file: top.source.file, services, steps: stepList, secretNames: [...secretNames], stateDir, verify, images, hostFiles, client };
 }
 
 function toVerifyCheck(v: NonNullable<ProfileFile['verify']>[number]): VerifyCheck {
-  return v.http
-    ? { name: v.name, service: v.service, http: { port: v.http.port, path: v.http.path, status: v.http.status ?? [200], contains: v.http.contains } }
-    : { name: v.name, service: v.service, exec: toCommand(v.exec)! };
+  return {
+    name: v.name,
+    service: v.service,
+    http: v.http ? { port: v.http.port, path: v.http.path, status: v.http.status ?? [200], contains: v.http.contains } : undefined,
+    exec: toCommand(v.exec),
+    client: toCommand(v.client),
+    contains: v.contains,
+    retries: v.retries ?? 0,
+  };
 }
 
 function collect<T>(result: { value?: T; errors: ProfileError[] }, errors: ProfileError[]): { value?: T } {

@@ -110,8 +110,21 @@ export interface ResolvedProfile {
   stateDir: string;
   /** Checks `berth verify` runs after a deploy, beyond every service's own health check. */
   verify: VerifyCheck[];
+  /** Shared base images, built in order before service images. */
+  images: { name: string; build: BuildSpec }[];
+  /** Rendered files written under the state directory after a successful deploy. */
+  hostFiles: { target: string; content: string; mode: number }[];
+  client?: { image: string; files: { target: string; content: string; mode: number; source: string }[] };
 }
 
-export type VerifyCheck =
-  | { name: string; service: string; http: { port: number; path: string; status: number[]; contains?: string }; exec?: undefined }
-  | { name: string; service: string; exec: string[]; http?: undefined };
+export interface VerifyCheck {
+  name: string;
+  service: string;
+  http?: { port: number; path: string; status: number[]; contains?: string };
+  exec?: string[];
+  client?: string[];
+  /** Output must contain this. */
+  contains?: string;
+  /** How many times to try again, a second apart (for things that settle, like a node enrolling). */
+  retries: number;
+}

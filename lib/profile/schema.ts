@@ -96,11 +96,30 @@ const ParamValue = z.union([z.string(), z.number(), z.boolean()]);
 export const VerifyCheck = z
   .strictObject({
     name: z.string(),
+    /** The service the check is about: named in failures, and whose logs are shown. */
     service: z.string(),
     http: z.strictObject({ port: z.number().int(), path: z.string().default('/'), status: z.array(z.number().int()).optional(), contains: z.string().optional() }).optional(),
     exec: StringList.optional(),
+    /** A command in a throwaway container of the client image on the host network, as a user on the host would run it. */
+    client: StringList.optional(),
+    contains: z.string().optional(),
+    retries: z.number().int().min(0).optional(),
   })
-  .refine((v) => Boolean(v.http) !== Boolean(v.exec), 'exactly one of http or exec');
+  .refine((v) => [v.http, v.exec, v.client].filter(Boolean).length === 1, 'exactly one of http, exec or client');
+
+export const ImageSpec = z.strictObject({
+  name: z.string(),
+  context: z.string(),
+  dockerfile: z.string().optional(),
+  args: z.record(z.string(), EnvValue).optional(),
+});
+
+export const HostFile = z.strictObject({
+  source: z.string(),
+  /** Relative to the project's state directory. */
+  target: z.string().regex(/^[^/].*$/, 'a path relative to the state directory'),
+  mode: z.number().int().optional(),
+});
 
 export const ProfileFile = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'a lower-case name'),
@@ -110,6 +129,12 @@ export const ProfileFile = z.strictObject({
   parameters: z.record(z.string(), ParamValue).optional(),
   secrets: z.array(z.string().regex(/^[a-z][a-z0-9_]*$/, 'a lower-case secret name')).optional(),
   verify: z.array(VerifyCheck).optional(),
+  /** Shared base images, built in order before any service image. */
+  images: z.array(ImageSpec).optional(),
+  /** Files rendered into the state directory after a deploy, e.g. clouds.yaml. */
+  host_files: z.array(HostFile).optional(),
+  /** The image verify's client checks run in (e.g. one with python3-openstackclient). */
+  client: z.strictObject({ image: z.string(), files: z.array(z.strictObject({ source: z.string(), target: z.string().startsWith('/') })).optional() }).optional(),
 });
 export type ProfileFile = z.infer<typeof ProfileFile>;
 

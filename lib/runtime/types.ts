@@ -1,4 +1,4 @@
-import type { ResolvedService } from '../profile/model.js';
+import type { BuildSpec, ResolvedService } from '../profile/model.js';
 
 /** What berth needs from wherever services run: Docker (dockerode) or host processes (execa). */
 export interface Instance {
@@ -40,6 +40,8 @@ export interface Runtime {
   /** Every instance belonging to the project, running or not. */
   list(project: string): Promise<Instance[]>;
   /** Make the service's image exist (build with cache, or pull) and return its ID. */
+  /** Build a named base image from a context when its context changed (shared bases of a profile). */
+  ensureBuiltImage(name: string, build: BuildSpec, opts: { signal?: AbortSignal; onProgress?: (p: ImageProgress) => void; onWork?: (kind: 'building' | 'pulling') => void; force?: boolean }): Promise<string>;
   ensureImage(service: ResolvedService, opts: { signal?: AbortSignal; onProgress?: (p: ImageProgress) => void; onWork?: (kind: 'building' | 'pulling') => void; force?: boolean }): Promise<string>;
   /** The image currently tagged for the service, and whether its build context has changed since. */
   imageStatus(service: ResolvedService): Promise<{ id?: string; stale: boolean }>;
@@ -54,6 +56,8 @@ export interface Runtime {
   exec(id: string, command: string[], opts?: { env?: Record<string, string>; signal?: AbortSignal }): Promise<ExecResult>;
   /** Run a command once in a throwaway instance of the service's image, on the project's network. */
   runOnce(project: string, service: ResolvedService, command: string[], opts?: { env?: Record<string, string>; signal?: AbortSignal }): Promise<ExecResult>;
+  /** Run a tool image once on the host network (sees 127.0.0.1 published ports as a host user does). */
+  runTool(project: string, opts: { image: string; command: string[]; files: { target: string; content: string; mode: number }[]; signal?: AbortSignal }): Promise<ExecResult>;
   logs(id: string, opts: { tail: number }): Promise<string[]>;
   followLogs(id: string, onLine: (line: string) => void, signal: AbortSignal): Promise<void>;
   inspectState(id: string): Promise<{ running: boolean; exitCode: number; restarting: boolean; status: string }>;

@@ -5,7 +5,7 @@ import Docker from 'dockerode';
 import tarStream from 'tar-stream';
 import { BerthError, CancelledError, throwIfAborted } from '../../errors.js';
 import { BASE_IMAGE, seedBaseImage } from '../../images/seed-base.js';
-import type { ResolvedService } from '../../profile/model.js';
+import type { BuildSpec, ResolvedService } from '../../profile/model.js';
 import { LABEL, type EngineInfo, type ExecResult, type ImageProgress, type Instance, type Runtime } from '../types.js';
 import { baseImages, readBuildContext } from './build-context.js';
 import { collect, demuxBuffer, lineSink, toLines } from './streams.js';
@@ -75,6 +75,11 @@ export class DockerRuntime implements Runtime {
     if (!image) return { stale: true };
     const stale = service.build ? image.Config?.Labels?.[LABEL.contextHash] !== readBuildContext(service.build).hash : false;
     return { id: image.Id, stale };
+  }
+
+  async ensureBuiltImage(name: string, build: BuildSpec, opts: { signal?: AbortSignal; onProgress?: (p: ImageProgress) => void; onWork?: (kind: 'building' | 'pulling') => void; force?: boolean }): Promise<string> {
+    // A base image is built the way a service image is: same context hashing, same failure reporting.
+    return this.ensureImage({ name, file: join(build.context, build.dockerfile), image: name, build } as ResolvedService, opts);
   }
 
   async ensureImage(
@@ -237,9 +242,13 @@ export class DockerRuntime implements Runtime {
 
   /** Rendered config goes in through the archive API, not a bind mount, so a remote engine works too. */
   private async copyConfigFiles(container: Docker.Container, service: ResolvedService): Promise<void> {
-    if (service.configFiles.length === 0) return;
+    await this.copyFiles(container, service.configFiles);
+  }
+
+  private async copyFiles(container: Docker.Container, files: { target: string; content: string; mode: number }[]): Promise<void> {
+    if (files.length === 0) return;
     const pack = tarStream.pack();
-    for (const f of service.configFiles) pack.entry({ name: f.target.replace(/^\/+/, ''), mode: f.mode }, f.content);
+    for (const f of files) pack.entry({ name: f.target.replace(/^\/+/, ''), mode: f.mode }, f.content);
     pack.finalize();
     await container.putArchive(pack as unknown as NodeJS.ReadableStream, { path: '/' });
   }
@@ -303,6 +312,27 @@ export class DockerRuntime implements Runtime {
       const result = (await container.wait()) as { StatusCode: number };
       const logs = (await container.logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer;
       throwIfAborted(opts.signal);
+      return { exitCode: result.StatusCode, output: demuxBuffer(logs) };
+    } finally {
+      opts.signal?.removeEventListener('abort', onAbort);
+      await container.remove({ force: true }).catch(() => undefined);
+    }
+  }
+
+  async runTool(project: string, opts: { image: string; command: string[]; files: { target: string; content: string; mode: number }[]; signal?: AbortSignal }): Promise<ExecResult> {
+    const container = await this.docker.createContainer({
+      Image: opts.image,
+      Cmd: opts.command,
+      Labels: { [LABEL.project]: project, [LABEL.oneOff]: 'true' },
+      HostConfig: { NetworkMode: 'host' },
+    });
+    const onAbort = () => void container.kill().catch(() => undefined);
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await this.copyFiles(container, opts.files);
+      await container.start();
+      const result = (await container.wait()) as { StatusCode: number };
+      const logs = (await container.logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer;
       return { exitCode: result.StatusCode, output: demuxBuffer(logs) };
     } finally {
       opts.signal?.removeEventListener('abort', onAbort);
