@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import { BerthError } from '../lib/errors.js';
 import { deploy, planOnly } from '../lib/deploy/deploy.js';
+import { runDev } from '../lib/dev/dev-loop.js';
 import { BASE_IMAGE, seedBaseImage } from '../lib/images/seed-base.js';
 import { waitHealthy } from '../lib/health/probe.js';
 import { down } from '../lib/ops/down.js';
@@ -50,6 +51,16 @@ common(program.command('deploy').description('converge the project to the profil
         if (!reported) throw err;
         return err instanceof BerthError && err.name === 'CancelledError' ? 130 : 1;
       }
+    }),
+  );
+
+common(program.command('dev').description("deploy with source trees mounted, then restart only what each save affects"))
+  .option('--quiet-ms <ms>', 'quiet window before a batch of changes is applied', '150')
+  .option('--cap-ms <ms>', 'longest a continuous stream of changes is held back', '2000')
+  .action(
+    action(async (opts: CommonOptions & { quietMs: string; capMs: string }) => {
+      const bus = makeBus(opts);
+      await runDev({ runtime: makeRuntime(), load: () => load(opts), bus, signal: interruptSignal(), batch: { quietMs: Number(opts.quietMs), capMs: Number(opts.capMs) } });
     }),
   );
 

@@ -4,6 +4,8 @@ import type { BerthEvent } from '../../lib/events/types.js';
  * One line per meaningful change, for CI logs and pipes: service state changes, build steps (not every
  * apt line), probe failures only every few attempts, and the failure with its logs at the end.
  */
+const short = (file: string) => file.split('/').slice(-2).join('/');
+
 export function plainReporter(write: (line: string) => void, { verbose = false } = {}): (e: BerthEvent) => void {
   let t0: number | undefined;
   let width = 12;
@@ -46,6 +48,28 @@ export function plainReporter(write: (line: string) => void, { verbose = false }
         say(`FAILED${e.service ? ` (${e.service})` : ''}: ${e.message}`);
         for (const line of e.logs ?? []) write(`    | ${line}`);
         if (e.hint) write(`  next: ${e.hint}`);
+        break;
+      case 'dev.watching':
+        for (const t of e.trees) say(`watching ${t.root} (${t.directories} directories) for ${t.services.join(', ')}`);
+        say(`${e.watches} inotify watches of ${e.maxWatches ?? 'unknown'} available; Ctrl-C stops watching and leaves everything running`);
+        break;
+      case 'dev.batch':
+        if (e.settled) say(`settled after a burst of ${e.files.length} changes; one plan for: ${e.services.join(', ') || 'nothing'}`);
+        break;
+      case 'dev.action': {
+        const files = e.files.length > 3 ? `${e.files.slice(0, 3).map(short).join(', ')} and ${e.files.length - 3} more` : e.files.map(short).join(', ');
+        if (e.phase === 'start') say(`${e.service.padEnd(width)} ${e.action}${files ? ` <- ${files}` : ''}`);
+        else if (e.phase === 'done') say(`${e.service.padEnd(width)} ${e.action} done: healthy ${e.latencyMs} ms after the save`);
+        else {
+          say(`${e.service.padEnd(width)} ${e.action} FAILED after ${e.latencyMs} ms: ${e.output ?? ''}`);
+          for (const line of e.logs ?? []) write(`    | ${line}`);
+          write('  next: fix and save again; berth keeps watching');
+        }
+        break;
+      }
+      case 'dev.reload':
+        say(e.ok ? `profile changed (${e.files.map(short).join(', ')}): applied` : `profile changed but is invalid, kept the running state:
+${e.message}`);
         break;
       case 'message':
         say(`${e.level === 'warn' ? 'warning: ' : ''}${e.text}`);

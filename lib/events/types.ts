@@ -30,7 +30,24 @@ export type BerthEvent =
   | { type: 'service.log'; at: number; service: string; line: string }
   | { type: 'deploy.done'; at: number; durationMs: number; services: number }
   | { type: 'deploy.failed'; at: number; durationMs: number; service?: string; message: string; hint?: string; logs?: string[] }
-  | { type: 'message'; at: number; level: 'info' | 'warn'; text: string };
+  | { type: 'message'; at: number; level: 'info' | 'warn'; text: string }
+  | { type: 'dev.watching'; at: number; trees: { root: string; services: string[]; directories: number }[]; watches: number; maxWatches?: number }
+  | { type: 'dev.batch'; at: number; files: string[]; settled: boolean; services: string[] }
+  | {
+      type: 'dev.action';
+      at: number;
+      service: string;
+      action: 'restart' | 'sync' | 'exec' | 'rebuild' | 'restart-dependent';
+      phase: 'start' | 'done' | 'failed';
+      files: string[];
+      /** First change event seen → healthy again (done) or failed. */
+      latencyMs?: number;
+      /** Last change event of the batch seen → action requested: berth's own overhead beyond the quiet window. */
+      overheadMs?: number;
+      output?: string;
+      logs?: string[];
+    }
+  | { type: 'dev.reload'; at: number; files: string[]; ok: boolean; message?: string };
 
 export type EventOf<T extends BerthEvent['type']> = Extract<BerthEvent, { type: T }>;
 

@@ -161,7 +161,15 @@ export function loadProfile(opts: LoadOptions): ResolvedProfile {
       }
     : undefined;
   fail();
-  return { name: top.profile.name, project, file: top.source.file, services, steps: stepList, secretNames: [...secretNames], stateDir, verify, images, hostFiles, client };
+  const files = [
+    ...new Set([
+      ...chain.map((c) => c.source.file),
+      ...envSources.map((e) => e.file),
+      ...services.flatMap((s) => [s.file, ...s.configFiles.map((c) => c.source)]),
+      ...chain.flatMap((c) => (c.profile.host_files ?? []).map((f) => resolvePath(dirname(c.source.file), f.source))),
+    ]),
+  ];
+  return { name: top.profile.name, project, file: top.source.file, services, steps: stepList, secretNames: [...secretNames], stateDir, verify, images, hostFiles, client, files };
 }
 
 function toVerifyCheck(v: NonNullable<ProfileFile['verify']>[number]): VerifyCheck {

@@ -115,6 +115,8 @@ export interface ResolvedProfile {
   /** Rendered files written under the state directory after a successful deploy. */
   hostFiles: { target: string; content: string; mode: number }[];
   client?: { image: string; files: { target: string; content: string; mode: number; source: string }[] };
+  /** Every profile, environment, service and template file this model was built from (berth dev reloads on edits). */
+  files: string[];
 }
 
 export interface VerifyCheck {

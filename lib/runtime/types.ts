@@ -53,6 +53,10 @@ export interface Runtime {
   /** Stop with the service's stop signal; without timeoutMs the instance's own stop timeout applies. */
   stop(id: string, opts?: { timeoutMs?: number }): Promise<void>;
   remove(id: string): Promise<void>;
+  /** Stop (stop signal, then SIGKILL after timeoutMs) and start again, in one engine call. */
+  restart(id: string, opts: { timeoutMs: number }): Promise<void>;
+  /** Copy host files into a running instance (dev `sync`); a missing host file is removed there. */
+  copyInto(id: string, files: { hostPath: string; target: string }[]): Promise<void>;
   exec(id: string, command: string[], opts?: { env?: Record<string, string>; signal?: AbortSignal }): Promise<ExecResult>;
   /** Run a command once in a throwaway instance of the service's image, on the project's network. */
   runOnce(project: string, service: ResolvedService, command: string[], opts?: { env?: Record<string, string>; signal?: AbortSignal }): Promise<ExecResult>;

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
@@ -266,6 +266,23 @@ export class DockerRuntime implements Runtime {
     await this.docker.getContainer(id).stop(options).catch((e) => {
       if (!/not running|304|No such container/i.test(errorText(e))) throw e;
     });
+  }
+
+  async restart(id: string, { timeoutMs }: { timeoutMs: number }): Promise<void> {
+    await this.docker.getContainer(id).restart({ t: Math.ceil(timeoutMs / 1000) });
+  }
+
+  async copyInto(id: string, files: { hostPath: string; target: string }[]): Promise<void> {
+    const container = this.docker.getContainer(id);
+    const present = files.filter((f) => existsSync(f.hostPath));
+    const gone = files.filter((f) => !existsSync(f.hostPath));
+    if (present.length) {
+      const pack = tarStream.pack();
+      for (const f of present) pack.entry({ name: f.target.replace(/^\/+/, ''), mode: statSync(f.hostPath).mode & 0o777 }, readFileSync(f.hostPath));
+      pack.finalize();
+      await container.putArchive(pack as unknown as NodeJS.ReadableStream, { path: '/' });
+    }
+    if (gone.length) await this.exec(id, ['rm', '-f', '--', ...gone.map((f) => f.target)]);
   }
 
   async remove(id: string): Promise<void> {

@@ -1,0 +1,191 @@
+import { BerthError } from '../errors.js';
+import type { EventBus } from '../events/bus.js';
+import { deploy } from '../deploy/deploy.js';
+import { dependentsOf, steps as graphSteps } from '../graph/graph.js';
+import { waitHealthy } from '../health/probe.js';
+import type { ResolvedProfile, ResolvedService } from '../profile/model.js';
+import type { Runtime } from '../runtime/types.js';
+import { Batcher, DEFAULT_BATCH, realClock, type BatchOptions, type Clock } from '../watch/batcher.js';
+import { treeIgnore } from '../watch/ignore.js';
+import { ServiceQueues, type Work } from '../watch/service-queue.js';
+import { checkInotifyBudget, countWatchedDirectories, maxUserWatches, TreeWatcher, type FileEvent } from '../watch/watcher.js';
+import { watch } from 'chokidar';
+import { withDevMounts } from './dev-mounts.js';
+import { planBatch, watchedSources, type WatchedSource } from './plan-batch.js';
+
+export interface DevOptions {
+  runtime: Runtime;
+  /** Loads (and re-loads, on profile edits) the profile with its environment files. */
+  load: () => ResolvedProfile;
+  bus: EventBus;
+  signal: AbortSignal;
+  batch?: Partial<BatchOptions>;
+  clock?: Clock;
+}
+
+type Item = FileEvent | { reload: string; seenAt: number };
+
+/**
+ * berth dev: deploy with source trees mounted, then turn every batch of saves into the smallest
+ * correct action per affected service, health-gated, reporting latency. Ctrl-C stops watching and
+ * leaves the environment running.
+ */
+export async function runDev(opts: DevOptions): Promise<void> {
+  const { runtime, bus, signal } = opts;
+  const clock = opts.clock ?? realClock;
+  let profile = withDevMounts(opts.load());
+  await deploy({ runtime, profile, bus, signal });
+
+  let sources = watchedSources(profile.services);
+  const trees = [...new Set(sources.map((s) => s.root))].map((root) => ({ root, ignored: treeIgnore(root) }));
+  const counts = trees.map((t) => ({ root: t.root, services: sources.filter((s) => s.root === t.root).map((s) => s.service), directories: countWatchedDirectories(t) }));
+  const needed = counts.reduce((n, c) => n + c.directories, 0);
+  checkInotifyBudget(needed);
+  bus.emit({ type: 'dev.watching', trees: counts, watches: needed, maxWatches: maxUserWatches() });
+
+  const queues = new ServiceQueues((service, work, workSignal) => runWork(service, work, AbortSignal.any([workSignal, signal])));
+  let reloading = Promise.resolve();
+
+  const batcher = new Batcher<Item>(
+    (batch) => {
+      const reloads = batch.items.filter((i): i is { reload: string; seenAt: number } => 'reload' in i);
+      const events = batch.items.filter((i): i is FileEvent => 'rel' in i);
+      if (reloads.length) reloading = reloading.then(() => reload(reloads.map((r) => r.reload)));
+      const work = planBatch(events, sources);
+      const lastSeen = Math.max(...batch.items.map((i) => i.seenAt));
+      bus.emit({ type: 'dev.batch', files: [...new Set(events.map((e) => `${e.root}/${e.rel}`))], settled: batch.settled, services: work.map((w) => w.service) });
+      for (const w of work) {
+        const requestedAt = clock.now();
+        queues.submit(w.service, { action: w.action, files: w.files, firstChangeAt: batch.firstAt, sync: w.sync, commands: w.commands, overheadMs: requestedAt - lastSeen } as Work);
+      }
+    },
+    { ...DEFAULT_BATCH, ...opts.batch },
+    clock,
+  );
+
+  const watcher = new TreeWatcher(
+    trees,
+    (e) => batcher.add({ ...e, seenAt: clock.now() }),
+    () => batcher.add({ reload: '', seenAt: clock.now() } as never, { settle: true }),
+  );
+  await watcher.start();
+  // Editing the profile, an environment file, a service file or a template re-plans and applies only
+  // the config-hash differences.
+  const profileWatcher = watch(profile.files, { ignoreInitial: true });
+  profileWatcher.on('change', (file: string) => batcher.add({ reload: file, seenAt: clock.now() }));
+  await new Promise<void>((resolve) => profileWatcher.once('ready', () => resolve()));
+
+  async function reload(files: string[]): Promise<void> {
+    const changed = files.filter(Boolean);
+    if (!changed.length) return;
+    try {
+      profile = withDevMounts(opts.load());
+      sources = watchedSources(profile.services);
+      await deploy({ runtime, profile, bus, signal });
+      bus.emit({ type: 'dev.reload', files: changed, ok: true });
+    } catch (err) {
+      bus.emit({ type: 'dev.reload', files: changed, ok: false, message: (err as Error).message });
+    }
+  }
+
+  async function runWork(name: string, work: Work & { overheadMs?: number }, workSignal: AbortSignal): Promise<void> {
+    const service = profile.services.find((s) => s.name === name);
+    if (!service) return;
+    const emit = (phase: 'start' | 'done' | 'failed', extra: { output?: string; logs?: string[]; action?: 'restart-dependent'; service?: string } = {}) =>
+      bus.emit({
+        type: 'dev.action',
+        service: extra.service ?? name,
+        action: extra.action ?? work.action,
+        phase,
+        files: work.files,
+        latencyMs: phase === 'start' ? undefined : Math.round(clock.now() - work.firstChangeAt),
+        overheadMs: phase === 'start' ? work.overheadMs : undefined,
+        output: extra.output,
+        logs: extra.logs,
+      });
+    emit('start');
+    try {
+      await applyAction(service, work, workSignal);
+      emit('done');
+      if (service.dev?.restartDependents && (work.action === 'restart' || work.action === 'rebuild')) {
+        await restartDependents(service, workSignal, (dep, phase, output, logs) => emit(phase, { service: dep, action: 'restart-dependent', output, logs }));
+      }
+    } catch (err) {
+      if (workSignal.aborted) return;
+      const e = err as Error & { logs?: string[] };
+      emit('failed', { output: e.message, logs: e.logs ?? (await logsOf(name)) });
+    }
+  }
+
+  async function logsOf(name: string): Promise<string[]> {
+    const instance = (await runtime.list(profile.project)).find((i) => i.service === name);
+    return instance ? runtime.logs(instance.id, { tail: 30 }) : [];
+  }
+
+  async function applyAction(service: ResolvedService, work: Work, workSignal: AbortSignal): Promise<void> {
+    if (work.action === 'rebuild') {
+      await runtime.ensureImage(service, { signal: workSignal, force: true });
+      await deploy({ runtime, profile, bus, signal: workSignal });
+      return;
+    }
+    const instance = (await runtime.list(profile.project)).find((i) => i.service === service.name);
+    if (!instance) throw new BerthError(`service ${service.name} has no container; run "berth deploy"`);
+    if (work.action === 'sync') return runtime.copyInto(instance.id, work.sync ?? []);
+    if (work.action === 'exec') {
+      for (const command of work.commands ?? []) {
+        const r = await runtime.exec(instance.id, command, { signal: workSignal });
+        if (r.exitCode !== 0) throw new BerthError(`exec ${command.join(' ')} exited ${r.exitCode}: ${r.output.trim().slice(-500)}`);
+      }
+      return;
+    }
+    await restartAndWait(service, instance.id, workSignal);
+  }
+
+  async function restartAndWait(service: ResolvedService, id: string, workSignal: AbortSignal): Promise<void> {
+    await runtime.restart(id, { timeoutMs: service.dev?.stopTimeoutMs ?? service.stopTimeoutMs });
+    if (!service.healthcheck) return;
+    const fresh = (await runtime.list(profile.project)).find((i) => i.id === id);
+    if (!fresh) throw new BerthError(`service ${service.name}: its container disappeared during restart`);
+    const result = await waitHealthy(runtime, fresh, service.healthcheck, { signal: workSignal, initialIntervalMs: 25 });
+    if (!result.ok) {
+      const why = result.exited !== undefined ? `exited with code ${result.exited}` : `health check never passed after ${result.attempts} probes`;
+      throw Object.assign(new BerthError(`service ${service.name} ${why}; last probe: ${result.last.output}`), { logs: await logsOf(service.name) });
+    }
+  }
+
+  /** Dependents restart after the service is healthy again, wave by wave in dependency order, each gated on health. */
+  async function restartDependents(service: ResolvedService, workSignal: AbortSignal, report: (dep: string, phase: 'start' | 'done' | 'failed', output?: string, logs?: string[]) => void): Promise<void> {
+    const nodes = profile.services.map((s) => ({ name: s.name, dependsOn: s.dependsOn.map((d) => d.service) }));
+    const dependents = new Set(dependentsOf(nodes, service.name));
+    const waves = graphSteps(nodes).map((step) => step.filter((n) => dependents.has(n))).filter((w) => w.length);
+    const instances = await runtime.list(profile.project);
+    for (const wave of waves) {
+      await Promise.all(
+        wave.map(async (dep) => {
+          const s = profile.services.find((x) => x.name === dep)!;
+          const instance = instances.find((i) => i.service === dep);
+          if (!instance) return;
+          report(dep, 'start');
+          try {
+            await restartAndWait(s, instance.id, workSignal);
+            report(dep, 'done');
+          } catch (err) {
+            report(dep, 'failed', (err as Error).message, (err as { logs?: string[] }).logs);
+            throw err;
+          }
+        }),
+      );
+    }
+  }
+
+  await new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  // Ctrl-C: stop watching, let running actions see the abort, leave every container running.
+  queues.cancelAll();
+  await Promise.all([watcher.close(), profileWatcher.close()]);
+  await queues.idle();
+}
+
+export type { WatchedSource };
