@@ -36,6 +36,7 @@ build: deps
 bench: build engine base-image
 	bash scripts/bench-deps.sh
 	node --import tsx bench/deploy.bench.ts
+	node --import tsx bench/dev.bench.ts
 
 clean:
 	rm -rf dist
