@@ -48,11 +48,21 @@ export function load(opts: CommonOptions): ResolvedProfile {
   return loadProfile({ profile: opts.profile, envFiles: opts.env, project: opts.project, parameters: parseParams(opts.param) });
 }
 
-export function makeBus(opts: Pick<CommonOptions, 'json' | 'verbose'>): EventBus {
+/** The Ink screen only on an interactive terminal; CI, NO_COLOR, --plain and --json get lines. */
+export function wantsTui(opts: Pick<CommonOptions, 'json' | 'plain'>, env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(process.stdout.isTTY && process.stdin.isTTY && !env.CI && !env.NO_COLOR && !opts.plain && !opts.json && env.TERM !== 'dumb');
+}
+
+export function makeBus(opts: Pick<CommonOptions, 'json' | 'verbose'>, { lines = true } = {}): EventBus {
   const bus = new EventBus();
   const write = (line: string) => out(line + '\n');
-  bus.subscribe(opts.json ? jsonReporter(write) : plainReporter(write, { verbose: opts.verbose }));
+  if (lines) bus.subscribe(opts.json ? jsonReporter(write) : plainReporter(write, { verbose: opts.verbose }));
   return bus;
+}
+
+/** Published endpoints for the summary table: what a user opens or points a client at. */
+export function endpointsOf(profile: ResolvedProfile): { service: string; url: string }[] {
+  return profile.services.flatMap((s) => s.ports.filter((p) => p.hostPort).map((p) => ({ service: s.name, url: `http://${p.hostIp === '0.0.0.0' ? '127.0.0.1' : p.hostIp}:${p.hostPort}` })));
 }
 
 export function makeRuntime(): DockerRuntime {
@@ -60,8 +70,7 @@ export function makeRuntime(): DockerRuntime {
 }
 
 /** Ctrl-C cancels cleanly through the AbortSignal; a second Ctrl-C exits at once. */
-export function interruptSignal(): AbortSignal {
-  const controller = new AbortController();
+export function interruptSignal(controller = new AbortController()): AbortSignal {
   let count = 0;
   process.on('SIGINT', () => {
     count++;

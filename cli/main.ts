@@ -9,7 +9,7 @@ import { down } from '../lib/ops/down.js';
 import { doctor } from '../lib/ops/doctor.js';
 import { projectStatus } from '../lib/ops/project-state.js';
 import { verify } from '../lib/ops/verify.js';
-import { collectList, out, interruptSignal, load, makeBus, makeRuntime, reportError, type CommonOptions } from './context.js';
+import { collectList, endpointsOf, out, interruptSignal, wantsTui, load, makeBus, makeRuntime, reportError, type CommonOptions } from './context.js';
 
 const program = new Command('berth').description('Deploy a containerized single-node OpenStack undercloud from composable profiles.').showHelpAfterError();
 
@@ -41,16 +41,28 @@ common(program.command('deploy').description('converge the project to the profil
   .action(
     action(async (opts: CommonOptions & { concurrency: string; build?: boolean }) => {
       const profile = load(opts);
-      const bus = makeBus(opts);
+      const tui = wantsTui(opts);
+      const bus = makeBus(opts, { lines: !tui });
+      const cancel = new AbortController();
+      const signal = interruptSignal(cancel);
       let reported = false;
       bus.subscribe((e) => (reported ||= e.type === 'deploy.failed'));
+      const screen = tui
+        ? (await import('./tui/apps.js')).startDeployTui(bus, { profile: profile.name, project: profile.project }, {
+            endpoints: endpointsOf(profile),
+            credentials: profile.hostFiles.some((f) => f.target === 'clouds.yaml') ? `${profile.stateDir}/clouds.yaml (openstack --os-cloud undercloud)` : undefined,
+            onCancel: () => cancel.abort(),
+          })
+        : undefined;
       try {
-        await deploy({ runtime: makeRuntime(), profile, bus, signal: interruptSignal(), concurrency: Number(opts.concurrency), forceBuild: opts.build });
+        await deploy({ runtime: makeRuntime(), profile, bus, signal, concurrency: Number(opts.concurrency), forceBuild: opts.build });
       } catch (err) {
+        await screen?.finish();
         // Once the reporter has shown the failure with its logs and next step, do not repeat it.
         if (!reported) throw err;
         return err instanceof BerthError && err.name === 'CancelledError' ? 130 : 1;
       }
+      await screen?.finish();
     }),
   );
 
@@ -59,8 +71,17 @@ common(program.command('dev').description("deploy with source trees mounted, the
   .option('--cap-ms <ms>', 'longest a continuous stream of changes is held back', '2000')
   .action(
     action(async (opts: CommonOptions & { quietMs: string; capMs: string }) => {
-      const bus = makeBus(opts);
-      await runDev({ runtime: makeRuntime(), load: () => load(opts), bus, signal: interruptSignal(), batch: { quietMs: Number(opts.quietMs), capMs: Number(opts.capMs) } });
+      const tui = wantsTui(opts);
+      const bus = makeBus(opts, { lines: !tui });
+      const stop = new AbortController();
+      const signal = interruptSignal(stop);
+      const first = load(opts);
+      const screen = tui ? (await import('./tui/apps.js')).startDevTui(bus, first.project, () => stop.abort()) : undefined;
+      try {
+        await runDev({ runtime: makeRuntime(), load: () => load(opts), bus, signal, batch: { quietMs: Number(opts.quietMs), capMs: Number(opts.capMs) }, onControl: screen?.setControl });
+      } finally {
+        await screen?.finish();
+      }
     }),
   );
 

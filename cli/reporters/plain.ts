@@ -39,7 +39,7 @@ export function plainReporter(write: (line: string) => void, { verbose = false }
         if (e.status !== 'start') say(`${e.service.padEnd(width)} bootstrap ${e.task}: ${e.status}`);
         break;
       case 'service.log':
-        say(`${e.service.padEnd(width)} | ${e.line}`);
+        if (verbose) say(`${e.service.padEnd(width)} | ${e.line}`);
         break;
       case 'deploy.done':
         say(`done: ${e.services} services converged in ${(e.durationMs / 1000).toFixed(1)} s`);

@@ -9,6 +9,7 @@ import { configHash } from '../plan/hash.js';
 import { planDeploy, type PlanAction } from '../plan/plan.js';
 import { LABEL, type Instance, type Runtime } from '../runtime/types.js';
 import { BootstrapMarkers } from '../state/bootstrap-markers.js';
+import { Timings } from '../state/timings.js';
 import { checkHostPorts } from './ports.js';
 
 export interface DeployOptions {
@@ -71,7 +72,8 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
     await checkHostPorts(profile.services, actual.value);
     const imageIds = await ensureImages(opts);
     const actions = planDeploy({ services: profile.services, actual: actual.value, imageIds, volumes: volumes.value });
-    bus.emit({ type: 'plan', actions: actions.map(({ service, action, reasons }) => ({ service, action, reasons })) });
+    const timings = new Timings(profile.stateDir);
+    bus.emit({ type: 'plan', actions: actions.map(({ service, action, reasons }) => ({ service, action, reasons })), history: timings.read() });
     throwIfAborted(opts.signal);
 
     await runtime.prepare(profile.project, profile.services);
@@ -83,7 +85,8 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
       }
       bus.emit({ type: 'service.state', service: orphan.service, state: 'removed' });
     }
-    await applyActions(opts, actions, imageIds);
+    const durations = await applyActions(opts, actions, imageIds);
+    timings.record(durations);
     writeHostFiles(profile);
     const durationMs = Date.now() - started;
     bus.emit({ type: 'deploy.done', durationMs, services: profile.services.length });
@@ -161,7 +164,9 @@ function gate(): Gate {
   return { promise, resolve, reject };
 }
 
-async function applyActions(opts: DeployOptions, actions: PlanAction[], imageIds: Map<string, string>): Promise<void> {
+/** Applies the plan; returns how long each created, recreated or started service took to be ready. */
+async function applyActions(opts: DeployOptions, actions: PlanAction[], imageIds: Map<string, string>): Promise<Record<string, number>> {
+  const durations: Record<string, number> = {};
   const { runtime, profile, bus } = opts;
   const markers = new BootstrapMarkers(profile.stateDir);
   const limit = pLimit(opts.concurrency ?? 4);
@@ -177,7 +182,11 @@ async function applyActions(opts: DeployOptions, actions: PlanAction[], imageIds
     try {
       if (service.dependsOn.length) bus.emit({ type: 'service.state', service: service.name, state: 'waiting', detail: service.dependsOn.map((d) => `${d.service} (${d.condition})`).join(', ') });
       await Promise.all(service.dependsOn.map((d) => raceAbort((d.condition === 'started' ? started : ready).get(d.service)!.promise, signal)));
-      await limit(() => applyOne(service, action, { runtime, profile, bus, signal, markers, imageId: imageIds.get(service.name)!, started: started.get(service.name)! }));
+      await limit(async () => {
+        const t0 = Date.now();
+        await applyOne(service, action, { runtime, profile, bus, signal, markers, imageId: imageIds.get(service.name)!, started: started.get(service.name)! });
+        if (action.action !== 'keep') durations[service.name] = Date.now() - t0;
+      });
       ready.get(service.name)!.resolve();
     } catch (err) {
       started.get(service.name)!.reject(err);
@@ -194,6 +203,7 @@ async function applyActions(opts: DeployOptions, actions: PlanAction[], imageIds
   if (failure.signal.aborted) throw failure.signal.reason;
   const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (rejected) throw rejected.reason;
+  return durations;
 }
 
 function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
@@ -250,11 +260,14 @@ async function applyOne(service: ResolvedService, action: PlanAction, ctx: Apply
     const quick = action.action === 'keep' ? await probeOnce(runtime, instance!, check.probe, check.timeoutMs, signal) : undefined;
     if (!quick?.ok) {
       bus.emit({ type: 'service.state', service: service.name, state: 'health', detail: describeProbe(check.probe) });
+      // The container's own output while it comes up: what a person watching wants to see.
+      const following = new AbortController();
+      void runtime.followLogs(instance!.id, (line) => bus.emit({ type: 'service.log', service: service.name, line }), following.signal, { tail: 100 }).catch(() => undefined);
       const result = await waitHealthy(runtime, instance!, check, {
         signal,
         initialIntervalMs: 50,
         onProbe: (r, attempt) => bus.emit({ type: 'health.probe', service: service.name, ok: r.ok, output: r.output, attempt }),
-      });
+      }).finally(() => following.abort());
       if (!result.ok) {
         const why = result.exited !== undefined ? `exited with code ${result.exited} before its health check passed` : `health check never passed after ${result.attempts} probes`;
         throw new ServiceFailedError(service.name, `${why}; last probe: ${result.last.output}`, await runtime.logs(instance!.id, { tail: 30 }), `See all logs with "berth logs ${service.name}"; fix and run "berth deploy" again (healthy services are kept).`);

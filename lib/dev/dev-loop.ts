@@ -13,7 +13,17 @@ import { watch } from 'chokidar';
 import { withDevMounts } from './dev-mounts.js';
 import { planBatch, watchedSources, type WatchedSource } from './plan-batch.js';
 
+/** What a front end (the dev screen's keys) may ask of a running dev loop. */
+export interface DevControl {
+  restart(service: string): void;
+  rebuild(service: string): void;
+  /** Hold file changes while paused; resuming applies what was held as one plan. */
+  setPaused(paused: boolean): void;
+  logs(service: string, tail?: number): Promise<string[]>;
+}
+
 export interface DevOptions {
+  onControl?: (control: DevControl) => void;
   runtime: Runtime;
   /** Loads (and re-loads, on profile edits) the profile with its environment files. */
   load: () => ResolvedProfile;
@@ -46,8 +56,16 @@ export async function runDev(opts: DevOptions): Promise<void> {
   const queues = new ServiceQueues((service, work, workSignal) => runWork(service, work, AbortSignal.any([workSignal, signal])));
   let reloading = Promise.resolve();
 
+  let paused = false;
+  let held: Item[] = [];
   const batcher = new Batcher<Item>(
-    (batch) => {
+    (incoming) => {
+      if (paused) {
+        held.push(...incoming.items);
+        return;
+      }
+      const batch = held.length ? { ...incoming, items: [...held, ...incoming.items], settled: true } : incoming;
+      held = [];
       const reloads = batch.items.filter((i): i is { reload: string; seenAt: number } => 'reload' in i);
       const events = batch.items.filter((i): i is FileEvent => 'rel' in i);
       if (reloads.length) reloading = reloading.then(() => reload(reloads.map((r) => r.reload)));
@@ -69,6 +87,17 @@ export async function runDev(opts: DevOptions): Promise<void> {
     () => batcher.add({ reload: '', seenAt: clock.now() } as never, { settle: true }),
   );
   await watcher.start();
+  const manual = (service: string, action: 'restart' | 'rebuild') => queues.submit(service, { action, files: [], firstChangeAt: clock.now() });
+  opts.onControl?.({
+    restart: (service) => manual(service, 'restart'),
+    rebuild: (service) => manual(service, 'rebuild'),
+    setPaused: (value) => {
+      paused = value;
+      bus.emit({ type: 'dev.paused', paused, held: held.length });
+      if (!paused && held.length) batcher.add({ reload: '', seenAt: clock.now() });
+    },
+    logs: logsOf,
+  });
   // Editing the profile, an environment file, a service file or a template re-plans and applies only
   // the config-hash differences.
   const profileWatcher = watch(profile.files, { ignoreInitial: true });
@@ -117,9 +146,9 @@ export async function runDev(opts: DevOptions): Promise<void> {
     }
   }
 
-  async function logsOf(name: string): Promise<string[]> {
+  async function logsOf(name: string, tail = 30): Promise<string[]> {
     const instance = (await runtime.list(profile.project)).find((i) => i.service === name);
-    return instance ? runtime.logs(instance.id, { tail: 30 }) : [];
+    return instance ? runtime.logs(instance.id, { tail }) : [];
   }
 
   async function applyAction(service: ResolvedService, work: Work, workSignal: AbortSignal): Promise<void> {

@@ -22,7 +22,13 @@ export type PlanActionKind = 'create' | 'recreate' | 'start' | 'keep' | 'remove'
 
 export type BerthEvent =
   | { type: 'deploy.start'; at: number; profile: string; project: string; runtime: string; engine: string; steps: string[][] }
-  | { type: 'plan'; at: number; actions: { service: string; action: PlanActionKind; reasons: string[] }[] }
+  | {
+      type: 'plan';
+      at: number;
+      actions: { service: string; action: PlanActionKind; reasons: string[] }[];
+      /** Create-to-ready durations from earlier runs on this machine; absent on a first run. */
+      history: Record<string, number>;
+    }
   | { type: 'service.state'; at: number; service: string; state: ServiceState; detail?: string }
   | { type: 'build.progress'; at: number; service: string; step?: number; totalSteps?: number; line: string }
   | { type: 'health.probe'; at: number; service: string; ok: boolean; output: string; attempt: number }
@@ -47,7 +53,8 @@ export type BerthEvent =
       output?: string;
       logs?: string[];
     }
-  | { type: 'dev.reload'; at: number; files: string[]; ok: boolean; message?: string };
+  | { type: 'dev.reload'; at: number; files: string[]; ok: boolean; message?: string }
+  | { type: 'dev.paused'; at: number; paused: boolean; held: number };
 
 export type EventOf<T extends BerthEvent['type']> = Extract<BerthEvent, { type: T }>;
 

@@ -63,7 +63,7 @@ export interface Runtime {
   /** Run a tool image once on the host network (sees 127.0.0.1 published ports as a host user does). */
   runTool(project: string, opts: { image: string; command: string[]; files: { target: string; content: string; mode: number }[]; signal?: AbortSignal }): Promise<ExecResult>;
   logs(id: string, opts: { tail: number }): Promise<string[]>;
-  followLogs(id: string, onLine: (line: string) => void, signal: AbortSignal): Promise<void>;
+  followLogs(id: string, onLine: (line: string) => void, signal: AbortSignal, opts?: { tail?: number }): Promise<void>;
   inspectState(id: string): Promise<{ running: boolean; exitCode: number; restarting: boolean; status: string }>;
   /** Remove the project's network, and its volumes only when asked. */
   teardown(project: string, opts: { volumes: boolean }): Promise<{ volumesRemoved: string[]; volumesKept: string[] }>;

@@ -362,8 +362,8 @@ export class DockerRuntime implements Runtime {
     return toLines(demuxBuffer(buf));
   }
 
-  async followLogs(id: string, onLine: (line: string) => void, signal: AbortSignal): Promise<void> {
-    const stream = (await this.docker.getContainer(id).logs({ stdout: true, stderr: true, follow: true, tail: 0 })) as unknown as NodeJS.ReadableStream & { destroy(): void };
+  async followLogs(id: string, onLine: (line: string) => void, signal: AbortSignal, { tail = 0 } = {}): Promise<void> {
+    const stream = (await this.docker.getContainer(id).logs({ stdout: true, stderr: true, follow: true, tail })) as unknown as NodeJS.ReadableStream & { destroy(): void };
     const sink = lineSink(onLine);
     this.docker.modem.demuxStream(stream, sink, sink);
     await new Promise<void>((resolve) => {

@@ -1,0 +1,127 @@
+import type { BerthEvent, PlanActionKind, ServiceState } from '../../lib/events/types.js';
+import { estimateRemaining } from '../../lib/state/timings.js';
+
+export interface ServiceView {
+  name: string;
+  state: ServiceState | 'pending';
+  detail?: string;
+  action?: PlanActionKind;
+  startedAt?: number;
+  endedAt?: number;
+  lastProbe?: string;
+  buildStep?: string;
+  logs: string[];
+}
+
+export interface Endpoint {
+  service: string;
+  url: string;
+}
+
+export interface DeployView {
+  profile: string;
+  project: string;
+  runtime: string;
+  engine: string;
+  startedAt: number;
+  steps: string[][];
+  services: Record<string, ServiceView>;
+  history?: Record<string, number>;
+  phase: 'starting' | 'running' | 'done' | 'failed' | 'cancelling';
+  failure?: { service?: string; message: string; hint?: string; logs: string[] };
+  durationMs?: number;
+  /** A service the user picked for the log pane with the arrow keys; otherwise the pane follows the slowest. */
+  pinnedLog?: string;
+}
+
+const LOG_LINES = 200;
+const ACTIVE: ReadonlySet<ServiceView['state']> = new Set(['pulling', 'building', 'creating', 'starting', 'health', 'bootstrapping', 'removing']);
+const FINISHED: ReadonlySet<ServiceView['state']> = new Set(['healthy', 'running', 'completed', 'kept', 'removed', 'failed']);
+
+export function initialDeployView(meta: { profile: string; project: string }): DeployView {
+  return { ...meta, runtime: '', engine: '', startedAt: 0, steps: [], services: {}, phase: 'starting' };
+}
+
+export const isActive = (s: ServiceView) => ACTIVE.has(s.state);
+export const isFinished = (s: ServiceView) => FINISHED.has(s.state);
+
+function touch(view: DeployView, name: string): ServiceView {
+  return view.services[name] ?? { name, state: 'pending', logs: [] };
+}
+
+function withLog(s: ServiceView, line: string): ServiceView {
+  const logs = s.logs.length >= LOG_LINES ? [...s.logs.slice(-LOG_LINES + 1), line] : [...s.logs, line];
+  return { ...s, logs };
+}
+
+/** Pure: the deploy screen's state after one more core event. */
+export function reduceDeploy(view: DeployView, e: BerthEvent): DeployView {
+  switch (e.type) {
+    case 'deploy.start':
+      return { ...view, runtime: e.runtime, engine: e.engine, steps: e.steps, startedAt: e.at, phase: 'running', services: Object.fromEntries(e.steps.flat().map((n) => [n, touch(view, n)])) };
+    case 'plan': {
+      const services = { ...view.services };
+      for (const a of e.actions) services[a.service] = { ...touch(view, a.service), action: a.action };
+      return { ...view, services, history: Object.keys(e.history).length ? e.history : undefined };
+    }
+    case 'service.state': {
+      const s = touch(view, e.service);
+      const wasActive = isActive(s);
+      const next: ServiceView = { ...s, state: e.state, detail: e.detail };
+      if (ACTIVE.has(e.state) && !wasActive && s.startedAt === undefined) next.startedAt = e.at;
+      if (FINISHED.has(e.state)) next.endedAt = e.at;
+      return { ...view, services: { ...view.services, [e.service]: next } };
+    }
+    case 'build.progress': {
+      const s = touch(view, e.service);
+      const step = e.step !== undefined ? `step ${e.step}/${e.totalSteps}` : s.buildStep;
+      return { ...view, services: { ...view.services, [e.service]: { ...withLog(s, e.line), buildStep: step } } };
+    }
+    case 'health.probe':
+      return { ...view, services: { ...view.services, [e.service]: { ...touch(view, e.service), lastProbe: e.output } } };
+    case 'service.log':
+      return { ...view, services: { ...view.services, [e.service]: withLog(touch(view, e.service), e.line) } };
+    case 'deploy.done':
+      return { ...view, phase: 'done', durationMs: e.durationMs };
+    case 'deploy.failed':
+      return {
+        ...view,
+        phase: 'failed',
+        durationMs: e.durationMs,
+        failure: { service: e.service, message: e.message, hint: e.hint, logs: e.logs ?? (e.service ? (view.services[e.service]?.logs.slice(-30) ?? []) : []) },
+      };
+    default:
+      return view;
+  }
+}
+
+/** The service the log pane shows: the pinned one, else the active service that has been busy longest. */
+export function logFocus(view: DeployView): string | undefined {
+  if (view.pinnedLog) return view.pinnedLog;
+  if (view.failure?.service) return view.failure.service;
+  const active = Object.values(view.services).filter(isActive).sort((a, b) => (a.startedAt ?? 0) - (b.startedAt ?? 0));
+  return active[0]?.name ?? Object.values(view.services).filter((s) => s.logs.length).sort((a, b) => (b.endedAt ?? 0) - (a.endedAt ?? 0))[0]?.name;
+}
+
+export interface Progress {
+  done: number;
+  total: number;
+  /** Milliseconds left, or undefined when there is no history to estimate from. */
+  etaMs?: number;
+}
+
+export function progress(view: DeployView, now: number): Progress {
+  const all = Object.values(view.services);
+  const done = all.filter(isFinished).length;
+  const todo = new Set(all.filter((s) => !isFinished(s) && s.action !== 'keep').map((s) => s.name));
+  const etaMs = view.history ? estimateRemaining(view.steps, todo, view.history, (n) => (view.services[n]?.startedAt ? now - view.services[n]!.startedAt! : 0)) : undefined;
+  return { done, total: all.length, etaMs };
+}
+
+export function cycleLog(view: DeployView, direction: 1 | -1): DeployView {
+  const names = view.steps.flat();
+  if (names.length === 0) return view;
+  const current = logFocus(view);
+  const i = current ? names.indexOf(current) : -1;
+  return { ...view, pinnedLog: names[(i + direction + names.length) % names.length] };
+}

@@ -1,0 +1,41 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** How long each service's create-to-ready took on earlier runs here: the only honest source of an ETA. */
+export class Timings {
+  private readonly file: string;
+
+  constructor(projectDir: string) {
+    this.file = join(projectDir, 'timings.json');
+  }
+
+  read(): Record<string, number> {
+    if (!existsSync(this.file)) return {};
+    try {
+      return JSON.parse(readFileSync(this.file, 'utf8')) as Record<string, number>;
+    } catch {
+      return {};
+    }
+  }
+
+  record(durations: Record<string, number>): void {
+    if (Object.keys(durations).length === 0) return;
+    mkdirSync(join(this.file, '..'), { recursive: true, mode: 0o700 });
+    writeFileSync(this.file, JSON.stringify({ ...this.read(), ...durations }, null, 2));
+  }
+}
+
+/**
+ * Remaining time along the steps: a step takes as long as its slowest unfinished service (they run in
+ * parallel), steps run one after another. Undefined when any service to do has no history.
+ */
+export function estimateRemaining(steps: readonly string[][], todo: ReadonlySet<string>, history: Readonly<Record<string, number>>, elapsedOf: (service: string) => number): number | undefined {
+  let total = 0;
+  for (const step of steps) {
+    const pending = step.filter((s) => todo.has(s));
+    if (pending.length === 0) continue;
+    if (pending.some((s) => history[s] === undefined)) return undefined;
+    total += Math.max(...pending.map((s) => Math.max(0, history[s]! - elapsedOf(s))));
+  }
+  return total;
+}
