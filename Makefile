@@ -10,12 +10,14 @@ deploy: build engine base-image
 	$(BERTH) verify --profile $(PROFILE)
 
 test: build engine base-image
+	bash scripts/test-deps.sh
 	node scripts/run-tests.mjs
 
 unit: build
 	npx vitest run --project unit
 
 integration: build engine base-image
+	bash scripts/test-deps.sh
 	npx vitest run --project integration
 
 # Installs Debian's docker.io and starts dockerd when no engine answers (Debian/Ubuntu, root).

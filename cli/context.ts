@@ -49,8 +49,8 @@ export function load(opts: CommonOptions): ResolvedProfile {
 }
 
 /** The Ink screen only on an interactive terminal; CI, NO_COLOR, --plain and --json get lines. */
-export function wantsTui(opts: Pick<CommonOptions, 'json' | 'plain'>, env: NodeJS.ProcessEnv = process.env): boolean {
-  return Boolean(process.stdout.isTTY && process.stdin.isTTY && !env.CI && !env.NO_COLOR && !opts.plain && !opts.json && env.TERM !== 'dumb');
+export function wantsTui(opts: Pick<CommonOptions, 'json' | 'plain'>, env: NodeJS.ProcessEnv = process.env, tty = Boolean(process.stdout.isTTY && process.stdin.isTTY)): boolean {
+  return tty && !env.CI && !env.NO_COLOR && !opts.plain && !opts.json && env.TERM !== 'dumb';
 }
 
 export function makeBus(opts: Pick<CommonOptions, 'json' | 'verbose'>, { lines = true } = {}): EventBus {
