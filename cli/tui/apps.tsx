@@ -12,7 +12,11 @@ function useTerminalSize(): { width: number; height: number } {
   const { stdout } = useStdout();
   const [size, setSize] = useState({ width: stdout.columns || 80, height: stdout.rows || 24 });
   useEffect(() => {
-    const onResize = () => setSize({ width: stdout.columns || 80, height: stdout.rows || 24 });
+    const onResize = () => {
+      // A narrower terminal reflows the previous frame onto more rows than Ink erases: clear it all.
+      stdout.write('\x1b[2J\x1b[3J\x1b[H');
+      setSize({ width: stdout.columns || 80, height: stdout.rows || 24 });
+    };
     stdout.on('resize', onResize);
     return () => void stdout.off('resize', onResize);
   }, [stdout]);
