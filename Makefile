@@ -39,6 +39,7 @@ bench: build engine base-image
 	bash scripts/bench-deps.sh
 	node --import tsx bench/deploy.bench.ts
 	node --import tsx bench/dev.bench.ts
+	node --import tsx bench/tui.bench.ts
 
 clean:
 	rm -rf dist

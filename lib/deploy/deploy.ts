@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import pLimit from 'p-limit';
@@ -176,6 +177,7 @@ async function applyActions(opts: DeployOptions, actions: PlanAction[], imageIds
   const started = new Map(profile.services.map((s) => [s.name, gate()]));
   const ready = new Map(profile.services.map((s) => [s.name, gate()]));
   const byName = new Map(actions.map((a) => [a.service, a]));
+  const dataGeneration = dataGenerations(profile.services, await runtime.volumeCreationTimes(profile.project));
 
   const run = async (service: ResolvedService) => {
     const action = byName.get(service.name)!;
@@ -184,7 +186,7 @@ async function applyActions(opts: DeployOptions, actions: PlanAction[], imageIds
       await Promise.all(service.dependsOn.map((d) => raceAbort((d.condition === 'started' ? started : ready).get(d.service)!.promise, signal)));
       await limit(async () => {
         const t0 = Date.now();
-        await applyOne(service, action, { runtime, profile, bus, signal, markers, imageId: imageIds.get(service.name)!, started: started.get(service.name)! });
+        await applyOne(service, action, { runtime, profile, bus, signal, markers, imageId: imageIds.get(service.name)!, dataGeneration: dataGeneration.get(service.name)!, started: started.get(service.name)! });
         if (action.action !== 'keep') durations[service.name] = Date.now() - t0;
       });
       ready.get(service.name)!.resolve();
@@ -206,6 +208,27 @@ async function applyActions(opts: DeployOptions, actions: PlanAction[], imageIds
   return durations;
 }
 
+/**
+ * Bootstrap tasks act on data: keystone's db-sync on mariadb's volume, fernet-setup on its own.
+ * A task's marker therefore names the creation times of every named volume the service and its
+ * dependencies (transitively) mount, so recreated volumes (down --volumes) make the tasks run again.
+ */
+export function dataGenerations(services: readonly ResolvedService[], created: ReadonlyMap<string, string>): Map<string, string> {
+  const byName = new Map(services.map((s) => [s.name, s]));
+  const closure = (name: string, seen = new Set<string>()): Set<string> => {
+    if (seen.has(name)) return seen;
+    seen.add(name);
+    for (const d of byName.get(name)?.dependsOn ?? []) closure(d.service, seen);
+    return seen;
+  };
+  return new Map(
+    services.map((s) => {
+      const volumes = [...closure(s.name)].flatMap((n) => (byName.get(n)?.volumes ?? []).filter((v) => v.type === 'volume').map((v) => `${v.source}@${created.get(v.source) ?? 'absent'}`));
+      return [s.name, createHash('sha256').update([...new Set(volumes)].sort().join('\n')).digest('hex').slice(0, 12)];
+    }),
+  );
+}
+
 function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(new CancelledError());
   return new Promise<T>((resolve, reject) => {
@@ -222,6 +245,8 @@ interface ApplyContext {
   signal: AbortSignal;
   markers: BootstrapMarkers;
   imageId: string;
+  /** Identity of the data the service's tasks act on; see dataGenerations. */
+  dataGeneration: string;
   started: Gate;
 }
 
@@ -229,7 +254,7 @@ async function applyOne(service: ResolvedService, action: PlanAction, ctx: Apply
   const { runtime, profile, bus, signal } = ctx;
   throwIfAborted(signal);
   const hash = configHash(service);
-  const taskHash = `${hash}:${ctx.imageId}`;
+  const taskHash = `${hash}:${ctx.imageId}:${ctx.dataGeneration}`;
   let instance = action.instances[0];
 
   if (action.action === 'create' || action.action === 'recreate') {

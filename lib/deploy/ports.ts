@@ -28,7 +28,8 @@ export async function checkHostPorts(services: readonly ResolvedService[], actua
   }
 }
 
-function canListen(host: string, port: number): Promise<boolean> {
+/** True when nothing listens on host:port yet. */
+export function canListen(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = net.createServer();
     server.once('error', () => resolve(false));

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statfsSync } from 'node:fs';
-import net from 'node:net';
 import { freemem, totalmem } from 'node:os';
+import { canListen } from '../deploy/ports.js';
 import { BASE_IMAGE } from '../images/seed-base.js';
 import type { ResolvedProfile } from '../profile/model.js';
 import type { DockerRuntime } from '../runtime/docker/docker-runtime.js';
@@ -40,11 +40,7 @@ export async function doctor(runtime: DockerRuntime, profile?: ResolvedProfile):
     for (const s of profile.services) {
       for (const p of s.ports) {
         if (!p.hostPort || held.has(p.hostPort)) continue;
-        const free = await new Promise<boolean>((resolve) => {
-          const server = net.createServer().once('error', () => resolve(false));
-          server.listen({ host: p.hostIp, port: p.hostPort }, () => server.close(() => resolve(true)));
-        });
-        if (!free) findings.push({ check: 'ports', ok: false, detail: `service ${s.name}: ${p.hostIp}:${p.hostPort} is in use by another process`, remedy: 'Stop it (see "ss -ltnp") or pick another port with --param.' });
+        if (!(await canListen(p.hostIp, p.hostPort))) findings.push({ check: 'ports', ok: false, detail: `service ${s.name}: ${p.hostIp}:${p.hostPort} is in use by another process`, remedy: 'Stop it (see "ss -ltnp") or pick another port with --param.' });
       }
     }
     if (!findings.some((f) => f.check === 'ports')) findings.push({ check: 'ports', ok: true, detail: `the ${profile.services.reduce((n, s) => n + s.ports.length, 0)} ports of ${profile.name} are free or already ours` });

@@ -46,6 +46,8 @@ export interface Runtime {
   /** The image currently tagged for the service, and whether its build context has changed since. */
   imageStatus(service: ResolvedService): Promise<{ id?: string; stale: boolean }>;
   volumeExists(project: string, name: string): Promise<boolean>;
+  /** When each of the project's named volumes (unprefixed) was created: a recreated volume is new data. */
+  volumeCreationTimes(project: string): Promise<Map<string, string>>;
   /** Network and named volumes the project's services use. */
   prepare(project: string, services: ResolvedService[]): Promise<void>;
   create(project: string, service: ResolvedService, labels: Record<string, string>): Promise<string>;

@@ -46,4 +46,13 @@ describe('undercloud-minimal on a real engine', () => {
     expect(down.stdout).toContain(`${project}_mariadb-data`);
     expect(await byService(project)).toEqual({});
   });
+
+  it('after down --volumes, a deploy bootstraps the new empty data again and verifies', async () => {
+    expect((await berth(['down', '--volumes', ...args], { state })).exitCode).toBe(0);
+    const run = await berth(['deploy', ...args], { state });
+    expect(run.exitCode, run.all).toBe(0);
+    for (const task of ['db-create', 'db-sync', 'fernet-setup', 'bootstrap']) expect(run.all).toContain(`keystone     bootstrap ${task}: done`);
+    const verify = await berth(['verify', ...args], { state });
+    expect(verify.exitCode, verify.all).toBe(0);
+  });
 });

@@ -8,7 +8,7 @@ import { BASE_IMAGE, seedBaseImage } from '../../images/seed-base.js';
 import type { BuildSpec, ResolvedService } from '../../profile/model.js';
 import { LABEL, type EngineInfo, type ExecResult, type ImageProgress, type Instance, type Runtime } from '../types.js';
 import { baseImages, readBuildContext } from './build-context.js';
-import { collect, demuxBuffer, lineSink, toLines } from './streams.js';
+import { demuxBuffer, lineSink, toLines } from './streams.js';
 
 export const networkName = (project: string) => `${project}_default`;
 export const volumeName = (project: string, name: string) => `${project}_${name}`;
@@ -181,6 +181,11 @@ export class DockerRuntime implements Runtime {
     return (await this.docker.getVolume(volumeName(project, name)).inspect().catch(() => undefined)) !== undefined;
   }
 
+  async volumeCreationTimes(project: string): Promise<Map<string, string>> {
+    const volumes = (await this.docker.listVolumes({ filters: { label: [`${LABEL.project}=${project}`] } })).Volumes ?? [];
+    return new Map(volumes.map((v) => [v.Name.replace(`${project}_`, ''), (v as { CreatedAt?: string }).CreatedAt ?? v.Name]));
+  }
+
   async prepare(project: string, services: ResolvedService[]): Promise<void> {
     const labels = { [LABEL.project]: project };
     const net = networkName(project);
@@ -212,7 +217,7 @@ export class DockerRuntime implements Runtime {
       },
       NetworkingConfig: { EndpointsConfig: { [networkName(project)]: { Aliases: [service.name] } } },
     });
-    await this.copyConfigFiles(container, service);
+    await this.copyFiles(container, service.configFiles);
     return container.id;
   }
 
@@ -241,10 +246,6 @@ export class DockerRuntime implements Runtime {
   }
 
   /** Rendered config goes in through the archive API, not a bind mount, so a remote engine works too. */
-  private async copyConfigFiles(container: Docker.Container, service: ResolvedService): Promise<void> {
-    await this.copyFiles(container, service.configFiles);
-  }
-
   private async copyFiles(container: Docker.Container, files: { target: string; content: string; mode: number }[]): Promise<void> {
     if (files.length === 0) return;
     const pack = tarStream.pack();
@@ -314,45 +315,41 @@ export class DockerRuntime implements Runtime {
 
   async runOnce(project: string, service: ResolvedService, command: string[], opts: { env?: Record<string, string>; signal?: AbortSignal } = {}): Promise<ExecResult> {
     const spec = this.containerSpec(project, service, { [LABEL.oneOff]: 'true' });
-    const container = await this.docker.createContainer({
-      ...spec,
-      Cmd: command,
-      Env: [...spec.Env, ...envList(opts.env)],
-      HostConfig: this.hostConfig(project, service),
-      NetworkingConfig: { EndpointsConfig: { [networkName(project)]: {} } },
-    });
-    const onAbort = () => void container.kill().catch(() => undefined);
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      await this.copyConfigFiles(container, service);
-      await container.start();
-      const result = (await container.wait()) as { StatusCode: number };
-      const logs = (await container.logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer;
-      throwIfAborted(opts.signal);
-      return { exitCode: result.StatusCode, output: demuxBuffer(logs) };
-    } finally {
-      opts.signal?.removeEventListener('abort', onAbort);
-      await container.remove({ force: true }).catch(() => undefined);
-    }
+    return this.runThrowaway(
+      {
+        ...spec,
+        Cmd: command,
+        Env: [...spec.Env, ...envList(opts.env)],
+        HostConfig: this.hostConfig(project, service),
+        NetworkingConfig: { EndpointsConfig: { [networkName(project)]: {} } },
+      },
+      service.configFiles,
+      opts.signal,
+    );
   }
 
   async runTool(project: string, opts: { image: string; command: string[]; files: { target: string; content: string; mode: number }[]; signal?: AbortSignal }): Promise<ExecResult> {
-    const container = await this.docker.createContainer({
-      Image: opts.image,
-      Cmd: opts.command,
-      Labels: { [LABEL.project]: project, [LABEL.oneOff]: 'true' },
-      HostConfig: { NetworkMode: 'host' },
-    });
+    return this.runThrowaway(
+      { Image: opts.image, Cmd: opts.command, Labels: { [LABEL.project]: project, [LABEL.oneOff]: 'true' }, HostConfig: { NetworkMode: 'host' } },
+      opts.files,
+      opts.signal,
+    );
+  }
+
+  /** Create, fill, start, wait, collect output, and always remove; killed if the signal aborts. */
+  private async runThrowaway(spec: Docker.ContainerCreateOptions, files: { target: string; content: string; mode: number }[], signal?: AbortSignal): Promise<ExecResult> {
+    const container = await this.docker.createContainer(spec);
     const onAbort = () => void container.kill().catch(() => undefined);
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      await this.copyFiles(container, opts.files);
+      await this.copyFiles(container, files);
       await container.start();
       const result = (await container.wait()) as { StatusCode: number };
       const logs = (await container.logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer;
+      throwIfAborted(signal);
       return { exitCode: result.StatusCode, output: demuxBuffer(logs) };
     } finally {
-      opts.signal?.removeEventListener('abort', onAbort);
+      signal?.removeEventListener('abort', onAbort);
       await container.remove({ force: true }).catch(() => undefined);
     }
   }
@@ -387,12 +384,6 @@ export class DockerRuntime implements Runtime {
     if (!volumes) return { volumesRemoved: [], volumesKept: names };
     for (const name of names) await this.docker.getVolume(name).remove();
     return { volumesRemoved: names, volumesKept: [] };
-  }
-
-  /** Read a container's full logs through a stream (used for one-offs whose output must be complete). */
-  async fullLogs(id: string): Promise<string> {
-    const stream = (await this.docker.getContainer(id).logs({ stdout: true, stderr: true, follow: true })) as unknown as NodeJS.ReadableStream;
-    return demuxBuffer(await collect(stream as never));
   }
 }
 

@@ -1,4 +1,4 @@
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 
 /**
  * Split a multiplexed Docker stream buffer (8-byte frame headers, used when a container has no TTY)
@@ -39,10 +39,4 @@ export function lineSink(onLine: (line: string) => void): PassThrough {
     if (rest) onLine(rest);
   });
   return sink;
-}
-
-export async function collect(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
-  return Buffer.concat(chunks);
 }
