@@ -8,6 +8,7 @@ import { describeProbe, probeOnce, waitHealthy, abortableSleep } from '../health
 import type { ResolvedProfile, ResolvedService } from '../profile/model.js';
 import { configHash } from '../plan/hash.js';
 import { planDeploy, type PlanAction } from '../plan/plan.js';
+import { errorText } from '../runtime/docker/docker-runtime.js';
 import { LABEL, type Instance, type Runtime } from '../runtime/types.js';
 import { BootstrapMarkers } from '../state/bootstrap-markers.js';
 import { Timings } from '../state/timings.js';
@@ -336,10 +337,14 @@ async function runBootstrap(service: ResolvedService, kind: 'container' | 'exec'
     }
     ctx.bus.emit({ type: 'service.state', service: service.name, state: 'bootstrapping', detail: task.name });
     ctx.bus.emit({ type: 'bootstrap.task', service: service.name, task: task.name, status: 'start' });
-    const result =
-      kind === 'container'
-        ? await ctx.runtime.runOnce(ctx.profile.project, service, task.command, { env: task.environment, signal: ctx.signal })
-        : await ctx.runtime.exec(instance!.id, task.command, { env: task.environment, signal: ctx.signal });
+    const result = await (kind === 'container'
+      ? ctx.runtime.runOnce(ctx.profile.project, service, task.command, { env: task.environment, signal: ctx.signal })
+      : ctx.runtime.exec(instance!.id, task.command, { env: task.environment, signal: ctx.signal })
+    ).catch((err: unknown) => {
+      if (err instanceof BerthError) throw err;
+      // The engine refusing to run the task at all (missing executable, bad image) is still this task's failure.
+      throw new ServiceFailedError(service.name, `bootstrap task "${task.name}" could not run: ${errorText(err)}`, [], `Check the task's command in ${service.file}.`);
+    });
     throwIfAborted(ctx.signal);
     if (result.exitCode !== 0) {
       ctx.bus.emit({ type: 'bootstrap.task', service: service.name, task: task.name, status: 'failed', output: result.output });
