@@ -172,9 +172,12 @@ async function applyActions(opts: DeployOptions, actions: PlanAction[], imageIds
   const { runtime, profile, bus } = opts;
   const markers = new BootstrapMarkers(profile.stateDir);
   const limit = pLimit(opts.concurrency ?? 4);
-  // The first failure stops services still waiting on dependencies; running ones are left alone.
+  // The first failure stops services still waiting on dependencies or for a slot. Work already running
+  // elsewhere (a schema migration, say) finishes: killing it halfway would corrupt what it migrates.
+  // Only the user's Ctrl-C (opts.signal) cancels work in flight.
   const failure = new AbortController();
   const signal = AbortSignal.any([failure.signal, ...(opts.signal ? [opts.signal] : [])]);
+  const inFlight = opts.signal ?? new AbortController().signal;
   const started = new Map(profile.services.map((s) => [s.name, gate()]));
   const ready = new Map(profile.services.map((s) => [s.name, gate()]));
   const byName = new Map(actions.map((a) => [a.service, a]));
@@ -186,8 +189,9 @@ async function applyActions(opts: DeployOptions, actions: PlanAction[], imageIds
       if (service.dependsOn.length) bus.emit({ type: 'service.state', service: service.name, state: 'waiting', detail: service.dependsOn.map((d) => `${d.service} (${d.condition})`).join(', ') });
       await Promise.all(service.dependsOn.map((d) => raceAbort((d.condition === 'started' ? started : ready).get(d.service)!.promise, signal)));
       await limit(async () => {
+        if (signal.aborted) throw new CancelledError();
         const t0 = Date.now();
-        await applyOne(service, action, { runtime, profile, bus, signal, markers, imageId: imageIds.get(service.name)!, dataGeneration: dataGeneration.get(service.name)!, started: started.get(service.name)! });
+        await applyOne(service, action, { runtime, profile, bus, signal: inFlight, markers, imageId: imageIds.get(service.name)!, dataGeneration: dataGeneration.get(service.name)!, started: started.get(service.name)! });
         if (action.action !== 'keep') durations[service.name] = Date.now() - t0;
       });
       ready.get(service.name)!.resolve();

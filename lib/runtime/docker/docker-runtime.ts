@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -73,7 +74,7 @@ export class DockerRuntime implements Runtime {
   async imageStatus(service: ResolvedService): Promise<{ id?: string; stale: boolean }> {
     const image = await this.docker.getImage(service.image).inspect().catch(() => undefined);
     if (!image) return { stale: true };
-    const stale = service.build ? image.Config?.Labels?.[LABEL.contextHash] !== readBuildContext(service.build).hash : false;
+    const stale = service.build ? image.Config?.Labels?.[LABEL.contextHash] !== (await this.buildHash(service.build)).hash : false;
     return { id: image.Id, stale };
   }
 
@@ -97,15 +98,28 @@ export class DockerRuntime implements Runtime {
       return (await this.docker.getImage(service.image).inspect()).Id;
     }
     const context = readBuildContext(service.build);
-    if (!force && existing?.Config?.Labels?.[LABEL.contextHash] === context.hash) return existing.Id;
     if (!context.files.includes(service.build.dockerfile)) {
       throw new BerthError(`service ${service.name}: no ${service.build.dockerfile} in build context ${service.build.context}`, 'Check build.context and build.dockerfile in the service file.');
     }
-    onWork?.('building');
     const dockerfile = readFileSync(join(service.build.context, service.build.dockerfile), 'utf8');
-    for (const base of baseImages(dockerfile)) await this.ensureBaseImage(base, signal, onProgress);
+    const bases = baseImages(dockerfile);
+    for (const base of bases) await this.ensureBaseImage(base, signal, onProgress);
+    const { hash } = await this.buildHash(service.build, context);
+    if (!force && existing?.Config?.Labels?.[LABEL.contextHash] === hash) return existing.Id;
+    onWork?.('building');
     throwIfAborted(signal);
-    return this.build(service, context, signal, onProgress);
+    return this.build(service, { ...context, hash }, signal, onProgress);
+  }
+
+  /**
+   * What an image is built from: its context and the IDs of the images it builds FROM, so that an
+   * image on top of a rebuilt shared base is rebuilt too.
+   */
+  private async buildHash(build: BuildSpec, context = readBuildContext(build)): Promise<{ hash: string }> {
+    const dockerfile = join(build.context, build.dockerfile);
+    const bases = existsSync(dockerfile) ? baseImages(readFileSync(dockerfile, 'utf8')) : [];
+    const ids = await Promise.all(bases.map(async (b) => (await this.docker.getImage(b).inspect().catch(() => undefined))?.Id ?? 'missing'));
+    return { hash: createHash('sha256').update(`${context.hash}:${ids.join(',')}`).digest('hex').slice(0, 32) };
   }
 
   private async build(service: ResolvedService, context: ReturnType<typeof readBuildContext>, signal: AbortSignal | undefined, onProgress?: (p: ImageProgress) => void): Promise<string> {
