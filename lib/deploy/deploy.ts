@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { setMaxListeners } from 'node:events';
 import { dirname, join } from 'node:path';
 import pLimit from 'p-limit';
 import { BerthError, CancelledError, ServiceFailedError, throwIfAborted } from '../errors.js';
@@ -177,6 +178,8 @@ async function applyActions(opts: DeployOptions, actions: PlanAction[], imageIds
   // Only the user's Ctrl-C (opts.signal) cancels work in flight.
   const failure = new AbortController();
   const signal = AbortSignal.any([failure.signal, ...(opts.signal ? [opts.signal] : [])]);
+  // Every service waits on this signal for each of its dependencies: far more than the default 10.
+  setMaxListeners(0, signal);
   const inFlight = opts.signal ?? new AbortController().signal;
   const started = new Map(profile.services.map((s) => [s.name, gate()]));
   const ready = new Map(profile.services.map((s) => [s.name, gate()]));
