@@ -36,7 +36,7 @@ function action<T extends unknown[]>(fn: (...args: T) => Promise<number | void>)
 }
 
 common(program.command('deploy').description('converge the project to the profile: build, create, start, health-gate, bootstrap'))
-  .option('--concurrency <n>', 'services started at once', '4')
+  .option('--concurrency <n>', 'services started at once', '6')
   .option('--build', 'rebuild images even when their build context is unchanged')
   .action(
     action(async (opts: CommonOptions & { concurrency: string; build?: boolean }) => {

@@ -14,6 +14,7 @@ import { LABEL, type Instance, type Runtime } from '../runtime/types.js';
 import { BootstrapMarkers } from '../state/bootstrap-markers.js';
 import { Timings } from '../state/timings.js';
 import { checkHostPorts } from './ports.js';
+import { PrioritySlots } from './priority-slots.js';
 
 export interface DeployOptions {
   runtime: Runtime;
@@ -172,7 +173,10 @@ async function applyActions(opts: DeployOptions, actions: PlanAction[], imageIds
   const durations: Record<string, number> = {};
   const { runtime, profile, bus } = opts;
   const markers = new BootstrapMarkers(profile.stateDir);
-  const limit = pLimit(opts.concurrency ?? 4);
+  // On two cores the slots are the bottleneck: when several services are ready, the one with the
+  // longest chain of dependents behind it goes first (critical-path scheduling).
+  const slots = new PrioritySlots(opts.concurrency ?? 6);
+  const priority = chainLengths(profile.services);
   // The first failure stops services still waiting on dependencies or for a slot. Work already running
   // elsewhere (a schema migration, say) finishes: killing it halfway would corrupt what it migrates.
   // Only the user's Ctrl-C (opts.signal) cancels work in flight.
@@ -191,7 +195,7 @@ async function applyActions(opts: DeployOptions, actions: PlanAction[], imageIds
     try {
       if (service.dependsOn.length) bus.emit({ type: 'service.state', service: service.name, state: 'waiting', detail: service.dependsOn.map((d) => `${d.service} (${d.condition})`).join(', ') });
       await Promise.all(service.dependsOn.map((d) => raceAbort((d.condition === 'started' ? started : ready).get(d.service)!.promise, signal)));
-      await limit(async () => {
+      await slots.run(priority.get(service.name) ?? 0, async () => {
         if (signal.aborted) throw new CancelledError();
         const t0 = Date.now();
         await applyOne(service, action, { runtime, profile, bus, signal: inFlight, markers, imageId: imageIds.get(service.name)!, dataGeneration: dataGeneration.get(service.name)!, started: started.get(service.name)! });
@@ -214,6 +218,21 @@ async function applyActions(opts: DeployOptions, actions: PlanAction[], imageIds
   const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (rejected) throw rejected.reason;
   return durations;
+}
+
+/** For each service, the length of the longest chain of services that depend on it, transitively. */
+export function chainLengths(services: readonly ResolvedService[]): Map<string, number> {
+  const dependents = new Map<string, string[]>(services.map((s) => [s.name, []]));
+  for (const s of services) for (const d of s.dependsOn) dependents.get(d.service)?.push(s.name);
+  const memo = new Map<string, number>();
+  const length = (name: string): number => {
+    const known = memo.get(name);
+    if (known !== undefined) return known;
+    const value = Math.max(0, ...(dependents.get(name) ?? []).map((d) => 1 + length(d)));
+    memo.set(name, value);
+    return value;
+  };
+  return new Map(services.map((s) => [s.name, length(s.name)]));
 }
 
 /**
