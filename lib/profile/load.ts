@@ -145,8 +145,10 @@ export function loadProfile(opts: LoadOptions): ResolvedProfile {
   const stepList = graphSteps(nodes);
   const order = stepList.flat();
   services.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
+  // A check about a service an environment file disabled is not part of this composition.
   const verify = chain
     .flatMap((c) => (c.profile.verify ?? []).map((v, i) => interpolateTree(c.source, v, parameters, ['verify', i], errors) as typeof v))
+    .filter((v) => enabled.has(v.service))
     .map(toVerifyCheck);
   const images = chain.flatMap((c) =>
     (c.profile.images ?? []).map((i) => ({ name: i.name, build: { context: resolvePath(dirname(c.source.file), i.context), dockerfile: i.dockerfile ?? 'Dockerfile', args: stringifyEnv(i.args) } })),

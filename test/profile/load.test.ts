@@ -179,3 +179,17 @@ describe('environment file parameters', () => {
     expect(e.errors[0]!.message).toMatch(/e\.yaml:2:13: parameters\.api_port: /);
   });
 });
+
+describe('shipped undercloud composition', () => {
+  it('no-heat.yaml removes both heat services and their verify checks', () => {
+    const state = tree().stateRoot;
+    const full = loadProfile({ profile: 'undercloud', env: { BERTH_STATE_DIR: state } });
+    const noHeat = loadProfile({ profile: 'undercloud', envFiles: ['profiles/undercloud/environments/no-heat.yaml'], env: { BERTH_STATE_DIR: state } });
+    expect(full.services.map((s) => s.name)).toContain('heat-engine');
+    expect(noHeat.services.map((s) => s.name)).not.toContain('heat-api');
+    expect(noHeat.services.map((s) => s.name)).not.toContain('heat-engine');
+    expect(full.verify.some((v) => v.service.startsWith('heat'))).toBe(true);
+    expect(noHeat.verify.some((v) => v.service.startsWith('heat'))).toBe(false);
+    expect(noHeat.services).toHaveLength(full.services.length - 2);
+  });
+});
