@@ -1,7 +1,7 @@
 # Two commands for a newcomer: `make deploy` and `make test`. Everything they need is installed here.
 SHELL := /bin/bash
 BERTH := node dist/cli/main.js
-PROFILE ?= demo
+PROFILE ?= undercloud
 
 .PHONY: deploy test unit integration engine base-image deps build bench clean
 
