@@ -75,8 +75,7 @@ common(program.command('dev').description("deploy with source trees mounted, the
       const bus = makeBus(opts, { lines: !tui });
       const stop = new AbortController();
       const signal = interruptSignal(stop);
-      const first = load(opts);
-      const screen = tui ? (await import('./tui/apps.js')).startDevTui(bus, first.project, () => stop.abort()) : undefined;
+      const screen = tui ? (await import('./tui/apps.js')).startDevTui(bus, () => stop.abort()) : undefined;
       try {
         await runDev({ runtime: makeRuntime(), load: () => load(opts), bus, signal, batch: { quietMs: Number(opts.quietMs), capMs: Number(opts.capMs) }, onControl: screen?.setControl });
       } finally {

@@ -96,8 +96,9 @@ function DevApp({ store, control, onQuit }: { store: ThrottledStore<DevView>; co
   return <DevScreen view={view} width={width} height={height} mode={mode} logLines={logLines} />;
 }
 
-export function startDevTui(bus: EventBus, project: string, onQuit: () => void) {
-  const store = new ThrottledStore(initialDevView(project));
+/** The project name arrives with the first deploy.start event; the screen needs nothing loaded for it. */
+export function startDevTui(bus: EventBus, onQuit: () => void) {
+  const store = new ThrottledStore(initialDevView(''));
   let control: DevControl | undefined;
   const unsubscribe = bus.subscribe((e) => store.update((v) => reduceDev(v, e)));
   const app = render(<DevApp store={store} control={() => control} onQuit={onQuit} />, { exitOnCtrlC: false, maxFps: 10, patchConsole: false });

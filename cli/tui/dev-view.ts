@@ -55,7 +55,7 @@ function upsert(view: DevView, next: DevServiceRow): DevServiceRow[] {
 export function reduceDev(view: DevView, e: BerthEvent): DevView {
   switch (e.type) {
     case 'deploy.start':
-      return { ...view, rows: e.steps.flat().reduce((rows, name) => upsert({ ...view, rows }, row({ ...view, rows }, name)), view.rows) };
+      return { ...view, project: e.project, rows: e.steps.flat().reduce((rows, name) => upsert({ ...view, rows }, row({ ...view, rows }, name)), view.rows) };
     case 'service.state': {
       const r = row(view, e.service);
       const health = e.state === 'healthy' || e.state === 'running' || e.state === 'kept' ? 'healthy' : e.state === 'failed' ? 'failing' : r.health;

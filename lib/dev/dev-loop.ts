@@ -84,7 +84,8 @@ export async function runDev(opts: DevOptions): Promise<void> {
   const watcher = new TreeWatcher(
     trees,
     (e) => batcher.add({ ...e, seenAt: clock.now() }),
-    () => batcher.add({ reload: '', seenAt: clock.now() } as never, { settle: true }),
+    // A branch switch: nothing to reload, but whatever follows is applied as one settled plan.
+    () => batcher.add({ reload: '', seenAt: clock.now() }, { settle: true }),
   );
   await watcher.start();
   const manual = (service: string, action: 'restart' | 'rebuild') => queues.submit(service, { action, files: [], firstChangeAt: clock.now() });

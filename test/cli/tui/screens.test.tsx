@@ -89,7 +89,7 @@ describe('dev screen', () => {
     { type: 'dev.action', service: 'demo-api', action: 'restart', phase: 'start', files: ['/a/x.mjs', '/a/y.mjs', '/a/z.mjs'] } as never,
     { type: 'dev.action', service: 'demo-api', action: 'restart', phase: 'failed', files: ['/a/x.mjs', '/a/y.mjs', '/a/z.mjs'], latencyMs: 950, output: 'service demo-api exited with code 1', logs: ['SyntaxError: Unexpected token'] } as never,
   ];
-  const view = events.reduce((v, e, i) => reduceDev(v, { ...e, at: at(i) } as BerthEvent), initialDevView('demo'));
+  const view = events.reduce((v, e, i) => reduceDev(v, { ...e, at: at(i) } as BerthEvent), initialDevView(''));
 
   it('shows the service table with state, health, last action, latency, restart count and trees', () => {
     const f = render(<DevScreen view={view} width={80} height={24} mode="main" />).lastFrame()!;
