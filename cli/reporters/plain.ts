@@ -36,7 +36,7 @@ export function plainReporter(write: (line: string) => void, { verbose = false }
         if (verbose || (!e.ok && e.attempt % 10 === 0)) say(`${e.service.padEnd(width)} probe ${e.attempt}: ${e.output}`);
         break;
       case 'bootstrap.task':
-        if (e.status !== 'start') say(`${e.service.padEnd(width)} bootstrap ${e.task}: ${e.status}`);
+        if (e.status !== 'start') say(`${e.service.padEnd(width)} ${e.removal ? 'on_remove' : 'bootstrap'} ${e.task}: ${e.status}`);
         break;
       case 'service.log':
         if (verbose) say(`${e.service.padEnd(width)} | ${e.line}`);

@@ -81,14 +81,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
     throwIfAborted(opts.signal);
 
     await runtime.prepare(profile.project, profile.services);
-    for (const orphan of actions.filter((a) => a.action === 'remove')) {
-      bus.emit({ type: 'service.state', service: orphan.service, state: 'removing' });
-      for (const i of orphan.instances) {
-        await runtime.stop(i.id);
-        await runtime.remove(i.id);
-      }
-      bus.emit({ type: 'service.state', service: orphan.service, state: 'removed' });
-    }
+    for (const orphan of actions.filter((a) => a.action === 'remove')) await removeOrphan(runtime, orphan, bus);
     const durations = await applyActions(opts, actions, imageIds);
     timings.record(durations);
     writeHostFiles(profile);
@@ -107,6 +100,37 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
     });
     throw e;
   }
+}
+
+/**
+ * A service that left the composition: its removal tasks run first, in its running container (whose
+ * config still reaches the other services). A failing task keeps the container, so the next deploy
+ * tries again rather than forgetting what it was meant to undo.
+ */
+async function removeOrphan(runtime: Runtime, orphan: PlanAction, bus: EventBus): Promise<void> {
+  bus.emit({ type: 'service.state', service: orphan.service, state: 'removing' });
+  for (const i of orphan.instances) {
+    if (!i.running && i.onRemove.length > 0) {
+      bus.emit({ type: 'message', level: 'warn', text: `${orphan.service} is not running: its removal tasks (${i.onRemove.map((t) => t.name).join(', ')}) were skipped` });
+    }
+    for (const task of i.running ? i.onRemove : []) {
+      bus.emit({ type: 'bootstrap.task', removal: true, service: orphan.service, task: task.name, status: 'start' });
+      const result = await runtime.exec(i.id, task.command);
+      if (result.exitCode !== 0) {
+        bus.emit({ type: 'bootstrap.task', removal: true, service: orphan.service, task: task.name, status: 'failed', output: result.output });
+        throw new ServiceFailedError(
+          orphan.service,
+          `removal task "${task.name}" exited with code ${result.exitCode}; the container was kept`,
+          result.output.trimEnd().split('\n').slice(-30),
+          `Fix what it needs (often a service it talks to) and run "berth deploy" again; "berth down" removes everything without running it.`,
+        );
+      }
+      bus.emit({ type: 'bootstrap.task', removal: true, service: orphan.service, task: task.name, status: 'done' });
+    }
+    await runtime.stop(i.id);
+    await runtime.remove(i.id);
+  }
+  bus.emit({ type: 'service.state', service: orphan.service, state: 'removed' });
 }
 
 /** clouds.yaml and friends: secrets inside, so 0600 in the 0700 state directory. */
@@ -291,7 +315,9 @@ async function applyOne(service: ResolvedService, action: PlanAction, ctx: Apply
       await runtime.remove(old.id);
     }
     await runBootstrap(service, 'container', undefined, taskHash, ctx);
-    const id = await runtime.create(profile.project, service, { [LABEL.configHash]: hash });
+    const labels: Record<string, string> = { [LABEL.configHash]: hash };
+    if (service.onRemove) labels[LABEL.onRemove] = JSON.stringify(service.onRemove);
+    const id = await runtime.create(profile.project, service, labels);
     instance = await startAndFind(runtime, profile.project, service, id, bus);
   } else if (action.action === 'start') {
     await runBootstrap(service, 'container', undefined, taskHash, ctx);

@@ -32,7 +32,7 @@ export type BerthEvent =
   | { type: 'service.state'; at: number; service: string; state: ServiceState; detail?: string }
   | { type: 'build.progress'; at: number; service: string; step?: number; totalSteps?: number; line: string }
   | { type: 'health.probe'; at: number; service: string; ok: boolean; output: string; attempt: number }
-  | { type: 'bootstrap.task'; at: number; service: string; task: string; status: 'start' | 'done' | 'skipped' | 'failed'; output?: string }
+  | { type: 'bootstrap.task'; at: number; service: string; task: string; status: 'start' | 'done' | 'skipped' | 'failed'; output?: string; /** An on_remove task, run as the service leaves. */ removal?: boolean }
   | { type: 'service.log'; at: number; service: string; line: string }
   | { type: 'deploy.done'; at: number; durationMs: number; services: number }
   | { type: 'deploy.failed'; at: number; durationMs: number; service?: string; message: string; hint?: string; logs?: string[] }

@@ -111,6 +111,7 @@ export function loadProfile(opts: LoadOptions): ResolvedProfile {
   const libraryDirs = [...chain.map((c) => join(dirname(c.source.file), 'services')).reverse(), join(root, 'services')];
   const services: ResolvedService[] = [];
   const layersByService = new Map<string, Layer[]>();
+  const mergedByService = new Map<string, { file: string; data: ServiceFile }>();
   for (const [name, ref] of enabled) {
     const file = libraryDirs.map((d) => join(d, `${name}.yaml`)).find(existsSync);
     if (!file) {
@@ -129,8 +130,18 @@ export function loadProfile(opts: LoadOptions): ResolvedProfile {
       errors.push(lastLayer(layers, []).source.error(lastLayer(layers, []).at, `the merged service "${name}" is invalid: ${checked.error.issues[0]?.message}`));
       continue;
     }
-    const service = toResolved(name, file, checked.data as ServiceFile, parameters, layers, errors);
+    mergedByService.set(name, { file, data: checked.data as ServiceFile });
+  }
+  fail();
+  applyContributions(mergedByService);
+  const secretValues = [...secretNames].map((n) => String(parameters[n]));
+  for (const [name, { file, data }] of mergedByService) {
+    const service = toResolved(name, file, data, parameters, layersByService.get(name)!, errors);
     if (service) services.push(service);
+    if (service?.onRemove?.some((t) => t.command.some((arg) => secretValues.some((v) => arg.includes(v))))) {
+      const layer = lastLayer(layersByService.get(name)!, ['on_remove']);
+      errors.push(layer.source.error([...layer.at, 'on_remove'], `an on_remove command of "${name}" contains a secret`, 'Removal commands are kept in a container label, where anyone who can inspect it reads them: let the command read the secret from a file in the container instead.'));
+    }
   }
   fail();
 
@@ -236,7 +247,13 @@ function absolutize(value: Record<string, unknown>, baseDir: string): Record<str
       return m.type === 'bind' ? { source: m.source, target: m.target, read_only: m.readOnly } : v;
     });
   }
-  if (Array.isArray(out.config_files)) out.config_files = out.config_files.map((c: any) => ({ ...c, source: resolvePath(baseDir, c.source) }));
+  const absoluteSources = (files: any[]) => files.map((c: any) => (c.source === undefined ? c : { ...c, source: resolvePath(baseDir, c.source) }));
+  if (Array.isArray(out.config_files)) out.config_files = absoluteSources(out.config_files);
+  if (isPlainObject(out.contributes)) {
+    out.contributes = Object.fromEntries(
+      Object.entries(out.contributes).map(([to, c]: [string, any]) => [to, Array.isArray(c?.config_files) ? { ...c, config_files: absoluteSources(c.config_files) } : c]),
+    );
+  }
   if (out.dev?.sources) out.dev = { ...out.dev, sources: out.dev.sources.map((s: any) => ({ ...s, path: resolvePath(baseDir, s.path) })) };
   return out;
 }
@@ -258,8 +275,9 @@ function toResolved(name: string, file: string, s: ServiceFile, params: Paramete
   }
   const configFiles: ConfigFileContent[] = [];
   for (const c of s.config_files ?? []) {
-    const rendered = renderTemplate(c.source, params, errors);
-    if (rendered !== undefined) configFiles.push({ target: c.target, content: rendered, mode: c.mode ?? 0o644, source: c.source });
+    // Inline content was interpolated with its service file; a template is rendered here.
+    const rendered = c.source === undefined ? c.content : renderTemplate(c.source, params, errors);
+    if (rendered !== undefined) configFiles.push({ target: c.target, content: rendered, mode: c.mode ?? 0o644, source: c.source ?? file });
   }
   return {
     name,
@@ -281,7 +299,27 @@ function toResolved(name: string, file: string, s: ServiceFile, params: Paramete
     stopTimeoutMs: parseDuration(s.stop_timeout, 10_000),
     restart: s.restart ?? 'unless-stopped',
     dev: parseDev(s.dev, dirname(file)),
+    // Left out when empty so that services without removal tasks keep their config hash.
+    onRemove: s.on_remove?.length ? s.on_remove.map((t) => ({ name: t.name, command: t.command })) : undefined,
   };
+}
+
+/**
+ * Append what enabled services contribute to other enabled services (in profile order, so the result
+ * is stable). A contribution to a service that is not enabled is dropped with it.
+ */
+export function applyContributions(services: Map<string, { file: string; data: ServiceFile }>): void {
+  for (const [from, { data }] of services) {
+    for (const [to, contribution] of Object.entries(data.contributes ?? {})) {
+      const target = services.get(to);
+      if (!target || to === from) continue;
+      target.data = {
+        ...target.data,
+        ports: [...(target.data.ports ?? []), ...(contribution.ports ?? [])],
+        config_files: [...(target.data.config_files ?? []), ...(contribution.config_files ?? [])],
+      };
+    }
+  }
 }
 
 /** Config templates use the same `${param}` syntax; an unknown name is reported at its line in the template. */

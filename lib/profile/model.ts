@@ -18,7 +18,7 @@ export interface ConfigFileContent {
   target: string;
   content: string;
   mode: number;
-  /** The template it was rendered from, for error messages. */
+  /** The template it was rendered from (or the service file that wrote it inline), for messages. */
   source: string;
 }
 
@@ -96,6 +96,13 @@ export interface ResolvedService {
   stopTimeoutMs: number;
   restart: 'no' | 'on-failure' | 'unless-stopped' | 'always';
   dev?: DevConfig;
+  /** Commands run inside the running container before it is removed because the service left the profile. */
+  onRemove?: RemovalTask[];
+}
+
+export interface RemovalTask {
+  name: string;
+  command: string[];
 }
 
 export interface ResolvedProfile {

@@ -41,10 +41,30 @@ export const BootstrapTask = z.strictObject({
   environment: z.record(z.string(), EnvValue).optional(),
 });
 
-export const ConfigFile = z.strictObject({
-  source: z.string(),
-  target: z.string().startsWith('/'),
-  mode: z.number().int().optional(),
+export const ConfigFile = z
+  .strictObject({
+    /** A template file, relative to the file that names it. */
+    source: z.string().optional(),
+    /** Or the text itself, for a few lines (interpolated like the rest of the service file). */
+    content: z.string().optional(),
+    target: z.string().startsWith('/'),
+    mode: z.number().int().optional(),
+  })
+  .refine((c) => (c.source === undefined) !== (c.content === undefined), 'exactly one of source or content');
+
+/** A command berth runs inside a service's running container just before removing it for good. */
+export const RemovalTask = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, 'a lower-case task name'),
+  command: z.array(z.string()).min(1),
+});
+
+/**
+ * What a service adds to another service when both are enabled: an API's haproxy frontend, say. The
+ * lists are appended to the other service's own, so dropping the API drops its frontend too.
+ */
+export const Contribution = z.strictObject({
+  ports: z.array(PortSpec).optional(),
+  config_files: z.array(ConfigFile).optional(),
 });
 
 export const WatchRule = z.strictObject({
@@ -83,6 +103,9 @@ const serviceShape = {
   stop_timeout: Duration.optional(),
   restart: z.enum(['no', 'on-failure', 'unless-stopped', 'always']).optional(),
   dev: DevBlock.optional(),
+  contributes: z.record(z.string(), Contribution).optional(),
+  /** Run on removal when the service leaves the composition (never on `berth down`): undo what bootstrap registered elsewhere. */
+  on_remove: z.array(RemovalTask).optional(),
 };
 
 export const ServiceFile = z.strictObject(serviceShape);

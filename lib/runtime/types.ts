@@ -1,4 +1,4 @@
-import type { BuildSpec, ResolvedService } from '../profile/model.js';
+import type { BuildSpec, RemovalTask, ResolvedService } from '../profile/model.js';
 
 /** What berth needs from wherever services run: Docker (dockerode) or host processes (execa). */
 export interface Instance {
@@ -15,6 +15,8 @@ export interface Instance {
   ports: { containerPort: number; hostIp: string; hostPort: number }[];
   /** Named volumes (unprefixed) it mounts. */
   volumes: string[];
+  /** What to run inside it before removing it for good (recorded at creation: the profile may no longer name it). */
+  onRemove: RemovalTask[];
 }
 
 export interface ExecResult {
@@ -77,4 +79,16 @@ export const LABEL = {
   configHash: 'org.berth.config-hash',
   contextHash: 'org.berth.context-hash',
   oneOff: 'org.berth.one-off',
+  onRemove: 'org.berth.on-remove',
 } as const;
+
+/** The removal tasks recorded on an instance; an unreadable label counts as none. */
+export function parseRemovalLabel(value: string | undefined): RemovalTask[] {
+  if (!value) return [];
+  try {
+    const parsed = JSON.parse(value) as unknown;
+    return Array.isArray(parsed) ? parsed.filter((t): t is RemovalTask => typeof t?.name === 'string' && Array.isArray(t?.command)) : [];
+  } catch {
+    return [];
+  }
+}

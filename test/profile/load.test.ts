@@ -172,6 +172,72 @@ describe('loadProfile', () => {
   });
 });
 
+describe('contributions and removal tasks', () => {
+  const proxy = `image: example/proxy:1
+config_files:
+  - { content: "global\\n", target: /etc/proxy/base.cfg }
+ports: ["18404:8404"]
+healthcheck:
+  http: { port: 8404 }
+`;
+  const apiWithFrontend = api + `contributes:
+  proxy:
+    ports: ["\${api_public_port}:8080"]
+    config_files:
+      - target: /etc/proxy/conf.d/api.cfg
+        content: |
+          listen api
+            bind :8080
+on_remove:
+  - { name: deregister, command: [deregister, api] }
+`;
+  const withProxy = (extra: Record<string, string> = {}) =>
+    tree({
+      'small/profile.yaml': 'name: small\nservices: [db, api, proxy]\nparameters:\n  db_host: db\n  api_port: 18000\n  api_public_port: 8080\nsecrets: [db_password]\n',
+      'services/api.yaml': apiWithFrontend,
+      'services/proxy.yaml': proxy,
+      ...extra,
+    });
+
+  it('appends what an enabled service contributes to another, interpolated', () => {
+    const proxyService = load(withProxy()).services.find((s) => s.name === 'proxy')!;
+    expect(proxyService.ports.map((p) => p.hostPort)).toEqual([18404, 8080]);
+    expect(proxyService.configFiles.map((c) => [c.target, c.content])).toEqual([
+      ['/etc/proxy/base.cfg', 'global\n'],
+      ['/etc/proxy/conf.d/api.cfg', 'listen api\n  bind :8080\n'],
+    ]);
+  });
+
+  it('drops a contribution with its service, and ignores one to a service that is not enabled', () => {
+    const t = withProxy({ 'off.yaml': 'services:\n  api: { enabled: false }\n' });
+    const proxyService = load(t, { envFiles: [join(t.root, 'off.yaml')] }).services.find((s) => s.name === 'proxy')!;
+    expect(proxyService.ports.map((p) => p.hostPort)).toEqual([18404]);
+    expect(proxyService.configFiles.map((c) => c.target)).toEqual(['/etc/proxy/base.cfg']);
+    const noProxy = withProxy({ 'off.yaml': 'services:\n  proxy: { enabled: false }\n' });
+    const apiService = load(noProxy, { envFiles: [join(noProxy.root, 'off.yaml')] }).services.find((s) => s.name === 'api')!;
+    expect(apiService.ports.map((p) => p.hostPort)).toEqual([18000]);
+  });
+
+  it('keeps removal tasks, and leaves them out (not empty) where a service has none', () => {
+    const p = load(withProxy());
+    expect(p.services.find((s) => s.name === 'api')!.onRemove).toEqual([{ name: 'deregister', command: ['deregister', 'api'] }]);
+    expect(p.services.find((s) => s.name === 'db')!).not.toHaveProperty('onRemove', []);
+    expect(p.services.find((s) => s.name === 'db')!.onRemove).toBeUndefined();
+  });
+
+  it('refuses a removal command that carries a secret, at its line', () => {
+    const t = withProxy({ 'services/api.yaml': apiWithFrontend.replace('[deregister, api]', '[deregister, "\${db_password}"]') });
+    const e = errorOf(() => load(t));
+    expect(e.errors[0]!.message).toContain('on_remove command of "api" contains a secret');
+    expect(e.errors[0]!.location.file).toMatch(/services\/api\.yaml$/);
+  });
+
+  it('wants exactly one of source or content for a config file', () => {
+    const t = withProxy({ 'services/proxy.yaml': proxy.replace('{ content: "global\\n",', '{ content: x, source: y,') });
+    expect(errorOf(() => load(t)).message).toContain('exactly one of source or content');
+  });
+});
+
 describe('environment file parameters', () => {
   it('reports a bad parameter value at its own line', () => {
     const t = tree({ 'e.yaml': 'parameters:\n  api_port: [1, 2]\n' });
@@ -191,5 +257,22 @@ describe('shipped undercloud composition', () => {
     expect(full.verify.some((v) => v.service.startsWith('heat'))).toBe(true);
     expect(noHeat.verify.some((v) => v.service.startsWith('heat'))).toBe(false);
     expect(noHeat.services).toHaveLength(full.services.length - 2);
+  });
+
+  it("puts haproxy in front of every API, and no-heat.yaml drops heat's frontend and port", () => {
+    const state = tree().stateRoot;
+    const haproxyOf = (envFiles: string[]) => loadProfile({ profile: 'undercloud', envFiles, env: { BERTH_STATE_DIR: state } }).services.find((s) => s.name === 'haproxy')!;
+    const full = haproxyOf([]);
+    expect(full.ports.map((p) => p.hostPort).sort()).toEqual([5000, 6385, 8004, 8404, 8774, 8778, 9292, 9696]);
+    expect(full.configFiles.map((c) => c.target)).toContain('/etc/haproxy/conf.d/heat-api.cfg');
+    const noHeat = haproxyOf(['profiles/undercloud/environments/no-heat.yaml']);
+    expect(noHeat.ports.map((p) => p.hostPort)).not.toContain(8004);
+    expect(noHeat.configFiles.map((c) => c.target)).not.toContain('/etc/haproxy/conf.d/heat-api.cfg');
+  });
+
+  it('keeps keystone on its own public port where there is no haproxy (undercloud-minimal)', () => {
+    const p = loadProfile({ profile: 'undercloud-minimal', env: { BERTH_STATE_DIR: tree().stateRoot } });
+    expect(p.services.map((s) => s.name)).not.toContain('haproxy');
+    expect(p.services.find((s) => s.name === 'keystone')!.ports.map((x) => x.hostPort)).toEqual([5000]);
   });
 });

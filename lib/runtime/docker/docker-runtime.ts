@@ -7,7 +7,7 @@ import tarStream from 'tar-stream';
 import { BerthError, CancelledError, throwIfAborted } from '../../errors.js';
 import { BASE_IMAGE, seedBaseImage } from '../../images/seed-base.js';
 import type { BuildSpec, ResolvedService } from '../../profile/model.js';
-import { LABEL, type EngineInfo, type ExecResult, type ImageProgress, type Instance, type Runtime } from '../types.js';
+import { LABEL, parseRemovalLabel, type EngineInfo, type ExecResult, type ImageProgress, type Instance, type Runtime } from '../types.js';
 import { baseImages, readBuildContext } from './build-context.js';
 import { demuxBuffer, lineSink, toLines } from './streams.js';
 
@@ -64,6 +64,7 @@ export class DockerRuntime implements Runtime {
               (bindings ?? []).map((b) => ({ containerPort: Number(key.split('/')[0]), hostIp: b.HostIp, hostPort: Number(b.HostPort) })),
             ),
             volumes: (info.Mounts ?? []).filter((m) => m.Type === 'volume' && m.Name).map((m) => m.Name!.replace(`${project}_`, '')),
+            onRemove: parseRemovalLabel(c.Labels[LABEL.onRemove]),
           };
           return instance;
         }),
