@@ -5,7 +5,7 @@ import { BerthError, ProfileError, ProfileErrors } from '../errors.js';
 import { findCycle, steps as graphSteps } from '../graph/graph.js';
 import { projectStateDir } from '../state/paths.js';
 import { ensureSecrets } from '../state/secrets.js';
-import { hintFor, interpolateString, interpolateTree, type Parameters } from './interpolate.js';
+import { hintFor, interpolateString, interpolateTree, resolveParameterReferences, type Parameters } from './interpolate.js';
 import { deepMerge, isPlainObject } from './merge.js';
 import type { ConfigFileContent, ResolvedProfile, ResolvedService, VerifyCheck } from './model.js';
 import { parseBootstrap, parseDependsOn, parseDev, parseDuration, parseHealthCheck, parsePort, parseVolume, resolvePath, stringifyEnv, toCommand } from './normalize.js';
@@ -77,6 +77,11 @@ export function loadProfile(opts: LoadOptions): ResolvedProfile {
   parameters = { ...parameters, ...(opts.parameters ?? {}) };
   fail();
 
+  const references = resolveParameterReferences(parameters);
+  if (references.problems.length) {
+    throw new BerthError(references.problems.join('\n'), 'Define the parameter it names (profile, environment file or --param), or write a literal ${ as $${.');
+  }
+  parameters = references.params;
   const stateDir = projectStateDir(project, opts.env);
   parameters = { ...parameters, ...ensureSecrets(stateDir, [...secretNames]) };
 
