@@ -81,7 +81,8 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
     throwIfAborted(opts.signal);
 
     await runtime.prepare(profile.project, profile.services);
-    for (const orphan of actions.filter((a) => a.action === 'remove')) await removeOrphan(runtime, orphan, bus);
+    const markers = new BootstrapMarkers(profile.stateDir);
+    for (const orphan of actions.filter((a) => a.action === 'remove')) await removeOrphan(runtime, orphan, bus, markers);
     const durations = await applyActions(opts, actions, imageIds);
     timings.record(durations);
     writeHostFiles(profile);
@@ -107,7 +108,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
  * config still reaches the other services). A failing task keeps the container, so the next deploy
  * tries again rather than forgetting what it was meant to undo.
  */
-async function removeOrphan(runtime: Runtime, orphan: PlanAction, bus: EventBus): Promise<void> {
+async function removeOrphan(runtime: Runtime, orphan: PlanAction, bus: EventBus, markers: BootstrapMarkers): Promise<void> {
   bus.emit({ type: 'service.state', service: orphan.service, state: 'removing' });
   for (const i of orphan.instances) {
     if (!i.running && i.onRemove.length > 0) {
@@ -130,6 +131,8 @@ async function removeOrphan(runtime: Runtime, orphan: PlanAction, bus: EventBus)
     await runtime.stop(i.id);
     await runtime.remove(i.id);
   }
+  // What its bootstrap did may just have been undone: if it comes back, it bootstraps again.
+  markers.forget(orphan.service);
   bus.emit({ type: 'service.state', service: orphan.service, state: 'removed' });
 }
 
