@@ -1,5 +1,7 @@
+import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { berth, byService, freePort, purge, stateDir, uniqueProject } from '../helpers/engine.js';
+import { berth, byService, freePort, httpGet, purge, repoRoot, stateDir, uniqueProject } from '../helpers/engine.js';
 
 // On a fresh machine this deploy also builds every image it needs (about 4 of the 5 cold minutes).
 const COLD_BUILD_TIMEOUT_MS = 15 * 60_000;
@@ -9,19 +11,30 @@ describe('undercloud on a real engine', () => {
   const project = uniqueProject('uc');
   const state = stateDir();
   let args: string[] = [];
-  const ports = ['keystone', 'glance', 'placement', 'heat', 'neutron', 'ironic', 'nova'];
+  const apis = ['keystone', 'glance', 'placement', 'heat', 'neutron', 'ironic', 'nova'];
+  const port: Record<string, number> = {};
+
+  /** The catalog's service types, asked with the clouds.yaml berth wrote, as a user on the host would. */
+  async function catalogTypes(): Promise<string[]> {
+    const clouds = join(state, 'projects', project, 'clouds.yaml');
+    const run = await execa('docker', ['run', '--rm', '--network', 'host', '-v', `${clouds}:/etc/openstack/clouds.yaml:ro`, 'berth/openstack-base:zed', 'openstack', '--os-cloud', 'undercloud', 'catalog', 'list', '-f', 'value', '-c', 'Type']);
+    return run.stdout.split('\n').filter(Boolean).sort();
+  }
 
   beforeAll(async () => {
     await purge(project);
     args = ['--profile', 'undercloud', '--project', project];
-    for (const p of ports) args.push('--param', `${p}_public_port=${await freePort()}`);
+    for (const name of [...apis.flatMap((a) => [`${a}_public_port`, `${a}_direct_port`]), 'haproxy_monitor_port']) {
+      port[name] = await freePort();
+      args.push('--param', `${name}=${port[name]}`);
+    }
   });
   afterAll(() => purge(project));
 
-  it('deploys all 16 services healthy and bootstrapped', async () => {
+  it('deploys all 17 services healthy and bootstrapped, haproxy in front of the APIs', async () => {
     const run = await berth(['deploy', ...args], { state });
     expect(run.exitCode, run.all.slice(-6000)).toBe(0);
-    expect(run.all).toMatch(/done: 16 services converged/);
+    expect(run.all).toMatch(/done: 17 services converged/);
     expect(run.all).toMatch(/nova-db\s+completed/);
   }, COLD_BUILD_TIMEOUT_MS);
 
@@ -29,6 +42,7 @@ describe('undercloud on a real engine', () => {
     const verify = await berth(['verify', ...args], { state });
     expect(verify.exitCode, verify.all.slice(-6000)).toBe(0);
     for (const check of [
+      'haproxy is healthy',
       'token issue',
       'catalog lists image',
       'catalog lists placement',
@@ -43,7 +57,7 @@ describe('undercloud on a real engine', () => {
     ]) {
       expect(verify.stdout).toContain(`ok   ${check}`);
     }
-    expect(verify.stdout).toContain('32 passed, 0 failed');
+    expect(verify.stdout).toContain('33 passed, 0 failed');
   });
 
   it('redeploys as a no-op', async () => {
@@ -52,5 +66,22 @@ describe('undercloud on a real engine', () => {
     expect(run.exitCode, run.all).toBe(0);
     expect(run.all).not.toMatch(/creating|bootstrapping/);
     expect(await byService(project)).toEqual(before);
+  });
+
+  it("dropping heat (no-heat.yaml) removes its catalog entries and haproxy frontend, and nothing else", async () => {
+    expect(await catalogTypes()).toContain('orchestration');
+    expect((await httpGet(port.heat_public_port!, '/')).status).toBe(300);
+    const before = await byService(project);
+    const run = await berth(['deploy', ...args, '-e', join(repoRoot, 'profiles/undercloud/environments/no-heat.yaml')], { state });
+    expect(run.exitCode, run.all).toBe(0);
+    expect(run.all).toMatch(/heat-api\s+on_remove deregister: done/);
+    expect(await catalogTypes()).toEqual(['baremetal', 'compute', 'identity', 'image', 'network', 'placement']);
+    await expect(httpGet(port.heat_public_port!, '/')).rejects.toThrow();
+    expect((await httpGet(port.keystone_public_port!, '/v3')).status).toBe(200);
+    const after = await byService(project);
+    expect(Object.keys(after)).not.toContain('heat-api');
+    // Only haproxy changes among the services that stay.
+    const changed = Object.keys(after).filter((s) => after[s]!.id !== before[s]!.id);
+    expect(changed).toEqual(['haproxy']);
   });
 });

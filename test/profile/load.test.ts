@@ -274,5 +274,7 @@ describe('shipped undercloud composition', () => {
     const p = loadProfile({ profile: 'undercloud-minimal', env: { BERTH_STATE_DIR: tree().stateRoot } });
     expect(p.services.map((s) => s.name)).not.toContain('haproxy');
     expect(p.services.find((s) => s.name === 'keystone')!.ports.map((x) => x.hostPort)).toEqual([5000]);
+    const moved = loadProfile({ profile: 'undercloud-minimal', parameters: { keystone_public_port: 5001 }, env: { BERTH_STATE_DIR: tree().stateRoot } });
+    expect(moved.services.find((s) => s.name === 'keystone')!.ports.map((x) => x.hostPort)).toEqual([5001]);
   });
 });
