@@ -1,6 +1,13 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import { runCiJob } from '../lib/ci/jobs.js';
+import { toJUnitXml } from '../lib/ci/junit.js';
 import { BerthError } from '../lib/errors.js';
+import type { EventBus } from '../lib/events/bus.js';
+import { update, UpdateRolledBackError } from '../lib/lifecycle/update.js';
+import type { ResolvedProfile } from '../lib/profile/model.js';
 import { deploy, planOnly } from '../lib/deploy/deploy.js';
 import { runDev } from '../lib/dev/dev-loop.js';
 import { BASE_IMAGE, seedBaseImage } from '../lib/images/seed-base.js';
@@ -35,34 +42,74 @@ function action<T extends unknown[]>(fn: (...args: T) => Promise<number | void>)
   };
 }
 
+/**
+ * deploy and update share a screen: the Ink TUI on a terminal, plain or JSON lines otherwise. Once the
+ * reporter has shown a failure with its logs and next step, it is not printed a second time.
+ */
+async function withDeployReporting(opts: CommonOptions, run: (ctx: { profile: ResolvedProfile; bus: EventBus; signal: AbortSignal }) => Promise<unknown>): Promise<number> {
+  const profile = load(opts);
+  const tui = wantsTui(opts);
+  const bus = makeBus(opts, { lines: !tui });
+  const cancel = new AbortController();
+  const signal = interruptSignal(cancel);
+  let reported = false;
+  bus.subscribe((e) => (reported ||= e.type === 'deploy.failed'));
+  const screen = tui
+    ? (await import('./tui/apps.js')).startDeployTui(bus, { profile: profile.name, project: profile.project }, {
+        endpoints: endpointsOf(profile),
+        credentials: profile.hostFiles.some((f) => f.target === 'clouds.yaml') ? `${profile.stateDir}/clouds.yaml (openstack --os-cloud undercloud)` : undefined,
+        onCancel: () => cancel.abort(),
+      })
+    : undefined;
+  try {
+    await run({ profile, bus, signal });
+  } catch (err) {
+    await screen?.finish();
+    if (!reported || err instanceof UpdateRolledBackError) throw err;
+    return err instanceof BerthError && err.name === 'CancelledError' ? 130 : 1;
+  }
+  await screen?.finish();
+  return 0;
+}
+
 common(program.command('deploy').description('converge the project to the profile: build, create, start, health-gate, bootstrap'))
   .option('--concurrency <n>', 'services started at once', '6')
   .option('--build', 'rebuild images even when their build context is unchanged')
   .action(
-    action(async (opts: CommonOptions & { concurrency: string; build?: boolean }) => {
-      const profile = load(opts);
-      const tui = wantsTui(opts);
-      const bus = makeBus(opts, { lines: !tui });
-      const cancel = new AbortController();
-      const signal = interruptSignal(cancel);
-      let reported = false;
-      bus.subscribe((e) => (reported ||= e.type === 'deploy.failed'));
-      const screen = tui
-        ? (await import('./tui/apps.js')).startDeployTui(bus, { profile: profile.name, project: profile.project }, {
-            endpoints: endpointsOf(profile),
-            credentials: profile.hostFiles.some((f) => f.target === 'clouds.yaml') ? `${profile.stateDir}/clouds.yaml (openstack --os-cloud undercloud)` : undefined,
-            onCancel: () => cancel.abort(),
-          })
-        : undefined;
-      try {
-        await deploy({ runtime: makeRuntime(), profile, bus, signal, concurrency: Number(opts.concurrency), forceBuild: opts.build });
-      } catch (err) {
-        await screen?.finish();
-        // Once the reporter has shown the failure with its logs and next step, do not repeat it.
-        if (!reported) throw err;
-        return err instanceof BerthError && err.name === 'CancelledError' ? 130 : 1;
+    action((opts: CommonOptions & { concurrency: string; build?: boolean }) =>
+      withDeployReporting(opts, ({ profile, bus, signal }) => deploy({ runtime: makeRuntime(), profile, bus, signal, concurrency: Number(opts.concurrency), forceBuild: opts.build })),
+    ),
+  );
+
+common(program.command('update').description('minor update: rebuild changed images (or refresh packages), then recreate what changed one service at a time, rolling a failed one back'))
+  .option('--refresh', 'rebuild every image without the build cache, so packages are current')
+  .option('--no-rollback', 'leave a service that fails its update as it is, for debugging')
+  .action(
+    action((opts: CommonOptions & { refresh?: boolean; rollback: boolean }) =>
+      withDeployReporting(opts, ({ profile, bus, signal }) => update({ runtime: makeRuntime(), profile, bus, signal, refreshPackages: opts.refresh, rollback: opts.rollback })),
+    ),
+  );
+
+common(program.command('ci').description('a headless CI job: install (deploy, verify) or update (deploy, update, verify), then teardown').argument('<job>', 'install | update'))
+  .option('--junit <file>', 'write JUnit XML: one test case per step and per verification check')
+  .option('--keep', 'leave the deployment running afterwards')
+  .option('--to <file>', 'update: an environment file the update applies (repeatable); without one, packages are refreshed', collectList, [])
+  .action(
+    action(async (job: string, opts: CommonOptions & { junit?: string; keep?: boolean; to: string[] }) => {
+      if (job !== 'install' && job !== 'update') throw new BerthError(`no CI job named "${job}"`, 'Jobs: install, update.');
+      // A job owns its project and removes it afterwards: never the one a developer deployed by hand.
+      const project = opts.project ?? `${basename(/\.ya?ml$/.test(opts.profile) ? dirname(resolve(opts.profile)) : opts.profile)}-ci-${job}`;
+      const profile = load({ ...opts, project });
+      const updated = job === 'update' && opts.to.length ? load({ ...opts, project, env: [...opts.env, ...opts.to] }) : undefined;
+      const bus = makeBus(opts);
+      const suite = await runCiJob({ job, runtime: makeRuntime(), profile, updated, refresh: job === 'update' && !opts.to.length, bus, keep: Boolean(opts.keep), signal: interruptSignal() });
+      if (opts.junit) writeFileSync(opts.junit, toJUnitXml(suite));
+      const failures = suite.cases.filter((c) => c.failure);
+      if (!opts.json) {
+        out(`\n${suite.name}: ${suite.cases.length - failures.length} of ${suite.cases.length} cases passed or skipped${opts.junit ? `; JUnit XML in ${opts.junit}` : ''}\n`);
+        for (const f of failures) out(`FAILED ${f.classname} ${f.name}: ${f.failure!.message}\n`);
       }
-      await screen?.finish();
+      return failures.length ? 1 : 0;
     }),
   );
 

@@ -38,6 +38,9 @@ export function plainReporter(write: (line: string) => void, { verbose = false }
       case 'bootstrap.task':
         if (e.status !== 'start') say(`${e.service.padEnd(width)} ${e.removal ? 'on_remove' : 'bootstrap'} ${e.task}: ${e.status}`);
         break;
+      case 'rollback':
+        say(`${e.service.padEnd(width)} rollback ${e.phase === 'start' ? 'to its previous image and config' : e.phase}${e.detail ? `: ${e.detail}` : ''}`);
+        break;
       case 'service.log':
         if (verbose) say(`${e.service.padEnd(width)} | ${e.line}`);
         break;

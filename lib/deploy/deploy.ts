@@ -12,6 +12,7 @@ import { planDeploy, type PlanAction } from '../plan/plan.js';
 import { errorText } from '../runtime/docker/docker-runtime.js';
 import { LABEL, type Instance, type Runtime } from '../runtime/types.js';
 import { BootstrapMarkers } from '../state/bootstrap-markers.js';
+import { DeployedRecord } from '../state/deployed-record.js';
 import { Timings } from '../state/timings.js';
 import { checkHostPorts } from './ports.js';
 import { PrioritySlots } from './priority-slots.js';
@@ -25,8 +26,10 @@ export interface DeployOptions {
   concurrency?: number;
   /** Image builds at once: builds are CPU-bound and these machines have two cores. */
   buildConcurrency?: number;
-  /** Rebuild images even when the build context is unchanged (refreshing packages). */
+  /** Rebuild images even when the build context is unchanged. */
   forceBuild?: boolean;
+  /** Rebuild every image without the builder's cache, so package installs fetch what is current. */
+  refreshPackages?: boolean;
 }
 
 export interface DeployResult {
@@ -146,12 +149,12 @@ function writeHostFiles(profile: ResolvedProfile): void {
   }
 }
 
-async function ensureImages({ runtime, profile, bus, signal, buildConcurrency, forceBuild }: DeployOptions): Promise<Map<string, string>> {
+async function ensureImages({ runtime, profile, bus, signal, buildConcurrency, forceBuild, refreshPackages }: DeployOptions): Promise<Map<string, string>> {
   // Shared bases first, in the order the profile lists them: service images build FROM them.
   for (const image of profile.images) {
     await runtime.ensureBuiltImage(image.name, image.build, {
       signal,
-      force: forceBuild,
+      force: forceBuild, noCache: refreshPackages,
       onWork: () => bus.emit({ type: 'message', level: 'info', text: `building base image ${image.name}` }),
       onProgress: (p) => bus.emit({ type: 'build.progress', service: image.name, step: p.step, totalSteps: p.totalSteps, line: p.line }),
     });
@@ -167,7 +170,7 @@ async function ensureImages({ runtime, profile, bus, signal, buildConcurrency, f
         const service = group.find((s) => s.build) ?? group[0]!;
         const id = await runtime.ensureImage(service, {
           signal,
-          force: forceBuild,
+          force: forceBuild, noCache: refreshPackages,
           onWork: (kind) => group.forEach((s) => bus.emit({ type: 'service.state', service: s.name, state: kind })),
           onProgress: (p) => bus.emit({ type: 'build.progress', service: service.name, step: p.step, totalSteps: p.totalSteps, line: p.line }),
         });
@@ -200,6 +203,7 @@ async function applyActions(opts: DeployOptions, actions: PlanAction[], imageIds
   const durations: Record<string, number> = {};
   const { runtime, profile, bus } = opts;
   const markers = new BootstrapMarkers(profile.stateDir);
+  const deployed = new DeployedRecord(profile.stateDir);
   // On two cores the slots are the bottleneck: when several services are ready, the one with the
   // longest chain of dependents behind it goes first (critical-path scheduling).
   const slots = new PrioritySlots(opts.concurrency ?? 6);
@@ -227,6 +231,7 @@ async function applyActions(opts: DeployOptions, actions: PlanAction[], imageIds
         const t0 = Date.now();
         await applyOne(service, action, { runtime, profile, bus, signal: inFlight, markers, imageId: imageIds.get(service.name)!, dataGeneration: dataGeneration.get(service.name)!, started: started.get(service.name)! });
         if (action.action !== 'keep') durations[service.name] = Date.now() - t0;
+        if (action.action !== 'keep' || !deployed.get(service.name)) deployed.record({ service, imageId: imageIds.get(service.name)! });
       });
       ready.get(service.name)!.resolve();
     } catch (err) {
@@ -318,9 +323,7 @@ async function applyOne(service: ResolvedService, action: PlanAction, ctx: Apply
       await runtime.remove(old.id);
     }
     await runBootstrap(service, 'container', undefined, taskHash, ctx);
-    const labels: Record<string, string> = { [LABEL.configHash]: hash };
-    if (service.onRemove) labels[LABEL.onRemove] = JSON.stringify(service.onRemove);
-    const id = await runtime.create(profile.project, service, labels);
+    const id = await runtime.create(profile.project, service, instanceLabels(service));
     instance = await startAndFind(runtime, profile.project, service, id, bus);
   } else if (action.action === 'start') {
     await runBootstrap(service, 'container', undefined, taskHash, ctx);
@@ -357,6 +360,13 @@ async function applyOne(service: ResolvedService, action: PlanAction, ctx: Apply
   }
   await runBootstrap(service, 'exec', instance, taskHash, ctx);
   bus.emit({ type: 'service.state', service: service.name, state: service.healthcheck ? 'healthy' : 'running' });
+}
+
+/** What berth records on an instance it creates: the config hash plans compare, and the removal tasks. */
+export function instanceLabels(service: ResolvedService): Record<string, string> {
+  const labels: Record<string, string> = { [LABEL.configHash]: configHash(service) };
+  if (service.onRemove) labels[LABEL.onRemove] = JSON.stringify(service.onRemove);
+  return labels;
 }
 
 async function startAndFind(runtime: Runtime, project: string, service: ResolvedService, id: string, bus: EventBus): Promise<Instance> {

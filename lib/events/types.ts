@@ -37,6 +37,7 @@ export type BerthEvent =
   | { type: 'deploy.done'; at: number; durationMs: number; services: number }
   | { type: 'deploy.failed'; at: number; durationMs: number; service?: string; message: string; hint?: string; logs?: string[] }
   | { type: 'message'; at: number; level: 'info' | 'warn'; text: string }
+  | { type: 'rollback'; at: number; service: string; phase: 'start' | 'done' | 'failed'; detail?: string }
   | { type: 'dev.watching'; at: number; trees: { root: string; services: string[]; directories: number }[]; watches: number; maxWatches?: number }
   | { type: 'dev.batch'; at: number; files: string[]; settled: boolean; services: string[] }
   | {

@@ -130,7 +130,7 @@ export function loadProfile(opts: LoadOptions): ResolvedProfile {
     const layers: Layer[] = [{ source, at: [], value: absolutize(value as Record<string, unknown>, dirname(file)) }, ...(overrides.get(name) ?? [])];
     layersByService.set(name, layers);
     const merged = layers.slice(1).reduce((acc, layer) => deepMerge(acc, layer.value), layers[0]!.value);
-    const checked = ServiceOverride.safeParse(merged);
+    const checked = ServiceFile.safeParse(merged);
     if (!checked.success) {
       errors.push(lastLayer(layers, []).source.error(lastLayer(layers, []).at, `the merged service "${name}" is invalid: ${checked.error.issues[0]?.message}`));
       continue;

@@ -22,17 +22,17 @@ export const DependsOn = z.union([
   z.record(z.string(), z.strictObject({ condition: Condition.default('healthy'), restart: z.boolean().optional() })),
 ]);
 
-export const HealthCheck = z
-  .strictObject({
-    http: z.strictObject({ port: z.number().int(), path: z.string().default('/'), status: z.array(z.number().int()).optional() }).optional(),
-    tcp: z.strictObject({ port: z.number().int() }).optional(),
-    exec: StringList.optional(),
-    interval: Duration.optional(),
-    timeout: Duration.optional(),
-    retries: z.number().int().min(1).optional(),
-    start_period: Duration.optional(),
-  })
-  .refine((h) => [h.http, h.tcp, h.exec].filter(Boolean).length === 1, 'exactly one of http, tcp or exec');
+const HealthCheckFields = z.strictObject({
+  http: z.strictObject({ port: z.number().int(), path: z.string().default('/'), status: z.array(z.number().int()).optional() }).optional(),
+  tcp: z.strictObject({ port: z.number().int() }).optional(),
+  exec: StringList.optional(),
+  interval: Duration.optional(),
+  timeout: Duration.optional(),
+  retries: z.number().int().min(1).optional(),
+  start_period: Duration.optional(),
+});
+
+export const HealthCheck = HealthCheckFields.refine((h) => [h.http, h.tcp, h.exec].filter(Boolean).length === 1, 'exactly one of http, tcp or exec');
 
 export const BootstrapTask = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, 'a lower-case task name'),
@@ -111,8 +111,11 @@ const serviceShape = {
 export const ServiceFile = z.strictObject(serviceShape);
 export type ServiceFile = z.infer<typeof ServiceFile>;
 
-/** What an environment file may say about one service: any field, plus enabling or disabling it. */
-export const ServiceOverride = z.strictObject({ ...serviceShape, enabled: z.boolean().optional() });
+/**
+ * What an environment file may say about one service: any field, plus enabling or disabling it. A health
+ * check may be tuned in part (say, only its retries): the merged service is checked as a whole after.
+ */
+export const ServiceOverride = z.strictObject({ ...serviceShape, healthcheck: HealthCheckFields.optional(), enabled: z.boolean().optional() });
 
 const ParamValue = z.union([z.string(), z.number(), z.boolean()]);
 

@@ -36,6 +36,16 @@ export interface ImageProgress {
   line: string;
 }
 
+export interface EnsureImageOptions {
+  signal?: AbortSignal;
+  onProgress?: (p: ImageProgress) => void;
+  onWork?: (kind: 'building' | 'pulling') => void;
+  /** Build even when the context is unchanged (the builder's cache still applies). */
+  force?: boolean;
+  /** Build every step again, for refreshed packages. */
+  noCache?: boolean;
+}
+
 export interface Runtime {
   readonly name: 'docker' | 'host';
   info(signal?: AbortSignal): Promise<EngineInfo>;
@@ -43,10 +53,12 @@ export interface Runtime {
   list(project: string): Promise<Instance[]>;
   /** Make the service's image exist (build with cache, or pull) and return its ID. */
   /** Build a named base image from a context when its context changed (shared bases of a profile). */
-  ensureBuiltImage(name: string, build: BuildSpec, opts: { signal?: AbortSignal; onProgress?: (p: ImageProgress) => void; onWork?: (kind: 'building' | 'pulling') => void; force?: boolean }): Promise<string>;
-  ensureImage(service: ResolvedService, opts: { signal?: AbortSignal; onProgress?: (p: ImageProgress) => void; onWork?: (kind: 'building' | 'pulling') => void; force?: boolean }): Promise<string>;
+  ensureBuiltImage(name: string, build: BuildSpec, opts: EnsureImageOptions): Promise<string>;
+  ensureImage(service: ResolvedService, opts: EnsureImageOptions): Promise<string>;
   /** The image currently tagged for the service, and whether its build context has changed since. */
   imageStatus(service: ResolvedService): Promise<{ id?: string; stale: boolean }>;
+  /** Give an image (by ID) another name, e.g. to keep it for a rollback. */
+  tagImage(imageId: string, name: string): Promise<void>;
   volumeExists(project: string, name: string): Promise<boolean>;
   /** When each of the project's named volumes (unprefixed) was created: a recreated volume is new data. */
   volumeCreationTimes(project: string): Promise<Map<string, string>>;

@@ -238,6 +238,15 @@ on_remove:
   });
 });
 
+describe('tuning part of a health check', () => {
+  it('lets an environment file change only the retries, and still wants one probe in the result', () => {
+    const t = tree({ 'tune.yaml': 'services:\n  api:\n    healthcheck: { retries: 3 }\n', 'both.yaml': 'services:\n  api:\n    healthcheck: { tcp: { port: 8080 } }\n' });
+    const api = load(t, { envFiles: [join(t.root, 'tune.yaml')] }).services.find((s) => s.name === 'api')!;
+    expect(api.healthcheck).toMatchObject({ retries: 3, probe: { kind: 'http', port: 8080, path: '/health' } });
+    expect(errorOf(() => load(t, { envFiles: [join(t.root, 'both.yaml')] })).message).toContain('exactly one of http, tcp or exec');
+  });
+});
+
 describe('environment file parameters', () => {
   it('reports a bad parameter value at its own line', () => {
     const t = tree({ 'e.yaml': 'parameters:\n  api_port: [1, 2]\n' });

@@ -7,7 +7,7 @@ import tarStream from 'tar-stream';
 import { BerthError, CancelledError, throwIfAborted } from '../../errors.js';
 import { BASE_IMAGE, seedBaseImage } from '../../images/seed-base.js';
 import type { BuildSpec, ResolvedService } from '../../profile/model.js';
-import { LABEL, parseRemovalLabel, type EngineInfo, type ExecResult, type ImageProgress, type Instance, type Runtime } from '../types.js';
+import { LABEL, parseRemovalLabel, type EngineInfo, type ExecResult, type EnsureImageOptions, type ImageProgress, type Instance, type Runtime } from '../types.js';
 import { baseImages, readBuildContext } from './build-context.js';
 import { demuxBuffer, lineSink, toLines } from './streams.js';
 
@@ -79,14 +79,20 @@ export class DockerRuntime implements Runtime {
     return { id: image.Id, stale };
   }
 
-  async ensureBuiltImage(name: string, build: BuildSpec, opts: { signal?: AbortSignal; onProgress?: (p: ImageProgress) => void; onWork?: (kind: 'building' | 'pulling') => void; force?: boolean }): Promise<string> {
+  async tagImage(imageId: string, name: string): Promise<void> {
+    const at = name.lastIndexOf(':');
+    const [repo, tag] = at > name.lastIndexOf('/') ? [name.slice(0, at), name.slice(at + 1)] : [name, 'latest'];
+    await this.docker.getImage(imageId).tag({ repo, tag });
+  }
+
+  async ensureBuiltImage(name: string, build: BuildSpec, opts: EnsureImageOptions): Promise<string> {
     // A base image is built the way a service image is: same context hashing, same failure reporting.
     return this.ensureImage({ name, file: join(build.context, build.dockerfile), image: name, build } as ResolvedService, opts);
   }
 
   async ensureImage(
     service: ResolvedService,
-    { signal, onProgress, onWork, force }: { signal?: AbortSignal; onProgress?: (p: ImageProgress) => void; onWork?: (kind: 'building' | 'pulling') => void; force?: boolean },
+    { signal, onProgress, onWork, force, noCache }: EnsureImageOptions,
   ): Promise<string> {
     const existing = await this.docker.getImage(service.image).inspect().catch(() => undefined);
     if (!service.build) {
@@ -106,10 +112,10 @@ export class DockerRuntime implements Runtime {
     const bases = baseImages(dockerfile);
     for (const base of bases) await this.ensureBaseImage(base, signal, onProgress);
     const { hash } = await this.buildHash(service.build, context);
-    if (!force && existing?.Config?.Labels?.[LABEL.contextHash] === hash) return existing.Id;
+    if (!force && !noCache && existing?.Config?.Labels?.[LABEL.contextHash] === hash) return existing.Id;
     onWork?.('building');
     throwIfAborted(signal);
-    return this.build(service, { ...context, hash }, signal, onProgress);
+    return this.build(service, { ...context, hash }, signal, onProgress, noCache);
   }
 
   /**
@@ -123,7 +129,7 @@ export class DockerRuntime implements Runtime {
     return { hash: createHash('sha256').update(`${context.hash}:${ids.join(',')}`).digest('hex').slice(0, 32) };
   }
 
-  private async build(service: ResolvedService, context: ReturnType<typeof readBuildContext>, signal: AbortSignal | undefined, onProgress?: (p: ImageProgress) => void): Promise<string> {
+  private async build(service: ResolvedService, context: ReturnType<typeof readBuildContext>, signal: AbortSignal | undefined, onProgress?: (p: ImageProgress) => void, noCache = false): Promise<string> {
     const build = service.build!;
     const tail: string[] = [];
     let step: number | undefined;
@@ -135,6 +141,8 @@ export class DockerRuntime implements Runtime {
       labels: { [LABEL.contextHash]: context.hash },
       rm: true,
       forcerm: true,
+      // A forced rebuild is for refreshed packages: reusing the cached apt layers would refresh nothing.
+      nocache: noCache,
       abortSignal: signal,
     } as Docker.ImageBuildOptions);
     await new Promise<void>((resolve, reject) => {

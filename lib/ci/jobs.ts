@@ -1,0 +1,101 @@
+import { BerthError, ServiceFailedError } from '../errors.js';
+import type { EventBus } from '../events/bus.js';
+import { deploy } from '../deploy/deploy.js';
+import { update } from '../lifecycle/update.js';
+import { down } from '../ops/down.js';
+import { verify } from '../ops/verify.js';
+import type { ResolvedProfile } from '../profile/model.js';
+import type { Runtime } from '../runtime/types.js';
+import type { JUnitCase, JUnitSuite } from './junit.js';
+
+export type CiJobName = 'install' | 'update';
+
+export interface CiJobOptions {
+  job: CiJobName;
+  runtime: Runtime;
+  /** What the job installs. */
+  profile: ResolvedProfile;
+  /** update: the same project with the update applied (environment files, parameters). */
+  updated?: ResolvedProfile;
+  /** update: rebuild images without the cache (the default when no update environment is given). */
+  refresh?: boolean;
+  bus: EventBus;
+  keep: boolean;
+  signal?: AbortSignal;
+}
+
+/**
+ * The jobs TripleO wanted green before the containerized undercloud replaced the old installer, headless:
+ * install (deploy, verify), minor update (deploy, update, verify); each then torn down. Each step and
+ * each verification check is a test case. A job owns its project: it refuses one that already exists,
+ * and its teardown removes the project's volumes too.
+ */
+export async function runCiJob(opts: CiJobOptions): Promise<JUnitSuite> {
+  const { job, runtime, profile, bus } = opts;
+  const suite: JUnitSuite = { name: `berth ci ${job} ${profile.name}`, timestamp: new Date(), cases: [] };
+  let failed = false;
+  const step = async (name: string, fn: () => Promise<string | void>): Promise<void> => {
+    if (failed) return void suite.cases.push({ classname: `${job}.step`, name, timeMs: 0, skipped: 'an earlier step failed' });
+    const t0 = Date.now();
+    try {
+      const output = await fn();
+      suite.cases.push({ classname: `${job}.step`, name, timeMs: Date.now() - t0, output: output || undefined });
+    } catch (err) {
+      failed = true;
+      suite.cases.push({ classname: `${job}.step`, name, timeMs: Date.now() - t0, failure: describeFailure(err as Error) });
+    }
+  };
+
+  await step('preflight: the project starts from nothing', () => ensureFresh(runtime, profile.project));
+  const owned = !failed;
+  await step(`deploy ${profile.name}`, async () => summary(await deploy({ runtime, profile, bus, signal: opts.signal })));
+  if (job === 'update') {
+    const target = opts.updated ?? profile;
+    await step(`update${opts.refresh ? ' (refreshed packages)' : ''}`, async () =>
+      summary(await update({ runtime, profile: target, bus, signal: opts.signal, rollback: true, refreshPackages: opts.refresh })),
+    );
+  }
+  const verified = opts.updated ?? profile;
+  if (failed) suite.cases.push({ classname: `${job}.verify`, name: 'berth verify', timeMs: 0, skipped: 'an earlier step failed' });
+  else {
+    for (const r of await verify(runtime, verified)) {
+      const details = [r.output, ...(r.logs ?? []).map((l) => `    | ${l}`)].join('\n');
+      suite.cases.push({ classname: `${job}.verify`, name: r.name, timeMs: r.durationMs, ...(r.ok ? { output: r.output } : { failure: { message: `${r.service}: ${r.output.split('\n').pop()}`, details } }) });
+    }
+  }
+  if (owned && !opts.keep) {
+    const t0 = Date.now();
+    try {
+      const result = await down(runtime, profile.project, bus, { volumes: true, order: verified.services.map((s) => s.name) });
+      suite.cases.push({ classname: `${job}.step`, name: 'teardown', timeMs: Date.now() - t0, output: `removed ${result.removed.length} containers and volumes ${result.volumesRemoved.join(', ') || 'none'}` });
+    } catch (err) {
+      suite.cases.push({ classname: `${job}.step`, name: 'teardown', timeMs: Date.now() - t0, failure: describeFailure(err as Error) });
+    }
+  } else {
+    suite.cases.push({ classname: `${job}.step`, name: 'teardown', timeMs: 0, skipped: owned ? 'kept (--keep)' : 'the project was not the job’s own' });
+  }
+  return suite;
+}
+
+async function ensureFresh(runtime: Runtime, project: string): Promise<string> {
+  const [instances, volumes] = await Promise.all([runtime.list(project), runtime.volumeCreationTimes(project)]);
+  if (instances.length || volumes.size) {
+    throw new BerthError(
+      `project ${project} already has ${instances.length} containers and ${volumes.size} volumes`,
+      'A CI job starts from nothing and removes its project (volumes included) at the end: give it a project of its own with --project, or "berth down --volumes" this one first.',
+    );
+  }
+  return `project ${project} is free`;
+}
+
+function summary(result: { actions: { action: string }[]; durationMs: number }): string {
+  const counts = new Map<string, number>();
+  for (const a of result.actions) counts.set(a.action, (counts.get(a.action) ?? 0) + 1);
+  return `${[...counts].map(([action, n]) => `${n} ${action}`).join(', ')} in ${(result.durationMs / 1000).toFixed(1)} s`;
+}
+
+function describeFailure(err: Error): { message: string; details: string } {
+  const logs = err instanceof ServiceFailedError ? err.logs.map((l) => `    | ${l}`) : [];
+  const hint = err instanceof BerthError && err.hint ? [`next: ${err.hint}`] : [];
+  return { message: err.message.split('\n')[0]!, details: [err.message, ...logs, ...hint].join('\n') };
+}
