@@ -4,6 +4,8 @@ import type { Parameters } from '../lib/profile/interpolate.js';
 import { loadProfile } from '../lib/profile/load.js';
 import type { ResolvedProfile } from '../lib/profile/model.js';
 import { DockerRuntime } from '../lib/runtime/docker/docker-runtime.js';
+import { HostRuntime } from '../lib/runtime/host/host-runtime.js';
+import type { Runtime } from '../lib/runtime/types.js';
 import { jsonReporter } from './reporters/json.js';
 import { plainReporter } from './reporters/plain.js';
 
@@ -27,6 +29,7 @@ export interface CommonOptions {
   json?: boolean;
   plain?: boolean;
   verbose?: boolean;
+  runtime?: 'docker' | 'host';
 }
 
 export function collectList(value: string, previous: string[] = []): string[] {
@@ -45,7 +48,7 @@ export function parseParams(pairs: string[]): Parameters {
 }
 
 export function load(opts: CommonOptions): ResolvedProfile {
-  return loadProfile({ profile: opts.profile, envFiles: opts.env, project: opts.project, parameters: parseParams(opts.param) });
+  return loadProfile({ profile: opts.profile, envFiles: opts.env, project: opts.project, parameters: parseParams(opts.param), runtime: opts.runtime });
 }
 
 /** The Ink screen only on an interactive terminal; CI, NO_COLOR, --plain and --json get lines. */
@@ -65,8 +68,8 @@ export function endpointsOf(profile: ResolvedProfile): { service: string; url: s
   return profile.services.flatMap((s) => s.ports.filter((p) => p.hostPort).map((p) => ({ service: s.name, url: `http://${p.hostIp === '0.0.0.0' ? '127.0.0.1' : p.hostIp}:${p.hostPort}` })));
 }
 
-export function makeRuntime(): DockerRuntime {
-  return new DockerRuntime();
+export function makeRuntime(opts: Pick<CommonOptions, 'runtime'> = {}): Runtime {
+  return opts.runtime === 'host' ? new HostRuntime() : new DockerRuntime();
 }
 
 /** Ctrl-C cancels cleanly through the AbortSignal; a second Ctrl-C exits at once. */

@@ -15,8 +15,11 @@ import { waitHealthy } from '../lib/health/probe.js';
 import { down } from '../lib/ops/down.js';
 import { doctor } from '../lib/ops/doctor.js';
 import { projectStatus } from '../lib/ops/project-state.js';
-import { verify } from '../lib/ops/verify.js';
+import { verify, type CheckResult } from '../lib/ops/verify.js';
+import { cleanupHost, upgradeFromHost } from '../lib/lifecycle/upgrade.js';
+import { HostRuntime } from '../lib/runtime/host/host-runtime.js';
 import { collectList, endpointsOf, out, interruptSignal, wantsTui, load, makeBus, makeRuntime, reportError, type CommonOptions } from './context.js';
+import { DockerRuntime } from '../lib/runtime/docker/docker-runtime.js';
 
 const program = new Command('berth').description('Deploy a containerized single-node OpenStack undercloud from composable profiles.').showHelpAfterError();
 
@@ -28,7 +31,8 @@ function common(cmd: Command): Command {
     .option('--param <name=value>', 'set a parameter, over every file (repeatable)', collectList, [])
     .option('--json', 'JSON lines on stdout')
     .addOption(new Option('--plain', 'plain lines (the default until the terminal UI lands)'))
-    .option('-v, --verbose', 'every build and probe line');
+    .option('-v, --verbose', 'every build and probe line')
+    .addOption(new Option('--runtime <name>', 'where services run: containers, or host processes from Debian packages').choices(['docker', 'host']).default(process.env.BERTH_RUNTIME ?? 'docker'));
 }
 
 function action<T extends unknown[]>(fn: (...args: T) => Promise<number | void>) {
@@ -77,7 +81,7 @@ common(program.command('deploy').description('converge the project to the profil
   .option('--build', 'rebuild images even when their build context is unchanged')
   .action(
     action((opts: CommonOptions & { concurrency: string; build?: boolean }) =>
-      withDeployReporting(opts, ({ profile, bus, signal }) => deploy({ runtime: makeRuntime(), profile, bus, signal, concurrency: Number(opts.concurrency), forceBuild: opts.build })),
+      withDeployReporting(opts, ({ profile, bus, signal }) => deploy({ runtime: makeRuntime(opts), profile, bus, signal, concurrency: Number(opts.concurrency), forceBuild: opts.build })),
     ),
   );
 
@@ -86,23 +90,24 @@ common(program.command('update').description('minor update: rebuild changed imag
   .option('--no-rollback', 'leave a service that fails its update as it is, for debugging')
   .action(
     action((opts: CommonOptions & { refresh?: boolean; rollback: boolean }) =>
-      withDeployReporting(opts, ({ profile, bus, signal }) => update({ runtime: makeRuntime(), profile, bus, signal, refreshPackages: opts.refresh, rollback: opts.rollback })),
+      withDeployReporting(opts, ({ profile, bus, signal }) => update({ runtime: makeRuntime(opts), profile, bus, signal, refreshPackages: opts.refresh, rollback: opts.rollback })),
     ),
   );
 
-common(program.command('ci').description('a headless CI job: install (deploy, verify) or update (deploy, update, verify), then teardown').argument('<job>', 'install | update'))
+common(program.command('ci').description('a headless CI job: install (deploy, verify), update (deploy, update, verify) or upgrade (deploy on the host, upgrade to containers, verify), then teardown').argument('<job>', 'install | update | upgrade'))
   .option('--junit <file>', 'write JUnit XML: one test case per step and per verification check')
   .option('--keep', 'leave the deployment running afterwards')
   .option('--to <file>', 'update: an environment file the update applies (repeatable); without one, packages are refreshed', collectList, [])
   .action(
     action(async (job: string, opts: CommonOptions & { junit?: string; keep?: boolean; to: string[] }) => {
-      if (job !== 'install' && job !== 'update') throw new BerthError(`no CI job named "${job}"`, 'Jobs: install, update.');
+      if (job !== 'install' && job !== 'update' && job !== 'upgrade') throw new BerthError(`no CI job named "${job}"`, 'Jobs: install, update, upgrade.');
       // A job owns its project and removes it afterwards: never the one a developer deployed by hand.
       const project = opts.project ?? `${basename(/\.ya?ml$/.test(opts.profile) ? dirname(resolve(opts.profile)) : opts.profile)}-ci-${job}`;
-      const profile = load({ ...opts, project });
-      const updated = job === 'update' && opts.to.length ? load({ ...opts, project, env: [...opts.env, ...opts.to] }) : undefined;
+      const profile = load({ ...opts, project, runtime: 'docker' });
+      const hostProfile = job === 'upgrade' ? load({ ...opts, project, runtime: 'host' }) : undefined;
+      const updated = job === 'update' && opts.to.length ? load({ ...opts, project, runtime: 'docker', env: [...opts.env, ...opts.to] }) : undefined;
       const bus = makeBus(opts);
-      const suite = await runCiJob({ job, runtime: makeRuntime(), profile, updated, refresh: job === 'update' && !opts.to.length, bus, keep: Boolean(opts.keep), signal: interruptSignal() });
+      const suite = await runCiJob({ job, runtime: new DockerRuntime(), host: hostProfile && new HostRuntime(), hostProfile, profile, updated, refresh: job === 'update' && !opts.to.length, bus, keep: Boolean(opts.keep), signal: interruptSignal() });
       if (opts.junit) writeFileSync(opts.junit, toJUnitXml(suite));
       const failures = suite.cases.filter((c) => c.failure);
       if (!opts.json) {
@@ -124,7 +129,7 @@ common(program.command('dev').description("deploy with source trees mounted, the
       const signal = interruptSignal(stop);
       const screen = tui ? (await import('./tui/apps.js')).startDevTui(bus, () => stop.abort()) : undefined;
       try {
-        await runDev({ runtime: makeRuntime(), load: () => load(opts), bus, signal, batch: { quietMs: Number(opts.quietMs), capMs: Number(opts.capMs) }, onControl: screen?.setControl });
+        await runDev({ runtime: makeRuntime(opts), load: () => load(opts), bus, signal, batch: { quietMs: Number(opts.quietMs), capMs: Number(opts.capMs) }, onControl: screen?.setControl });
       } finally {
         await screen?.finish();
       }
@@ -134,7 +139,7 @@ common(program.command('dev').description("deploy with source trees mounted, the
 common(program.command('plan').description('show what deploy would do, per service, and why; changes nothing')).action(
   action(async (opts: CommonOptions) => {
     const profile = load(opts);
-    const actions = await planOnly(makeRuntime(), profile);
+    const actions = await planOnly(makeRuntime(opts), profile);
     if (opts.json) out(JSON.stringify({ project: profile.project, actions: actions.map(({ service, action, reasons }) => ({ service, action, reasons })) }) + '\n');
     else for (const a of actions) out(`${a.action.padEnd(9)} ${a.service}${a.reasons.length ? `  (${a.reasons.join(', ')})` : ''}\n`);
   }),
@@ -143,29 +148,55 @@ common(program.command('plan').description('show what deploy would do, per servi
 common(program.command('status').description('state, health, image, ports and start time of every service')).action(
   action(async (opts: CommonOptions) => {
     const profile = load(opts);
-    const status = await projectStatus(makeRuntime(), profile.project, profile);
+    const status = await projectStatus(makeRuntime(opts), profile.project, profile);
     if (opts.json) return void out(JSON.stringify(status) + '\n');
     out(`project ${status.project}\n`);
     for (const s of status.services) out(`  ${s.name.padEnd(20)} ${s.state.padEnd(10)} ${s.health.padEnd(10)} ${s.ports.join(', ')}\n`);
   }),
 );
 
+/** Prints each check's result (and a failing one's logs); returns how many failed. */
+function printVerify(results: CheckResult[], json?: boolean): number {
+  for (const r of results) {
+    if (json) out(JSON.stringify({ type: 'verify.check', ...r }) + '\n');
+    else {
+      out(`${r.ok ? 'ok  ' : 'FAIL'} ${r.name} (${r.durationMs} ms)${r.ok ? '' : `\n     ${r.output}`}\n`);
+      if (!r.ok) for (const l of r.logs ?? []) out(`     | ${l}\n`);
+    }
+  }
+  const failed = results.filter((r) => !r.ok).length;
+  if (!json) out(`${results.length - failed} passed, ${failed} failed\n`);
+  return failed;
+}
+
 common(program.command('verify').description("check every service's health and the profile's functional checks")).action(
   action(async (opts: CommonOptions) => {
     const profile = load(opts);
-    const results = await verify(makeRuntime(), profile);
-    for (const r of results) {
-      if (opts.json) out(JSON.stringify({ type: 'verify.check', ...r }) + '\n');
-      else {
-        out(`${r.ok ? 'ok  ' : 'FAIL'} ${r.name} (${r.durationMs} ms)${r.ok ? '' : `\n     ${r.output}`}\n`);
-        if (!r.ok) for (const l of r.logs ?? []) out(`     | ${l}\n`);
-      }
-    }
-    const failed = results.filter((r) => !r.ok).length;
-    if (!opts.json) out(`${results.length - failed} passed, ${failed} failed\n`);
-    return failed ? 1 : 0;
+    return printVerify(await verify(makeRuntime(opts), profile), opts.json) ? 1 : 0;
   }),
 );
+
+common(program.command('upgrade').description('major upgrade: move a host-runtime deployment into containers, service by service, data included'))
+  .requiredOption('--from <runtime>', 'where the deployment runs now: host')
+  .option('--cleanup', 'after a verified upgrade, purge the host packages berth installed and remove the host data')
+  .action(
+    action(async (opts: CommonOptions & { from: string; cleanup?: boolean }) => {
+      if (opts.from !== 'host') throw new BerthError(`cannot upgrade from "${opts.from}"`, 'The one major upgrade is --from host (host processes to containers).');
+      const hostProfile = load({ ...opts, runtime: 'host' });
+      const profile = load({ ...opts, runtime: 'docker' });
+      const bus = makeBus(opts);
+      const host = new HostRuntime();
+      const report = await upgradeFromHost({ host, docker: new DockerRuntime(), hostProfile, profile, bus, signal: interruptSignal() });
+      if (!opts.json) out(`moved to containers: ${report.moved.join(', ') || 'nothing'}; backups in ${report.backupDir}\n`);
+      const failed = printVerify(await verify(new DockerRuntime(), profile), opts.json);
+      if (failed) {
+        if (opts.cleanup) out('not cleaning up: verification failed\n');
+        return 1;
+      }
+      if (opts.cleanup) await cleanupHost({ host, hostProfile, bus });
+      return 0;
+    }),
+  );
 
 common(program.command('logs').description('container logs, prefixed by service').argument('[service]'))
   .option('-f, --follow', 'keep following')
@@ -173,7 +204,7 @@ common(program.command('logs').description('container logs, prefixed by service'
   .action(
     action(async (service: string | undefined, opts: CommonOptions & { follow?: boolean; tail: string }) => {
       const profile = load(opts);
-      const runtime = makeRuntime();
+      const runtime = makeRuntime(opts);
       const instances = (await runtime.list(profile.project)).filter((i) => !service || i.service === service);
       if (service && instances.length === 0) throw new BerthError(`service ${service} has no container in project ${profile.project}`, 'See "berth status".');
       const width = Math.max(...instances.map((i) => i.service.length));
@@ -188,7 +219,7 @@ common(program.command('logs').description('container logs, prefixed by service'
 common(program.command('exec').description('run a command in a service container').argument('<service>').argument('<command...>')).action(
   action(async (service: string, command: string[], opts: CommonOptions) => {
     const profile = load(opts);
-    const runtime = makeRuntime();
+    const runtime = makeRuntime(opts);
     const instance = (await runtime.list(profile.project)).find((i) => i.service === service && i.running);
     if (!instance) throw new BerthError(`service ${service} is not running in project ${profile.project}`, 'See "berth status", or deploy first.');
     const result = await runtime.exec(instance.id, command);
@@ -200,7 +231,7 @@ common(program.command('exec').description('run a command in a service container
 common(program.command('restart').description('restart one service and wait for its health').argument('<service>')).action(
   action(async (name: string, opts: CommonOptions) => {
     const profile = load(opts);
-    const runtime = makeRuntime();
+    const runtime = makeRuntime(opts);
     const service = profile.services.find((s) => s.name === name);
     const instance = (await runtime.list(profile.project)).find((i) => i.service === name);
     if (!service || !instance) throw new BerthError(`service ${name} is not deployed in project ${profile.project}`, 'See "berth status".');
@@ -221,7 +252,7 @@ common(program.command('down').description('stop and remove the project; named v
   .action(
     action(async (opts: CommonOptions & { volumes?: boolean }) => {
       const profile = load(opts);
-      const result = await down(makeRuntime(), profile.project, makeBus(opts), { volumes: Boolean(opts.volumes), order: profile.services.map((s) => s.name) });
+      const result = await down(makeRuntime(opts), profile.project, makeBus(opts), { volumes: Boolean(opts.volumes), order: profile.services.map((s) => s.name) });
       if (!opts.json) {
         out(`removed ${result.removed.length} containers from ${profile.project}\n`);
         if (result.volumesKept.length) out(`kept volumes (data): ${result.volumesKept.join(', ')}; "berth down --volumes" removes them\n`);
@@ -238,7 +269,7 @@ common(program.command('doctor').description('engine, disk, memory, base image, 
     } catch (e) {
       out(`FAIL profile: ${(e as Error).message}\n`);
     }
-    const findings = await doctor(makeRuntime(), profile);
+    const findings = await doctor(new DockerRuntime(), profile);
     for (const f of findings) {
       if (opts.json) out(JSON.stringify(f) + '\n');
       else out(`${f.ok ? 'ok  ' : 'FAIL'} ${f.check.padEnd(10)} ${f.detail}${f.remedy ? `\n     next: ${f.remedy}` : ''}\n`);
@@ -253,7 +284,7 @@ images
   .description('make sure debian:bookworm-slim exists: pull it if a registry answers, else seed it with debootstrap')
   .action(
     action(async () => {
-      const runtime = makeRuntime();
+      const runtime = new DockerRuntime();
       await runtime.info();
       await runtime.ensureBaseImage(BASE_IMAGE, interruptSignal(), (p) => !p.line.startsWith('I: ') && out(p.line + '\n'));
       out(`${BASE_IMAGE} present\n`);
@@ -267,7 +298,7 @@ images
   .option('--force', 'seed even if the tag exists')
   .action(
     action(async (opts: { mirror?: string; tag: string; force?: boolean }) => {
-      const runtime = makeRuntime();
+      const runtime = new DockerRuntime();
       await runtime.info();
       if (!opts.force && (await runtime.docker.getImage(opts.tag).inspect().catch(() => undefined))) {
         out(`${opts.tag} already present; nothing to do (--force seeds it again)\n`);

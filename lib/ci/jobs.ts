@@ -6,9 +6,14 @@ import { down } from '../ops/down.js';
 import { verify } from '../ops/verify.js';
 import type { ResolvedProfile } from '../profile/model.js';
 import type { Runtime } from '../runtime/types.js';
-import type { JUnitCase, JUnitSuite } from './junit.js';
+import type { JUnitSuite } from './junit.js';
+import { upgradeFromHost } from '../lifecycle/upgrade.js';
+import type { DockerRuntime } from '../runtime/docker/docker-runtime.js';
+import type { HostRuntime } from '../runtime/host/host-runtime.js';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 
-export type CiJobName = 'install' | 'update';
+export type CiJobName = 'install' | 'update' | 'upgrade';
 
 export interface CiJobOptions {
   job: CiJobName;
@@ -19,6 +24,9 @@ export interface CiJobOptions {
   updated?: ResolvedProfile;
   /** update: rebuild images without the cache (the default when no update environment is given). */
   refresh?: boolean;
+  /** upgrade: the host runtime and the profile as it runs there (the job starts on the host). */
+  host?: HostRuntime;
+  hostProfile?: ResolvedProfile;
   bus: EventBus;
   keep: boolean;
   signal?: AbortSignal;
@@ -26,7 +34,8 @@ export interface CiJobOptions {
 
 /**
  * The jobs TripleO wanted green before the containerized undercloud replaced the old installer, headless:
- * install (deploy, verify), minor update (deploy, update, verify); each then torn down. Each step and
+ * install (deploy, verify), minor update (deploy, update, verify), major upgrade (deploy on the host
+ * runtime, upgrade to containers, verify); each then torn down. Each step and
  * each verification check is a test case. A job owns its project: it refuses one that already exists,
  * and its teardown removes the project's volumes too.
  */
@@ -46,9 +55,16 @@ export async function runCiJob(opts: CiJobOptions): Promise<JUnitSuite> {
     }
   };
 
-  await step('preflight: the project starts from nothing', () => ensureFresh(runtime, profile.project));
+  const host = job === 'upgrade' ? opts.host : undefined;
+  await step('preflight: the project starts from nothing', async () => [await ensureFresh(runtime, profile.project), ...(host ? [await ensureFresh(host, profile.project)] : [])].join('; '));
   const owned = !failed;
-  await step(`deploy ${profile.name}`, async () => summary(await deploy({ runtime, profile, bus, signal: opts.signal })));
+  if (host && opts.hostProfile) {
+    await step(`deploy ${profile.name} on the host runtime`, async () => summary(await deploy({ runtime: host, profile: opts.hostProfile!, bus, signal: opts.signal })));
+    await step('upgrade from host to containers', async () => {
+      const report = await upgradeFromHost({ host, docker: runtime as DockerRuntime, hostProfile: opts.hostProfile!, profile, bus, signal: opts.signal });
+      return `moved ${report.moved.join(', ')}; backups in ${report.backupDir}`;
+    });
+  } else await step(`deploy ${profile.name}`, async () => summary(await deploy({ runtime, profile, bus, signal: opts.signal })));
   if (job === 'update') {
     const target = opts.updated ?? profile;
     await step(`update${opts.refresh ? ' (refreshed packages)' : ''}`, async () =>
@@ -67,6 +83,9 @@ export async function runCiJob(opts: CiJobOptions): Promise<JUnitSuite> {
     const t0 = Date.now();
     try {
       const result = await down(runtime, profile.project, bus, { volumes: true, order: verified.services.map((s) => s.name) });
+      // Whatever an upgrade left on the host (all of it, if it failed early) goes too.
+      if (host) await down(host, profile.project, bus, { volumes: true, order: verified.services.map((s) => s.name) });
+      if (host) rmSync(join(profile.stateDir, 'host'), { recursive: true, force: true });
       suite.cases.push({ classname: `${job}.step`, name: 'teardown', timeMs: Date.now() - t0, output: `removed ${result.removed.length} containers and volumes ${result.volumesRemoved.join(', ') || 'none'}` });
     } catch (err) {
       suite.cases.push({ classname: `${job}.step`, name: 'teardown', timeMs: Date.now() - t0, failure: describeFailure(err as Error) });

@@ -22,6 +22,8 @@ export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
   /** `--param name=value` from the command line: wins over every file. */
   parameters?: Parameters;
+  /** Where services will run: on the host runtime each service's `host` block is merged over it. */
+  runtime?: 'docker' | 'host';
 }
 
 export const DEFAULT_PROFILES_ROOT = resolve(dirname(new URL(import.meta.url).pathname), '..', '..', '..', 'profiles');
@@ -77,13 +79,14 @@ export function loadProfile(opts: LoadOptions): ResolvedProfile {
   parameters = { ...parameters, ...(opts.parameters ?? {}) };
   fail();
 
+  const stateDir = projectStateDir(project, opts.env);
+  // Built in: where the host runtime keeps this project's config, logs and volumes.
+  parameters = { host_dir: join(stateDir, 'host'), ...parameters };
   const references = resolveParameterReferences(parameters);
   if (references.problems.length) {
     throw new BerthError(references.problems.join('\n'), 'Define the parameter it names (profile, environment file or --param), or write a literal ${ as $${.');
   }
-  parameters = references.params;
-  const stateDir = projectStateDir(project, opts.env);
-  parameters = { ...parameters, ...ensureSecrets(stateDir, [...secretNames]) };
+  parameters = { ...references.params, ...ensureSecrets(stateDir, [...secretNames]) };
 
   // Which services are enabled, and where their files are.
   const enabled = new Map<string, { source: YamlSource; at: KeyPath }>();
@@ -135,7 +138,8 @@ export function loadProfile(opts: LoadOptions): ResolvedProfile {
       errors.push(lastLayer(layers, []).source.error(lastLayer(layers, []).at, `the merged service "${name}" is invalid: ${checked.error.issues[0]?.message}`));
       continue;
     }
-    mergedByService.set(name, { file, data: checked.data as ServiceFile });
+    const forRuntime = forRuntimeOf(name, checked.data as ServiceFile, opts.runtime ?? 'docker', lastLayer(layers, ['host']), errors);
+    if (forRuntime) mergedByService.set(name, { file, data: forRuntime });
   }
   fail();
   applyContributions(mergedByService);
@@ -187,7 +191,7 @@ export function loadProfile(opts: LoadOptions): ResolvedProfile {
       ...chain.flatMap((c) => (c.profile.host_files ?? []).map((f) => resolvePath(dirname(c.source.file), f.source))),
     ]),
   ];
-  return { name: top.profile.name, project, file: top.source.file, services, steps: stepList, secretNames: [...secretNames], stateDir, verify, images, hostFiles, client, files };
+  return { name: top.profile.name, project, runtime: opts.runtime ?? 'docker', file: top.source.file, services, steps: stepList, secretNames: [...secretNames], stateDir, verify, images, hostFiles, client, files };
 }
 
 function toVerifyCheck(v: NonNullable<ProfileFile['verify']>[number]): VerifyCheck {
@@ -259,6 +263,12 @@ function absolutize(value: Record<string, unknown>, baseDir: string): Record<str
       Object.entries(out.contributes).map(([to, c]: [string, any]) => [to, Array.isArray(c?.config_files) ? { ...c, config_files: absoluteSources(c.config_files) } : c]),
     );
   }
+  if (isPlainObject(out.host)) {
+    const host = { ...out.host } as Record<string, any>;
+    if (typeof host.working_dir === 'string') host.working_dir = resolvePath(baseDir, host.working_dir);
+    if (Array.isArray(host.config_files)) host.config_files = absoluteSources(host.config_files);
+    out.host = host;
+  }
   if (out.dev?.sources) out.dev = { ...out.dev, sources: out.dev.sources.map((s: any) => ({ ...s, path: resolvePath(baseDir, s.path) })) };
   return out;
 }
@@ -306,7 +316,25 @@ function toResolved(name: string, file: string, s: ServiceFile, params: Paramete
     dev: parseDev(s.dev, dirname(file)),
     // Left out when empty so that services without removal tasks keep their config hash.
     onRemove: s.on_remove?.length ? s.on_remove.map((t) => ({ name: t.name, command: t.command })) : undefined,
+    host: s.host ? { packages: s.host.packages ?? [] } : undefined,
   };
+}
+
+/** The service as it runs on this runtime: its host block merged over it on the host, and left out on Docker. */
+function forRuntimeOf(name: string, data: ServiceFile, runtime: 'docker' | 'host', layer: Layer, errors: ProfileError[]): ServiceFile | undefined {
+  const { host, ...base } = data;
+  if (runtime === 'docker') return base;
+  if (!host) {
+    errors.push(layer.source.error(layer.at, `service "${name}" has no "host" block, so it cannot run on the host runtime`, 'Add host: { packages: [...], command: [...] } to its service file, disable it in an environment file, or deploy with --runtime docker.'));
+    return undefined;
+  }
+  const { packages, ...fields } = host;
+  const merged = ServiceFile.safeParse(deepMerge(base as Record<string, unknown>, fields as Record<string, unknown>));
+  if (!merged.success) {
+    errors.push(layer.source.error([...layer.at, 'host'], `the host form of "${name}" is invalid: ${merged.error.issues[0]?.message}`));
+    return undefined;
+  }
+  return { ...merged.data, host: { packages: packages ?? [] } };
 }
 
 /**

@@ -98,6 +98,8 @@ export interface ResolvedService {
   dev?: DevConfig;
   /** Commands run inside the running container before it is removed because the service left the profile. */
   onRemove?: RemovalTask[];
+  /** Present on the host runtime only: the Debian packages the service's command comes from. */
+  host?: { packages: string[] };
 }
 
 export interface RemovalTask {
@@ -108,6 +110,7 @@ export interface RemovalTask {
 export interface ResolvedProfile {
   name: string;
   project: string;
+  runtime: 'docker' | 'host';
   file: string;
   /** Services in dependency order. */
   services: ResolvedService[];

@@ -108,14 +108,32 @@ const serviceShape = {
   on_remove: z.array(RemovalTask).optional(),
 };
 
-export const ServiceFile = z.strictObject(serviceShape);
+/**
+ * How the service runs on the host runtime (`--runtime host`): the Debian packages it needs, plus any
+ * fields that differ from the container (a foreground command, host paths and 127.0.0.1 ports), merged
+ * over the service like an environment file. Named volumes live in ${host_dir}/volumes/<name>.
+ */
+export const HostBlock = z.strictObject({
+  packages: z.array(z.string().regex(/^[a-z0-9][a-z0-9+.-]+$/, 'a Debian package name')).optional(),
+  command: StringList.optional(),
+  working_dir: z.string().optional(),
+  environment: z.record(z.string(), EnvValue).optional(),
+  ports: z.array(PortSpec).optional(),
+  config_files: z.array(ConfigFile).optional(),
+  healthcheck: HealthCheckFields.optional(),
+  bootstrap: z.array(BootstrapTask).optional(),
+  stop_signal: serviceShape.stop_signal,
+  stop_timeout: Duration.optional(),
+});
+
+export const ServiceFile = z.strictObject({ ...serviceShape, host: HostBlock.optional() });
 export type ServiceFile = z.infer<typeof ServiceFile>;
 
 /**
  * What an environment file may say about one service: any field, plus enabling or disabling it. A health
  * check may be tuned in part (say, only its retries): the merged service is checked as a whole after.
  */
-export const ServiceOverride = z.strictObject({ ...serviceShape, healthcheck: HealthCheckFields.optional(), enabled: z.boolean().optional() });
+export const ServiceOverride = z.strictObject({ ...serviceShape, host: HostBlock.optional(), healthcheck: HealthCheckFields.optional(), enabled: z.boolean().optional() });
 
 const ParamValue = z.union([z.string(), z.number(), z.boolean()]);
 

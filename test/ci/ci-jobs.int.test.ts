@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -24,7 +24,7 @@ afterAll(async () => {
 /** The project's own CI jobs, as `berth ci` runs them headless, on the real engine. */
 describe('berth ci', () => {
   const state = stateDir();
-  const demoPorts = async () => ['--param', `demo_api_port=${await freePort()}`, '--param', `demo_proxy_port=${await freePort()}`];
+  const demoPorts = async () => ['--param', `demo_api_port=${await freePort()}`, '--param', `demo_proxy_port=${await freePort()}`, '--param', `demo_cache_port=${await freePort()}`];
 
   it('install on the demo profile: deploy, every check, teardown, all passing in JUnit', async () => {
     const project = uniqueProject('ci-install');
@@ -59,6 +59,24 @@ describe('berth ci', () => {
     expect(cases.filter((c) => c.classname === 'update.step').map((c) => c.name)).toEqual(['preflight: the project starts from nothing', 'deploy demo', 'update', 'teardown']);
     expect(run.all).toMatch(/demo-api\s+plan: recreate/);
     expect(cases.find((c) => c.name === 'api answers through the proxy with the seeded greeting')!.failure).toBeUndefined();
+  });
+
+  it('upgrade on the demo profile: deploy on the host, upgrade to containers, verify, teardown of both', async () => {
+    const project = uniqueProject('ci-upgrade');
+    projects.push(project);
+    const junit = join(state, 'upgrade.xml');
+    const run = await berth(['ci', 'upgrade', '-p', 'demo', '--project', project, ...(await demoPorts()), '--junit', junit], { state });
+    expect(run.exitCode, run.all).toBe(0);
+    const { suite, cases } = junitCases(junit);
+    expect(suite.failures).toBe('0');
+    expect(cases.filter((c) => c.classname === 'upgrade.step').map((c) => c.name)).toEqual([
+      'preflight: the project starts from nothing',
+      'deploy demo on the host runtime',
+      'upgrade from host to containers',
+      'teardown',
+    ]);
+    expect(await byService(project)).toEqual({});
+    expect(existsSync(join(state, 'projects', project, 'host'))).toBe(false);
   });
 
   it('a failing check fails the job, and JUnit names it with its output', async () => {

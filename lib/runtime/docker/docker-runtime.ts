@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
 import tarStream from 'tar-stream';
+import tarFs from 'tar-fs';
 import { BerthError, CancelledError, throwIfAborted } from '../../errors.js';
 import { BASE_IMAGE, seedBaseImage } from '../../images/seed-base.js';
 import type { BuildSpec, ResolvedService } from '../../profile/model.js';
@@ -359,6 +360,37 @@ export class DockerRuntime implements Runtime {
     );
   }
 
+  /**
+   * Copy a host directory's contents into a named volume (the host→containers upgrade). The copy goes
+   * through the archive API into a throwaway container of the service's own image, with the volume at
+   * the path the service mounts it, then takes the owner Docker gave that path from the image: a
+   * mariadb volume must belong to mysql inside, whoever owned the files on the host.
+   */
+  async fillVolume(project: string, service: ResolvedService, volume: string, hostDir: string): Promise<void> {
+    const mount = service.volumes.find((v) => v.type === 'volume' && v.source === volume);
+    if (!mount) throw new BerthError(`service ${service.name} mounts no volume named ${volume}`);
+    const container = await this.docker.createContainer({
+      Image: service.image,
+      Entrypoint: ['/bin/sh', '-c'],
+      Cmd: [`chown -R "$(stat -c %u:%g ${shellQuote(mount.target)})" ${shellQuote(mount.target)}`],
+      Labels: { [LABEL.project]: project, [LABEL.oneOff]: 'true' },
+      HostConfig: { Mounts: [{ Type: 'volume', Source: volumeName(project, volume), Target: mount.target }] },
+    });
+    try {
+      await container.putArchive(tarFs.pack(hostDir) as unknown as NodeJS.ReadableStream, { path: mount.target });
+      await container.start();
+      const result = (await container.wait()) as { StatusCode: number };
+      if (result.StatusCode !== 0) throw new BerthError(`could not give ${volume} its owner inside ${service.image} (exit ${result.StatusCode})`);
+    } finally {
+      await container.remove({ force: true }).catch(() => undefined);
+    }
+  }
+
+  /** Remove one named volume of the project: only for a copy the caller made itself (an upgrade it rolls back). */
+  async removeVolume(project: string, volume: string): Promise<void> {
+    await this.docker.getVolume(volumeName(project, volume)).remove().catch(() => undefined);
+  }
+
   /** Create, fill, start, wait, collect output, and always remove; killed if the signal aborts. */
   private async runThrowaway(spec: Docker.ContainerCreateOptions, files: { target: string; content: string; mode: number }[], signal?: AbortSignal): Promise<ExecResult> {
     const container = await this.docker.createContainer(spec);
@@ -438,4 +470,8 @@ function startFailed(cause: unknown): BerthError {
 export function engineUnreachable(cause: unknown): BerthError {
   const where = process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
   return new BerthError(`Docker engine not reachable at ${where} (${errorText(cause).split('\n')[0]})`, 'Start it with "make engine" (installs and starts dockerd on Debian as root), or point DOCKER_HOST at a running engine.', { cause });
+}
+
+function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
 }

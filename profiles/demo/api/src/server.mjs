@@ -2,7 +2,7 @@ import http from 'node:http';
 import { connect } from './redis.mjs';
 import { VERSION } from './version.mjs';
 
-const redis = connect({ host: process.env.REDIS_HOST, password: process.env.REDIS_PASSWORD });
+const redis = connect({ host: process.env.REDIS_HOST, port: Number(process.env.REDIS_PORT ?? 6379), password: process.env.REDIS_PASSWORD });
 await redis.ready;
 
 const server = http.createServer(async (req, res) => {
@@ -27,6 +27,7 @@ function send(res, status, body) {
   res.end(JSON.stringify(body) + '\n');
 }
 
-server.listen(Number(process.env.PORT ?? 8080), '0.0.0.0', () => {
+// In a container it must listen on every interface; on the host runtime, on loopback only.
+server.listen(Number(process.env.PORT ?? 8080), process.env.LISTEN_HOST ?? '0.0.0.0', () => {
   console.log(`demo-api ${VERSION} listening on ${server.address().port}`);
 });

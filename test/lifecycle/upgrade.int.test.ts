@@ -1,0 +1,62 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HostRuntime } from '../../lib/runtime/host/host-runtime.js';
+import { berth, byService, freePort, httpGet, purge, repoRoot, stateDir, uniqueProject, volumes } from '../helpers/engine.js';
+
+/** berth upgrade --from host on the demo profile: real host processes (Debian packages), real containers. */
+describe('major upgrade from the host runtime to containers', () => {
+  const project = uniqueProject('upgrade');
+  const state = stateDir();
+  const host = new HostRuntime({ ...process.env, BERTH_STATE_DIR: state });
+  let args: string[] = [];
+  let proxyPort = 0;
+  const hits = async () => JSON.parse((await httpGet(proxyPort, '/')).body).hits as number;
+
+  beforeAll(async () => {
+    await purge(project);
+    proxyPort = await freePort();
+    args = ['-p', 'demo', '--project', project, '--param', `demo_api_port=${await freePort()}`, '--param', `demo_proxy_port=${proxyPort}`, '--param', `demo_cache_port=${await freePort()}`];
+    const run = await berth(['deploy', '--runtime', 'host', ...args], { state });
+    expect(run.exitCode, run.all).toBe(0);
+  });
+  afterAll(async () => {
+    await berth(['down', '--runtime', 'host', '--volumes', ...args], { state });
+    await purge(project);
+  });
+
+  it('a failing step puts that service back on the host from its backup, data intact', async () => {
+    for (let i = 0; i < 3; i++) await hits();
+    const before = await hits();
+    const run = await berth(['upgrade', '--from', 'host', ...args, '-e', join(repoRoot, 'test/fixtures/upgrade/cache-never-healthy.yaml')], { state });
+    expect(run.exitCode).toBe(1);
+    expect(run.all).toContain('upgrade stopped at demo-cache');
+    expect(run.all).toContain('this release of the cache never becomes healthy');
+    expect(run.all).toMatch(/demo-cache\s+rollback done: running on the host again, data restored from the backup/);
+    expect(await byService(project)).toEqual({});
+    expect(await volumes(project)).toEqual([]);
+    expect((await host.list(project)).map((i) => [i.service, i.running]).sort()).toEqual([
+      ['demo-api', true],
+      ['demo-cache', true],
+      ['demo-proxy', true],
+    ]);
+    expect(await hits()).toBe(before + 1);
+  });
+
+  it('moves every service into a container, and what was written before is read after', async () => {
+    const before = await hits();
+    const run = await berth(['upgrade', '--from', 'host', ...args], { state });
+    expect(run.exitCode, run.all).toBe(0);
+    expect(run.all).toContain('moved to containers: demo-cache, demo-api, demo-proxy');
+    expect(run.all).toContain('5 passed, 0 failed');
+    expect(Object.keys(await byService(project)).sort()).toEqual(['demo-api', 'demo-cache', 'demo-proxy']);
+    expect(await host.list(project)).toEqual([]);
+    // verify's check counted one visit after the move; this read is the next.
+    expect(await hits()).toBe(before + 2);
+  });
+
+  it('refuses to run again once nothing is left on the host', async () => {
+    const run = await berth(['upgrade', '--from', 'host', ...args], { state });
+    expect(run.exitCode).toBe(1);
+    expect(run.all).toContain(`project ${project} has nothing on the host runtime to upgrade`);
+  });
+});
