@@ -21,9 +21,9 @@ const env = { ...process.env, BERTH_STATE_DIR: state, CI: 'true' };
 
 const berthProject = 'bench-berth';
 const composeProject = 'bench-compose';
-const berthArgs = ['--profile', 'demo', '--project', berthProject, '--param', 'demo_api_port=18790', '--param', 'demo_proxy_port=18791'];
+const berthArgs = ['--profile', 'demo', '--project', berthProject, '--param', 'demo_api_port=18790', '--param', 'demo_proxy_port=18791', '--param', 'demo_cache_port=18797'];
 // The compose side gets the same resolved profile (same secret, same rendered config), on other ports.
-const profile = loadProfile({ profile: 'demo', project: composeProject, parameters: { demo_api_port: 18792, demo_proxy_port: 18793 }, env });
+const profile = loadProfile({ profile: 'demo', project: composeProject, parameters: { demo_api_port: 18792, demo_proxy_port: 18793, demo_cache_port: 18798 }, env });
 const composeFile = writeComposeEquivalent(profile, mkdtempSync(join(tmpdir(), 'berth-bench-compose-')));
 const compose = (...args: string[]) => execa('docker-compose', ['-f', composeFile, '-p', composeProject, ...args], { env });
 const berth = (...args: string[]) => execa('node', [cli, ...args, ...berthArgs], { env });

@@ -25,7 +25,7 @@ writeFileSync(envFile, `services:\n  demo-api:\n    dev:\n      sources: [{ path
 const project = 'bench-dev';
 const apiPort = 18795;
 const env = { ...process.env, BERTH_STATE_DIR: mkdtempSync(join(tmpdir(), 'berth-bench-state-')), CI: 'true' };
-const args = ['--profile', 'demo', '--project', project, '-e', envFile, '--param', `demo_api_port=${apiPort}`, '--param', 'demo_proxy_port=18796'];
+const args = ['--profile', 'demo', '--project', project, '-e', envFile, '--param', `demo_api_port=${apiPort}`, '--param', 'demo_proxy_port=18796', '--param', 'demo_cache_port=18799'];
 
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length - 1) * p))]!;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

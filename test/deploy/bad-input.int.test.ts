@@ -29,7 +29,7 @@ describe('bad input gets a clear error, a non-zero exit, and nothing half-deploy
     const taken = await freePort();
     const holder = net.createServer().listen(taken, '127.0.0.1');
     try {
-      const run = await berth(['deploy', '--profile', 'demo', '--project', p, '--param', `demo_api_port=${taken}`, '--param', `demo_proxy_port=${await freePort()}`], { state });
+      const run = await berth(['deploy', '--profile', 'demo', '--project', p, '--param', `demo_api_port=${taken}`, '--param', `demo_proxy_port=${await freePort()}`, '--param', `demo_cache_port=${await freePort()}`], { state });
       expect(run.exitCode).toBe(1);
       expect(run.all).toContain(`service demo-api: host port 127.0.0.1:${taken} (container port 8080) is already in use`);
       expect(run.all).toContain('nothing was changed');

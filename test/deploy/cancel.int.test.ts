@@ -8,7 +8,7 @@ describe('Ctrl-C during deploy', () => {
 
   it('cancels cleanly, and the next deploy converges with no duplicates and no lost volumes', async () => {
     await purge(project);
-    const args = ['--profile', 'demo', '--project', project, '--param', `demo_api_port=${await freePort()}`, '--param', `demo_proxy_port=${await freePort()}`];
+    const args = ['--profile', 'demo', '--project', project, '--param', `demo_api_port=${await freePort()}`, '--param', `demo_proxy_port=${await freePort()}`, '--param', `demo_cache_port=${await freePort()}`];
     const child = berth(['deploy', ...args], { state });
     let output = '';
     // Interrupt once the first service is up and the API's turn has begun.

@@ -14,7 +14,7 @@ describe('demo profile on a real engine', () => {
   beforeAll(async () => {
     await purge(project);
     [apiPort, proxyPort] = [await freePort(), await freePort()];
-    args = ['--profile', 'demo', '--project', project, '--param', `demo_api_port=${apiPort}`, '--param', `demo_proxy_port=${proxyPort}`];
+    args = ['--profile', 'demo', '--project', project, '--param', `demo_api_port=${apiPort}`, '--param', `demo_proxy_port=${proxyPort}`, '--param', `demo_cache_port=${await freePort()}`];
   });
   afterAll(() => purge(project));
 

@@ -40,7 +40,7 @@ ${debug ? '    environment: { DEBUG: "1" }\n' : ''}`,
     mkdirSync(join(api, 'assets'));
     writeEnv();
     apiPort = await freePort();
-    const args = ['--profile', 'demo', '--project', project, '-e', envFile, '--param', `demo_api_port=${apiPort}`, '--param', `demo_proxy_port=${await freePort()}`];
+    const args = ['--profile', 'demo', '--project', project, '-e', envFile, '--param', `demo_api_port=${apiPort}`, '--param', `demo_proxy_port=${await freePort()}`, '--param', `demo_cache_port=${await freePort()}`];
     dev = startDev(args, state);
     await dev.waitFor((e): e is never => e.type === 'dev.watching', { timeoutMs: 240_000 });
   });

@@ -14,7 +14,7 @@ describe('minor update', () => {
   beforeAll(async () => {
     await purge(project);
     proxyPort = await freePort();
-    args = ['--profile', 'demo', '--project', project, '--param', `demo_api_port=${await freePort()}`, '--param', `demo_proxy_port=${proxyPort}`];
+    args = ['--profile', 'demo', '--project', project, '--param', `demo_api_port=${await freePort()}`, '--param', `demo_proxy_port=${proxyPort}`, '--param', `demo_cache_port=${await freePort()}`];
     const run = await berth(['deploy', ...args], { state });
     expect(run.exitCode, run.all).toBe(0);
   });

@@ -20,7 +20,7 @@ describe('the terminal UI on a real terminal', () => {
   let ports: string[] = [];
   beforeAll(async () => {
     await purge(project);
-    ports = ['--param', `demo_api_port=${await freePort()}`, '--param', `demo_proxy_port=${await freePort()}`];
+    ports = ['--param', `demo_api_port=${await freePort()}`, '--param', `demo_proxy_port=${await freePort()}`, '--param', `demo_cache_port=${await freePort()}`];
   });
   afterAll(async () => {
     await execa('tmux', ['kill-session', '-t', project], { reject: false });
