@@ -372,6 +372,8 @@ export class DockerRuntime implements Runtime {
     const container = await this.docker.createContainer({
       Image: service.image,
       Entrypoint: ['/bin/sh', '-c'],
+      // Images that run as a service user (rabbitmq's) still need root to hand the files over.
+      User: '0',
       Cmd: [`chown -R "$(stat -c %u:%g ${shellQuote(mount.target)})" ${shellQuote(mount.target)}`],
       Labels: { [LABEL.project]: project, [LABEL.oneOff]: 'true' },
       HostConfig: { Mounts: [{ Type: 'volume', Source: volumeName(project, volume), Target: mount.target }] },

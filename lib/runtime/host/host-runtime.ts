@@ -7,6 +7,7 @@ import { BerthError } from '../../errors.js';
 import { abortableSleep } from '../../health/probe.js';
 import type { BuildSpec, ResolvedService } from '../../profile/model.js';
 import { projectStateDir, stateRoot } from '../../state/paths.js';
+import { DockerRuntime } from '../docker/docker-runtime.js';
 import { LABEL, parseRemovalLabel, type EngineInfo, type EnsureImageOptions, type ExecResult, type Instance, type Runtime } from '../types.js';
 import { InstanceFiles, isAlive, type HostState } from './instance-files.js';
 import { ensurePackages, installedVersions, packageFingerprint } from './packages.js';
@@ -63,8 +64,18 @@ export class HostRuntime implements Runtime {
     });
   }
 
-  async ensureBuiltImage(_name: string, _build: BuildSpec, _opts: EnsureImageOptions): Promise<string> {
-    return 'host:no-image';
+  /**
+   * A profile's shared images serve its client checks (the openstack client): built through the Docker
+   * engine when there is one, since verify runs that client the same way on both runtimes.
+   */
+  async ensureBuiltImage(name: string, build: BuildSpec, opts: EnsureImageOptions): Promise<string> {
+    const engine = await this.engine();
+    return engine ? engine.ensureBuiltImage(name, build, opts) : 'host:no-image';
+  }
+
+  private async engine(): Promise<DockerRuntime | undefined> {
+    const docker = new DockerRuntime();
+    return (await docker.info().then(() => true, () => false)) ? docker : undefined;
   }
 
   async ensureImage(service: ResolvedService, opts: EnsureImageOptions): Promise<string> {
@@ -127,11 +138,7 @@ export class HostRuntime implements Runtime {
 
   async create(project: string, service: ResolvedService, labels: Record<string, string>): Promise<string> {
     if (!service.command?.length) throw new BerthError(`service ${service.name} has no command to run on the host`, `Give its host block a foreground "command" in ${service.file}.`);
-    for (const f of service.configFiles) {
-      mkdirSync(dirname(f.target), { recursive: true, mode: 0o700 });
-      writeFileSync(f.target, f.content, { mode: f.mode });
-      chmodSync(f.target, f.mode);
-    }
+    writeConfigFiles(service);
     const id = instanceId(project, service.name);
     const files = this.files(id);
     rmSync(files.stateFile, { force: true });
@@ -197,6 +204,8 @@ export class HostRuntime implements Runtime {
   }
 
   async runOnce(_project: string, service: ResolvedService, command: string[], opts: { env?: Record<string, string>; signal?: AbortSignal } = {}): Promise<ExecResult> {
+    // Tasks that run before the service starts read its config, as a one-off container would.
+    writeConfigFiles(service);
     return this.runProcess(service, command, opts);
   }
 
@@ -206,8 +215,10 @@ export class HostRuntime implements Runtime {
     return { exitCode: r.exitCode ?? 127, output: String(r.all ?? r.shortMessage ?? '') };
   }
 
-  async runTool(): Promise<ExecResult> {
-    throw new BerthError('client checks run in a container of the client image', 'Run "berth verify" of this profile on the docker runtime, or install the client on the host and use an exec check.');
+  async runTool(project: string, opts: { image: string; command: string[]; files: { target: string; content: string; mode: number }[]; signal?: AbortSignal }): Promise<ExecResult> {
+    const engine = await this.engine();
+    if (!engine) throw new BerthError('client checks run in a container of the client image, and no Docker engine answers', 'Start one ("make engine"), or check the deployment with its exec and http checks only.');
+    return engine.runTool(project, opts);
   }
 
   async logs(id: string, opts: { tail: number }): Promise<string[]> {
@@ -249,6 +260,14 @@ export class HostRuntime implements Runtime {
     if (!opts.volumes) return { volumesRemoved: [], volumesKept: names };
     for (const name of names) rmSync(this.volumeDir(project, name), { recursive: true, force: true });
     return { volumesRemoved: names, volumesKept: [] };
+  }
+}
+
+function writeConfigFiles(service: ResolvedService): void {
+  for (const f of service.configFiles) {
+    mkdirSync(dirname(f.target), { recursive: true, mode: 0o700 });
+    writeFileSync(f.target, f.content, { mode: f.mode });
+    chmodSync(f.target, f.mode);
   }
 }
 
