@@ -79,6 +79,25 @@ describe('berth ci', () => {
     expect(existsSync(join(state, 'projects', project, 'host'))).toBe(false);
   });
 
+  it('install and upgrade on undercloud-minimal, as the project CI runs them', async () => {
+    const ports = async () => {
+      const out: string[] = [];
+      for (const name of ['keystone_public_port', 'mariadb_port', 'rabbitmq_port', 'memcached_port']) out.push('--param', `${name}=${await freePort()}`);
+      return out;
+    };
+    for (const job of ['install', 'upgrade']) {
+      const project = uniqueProject(`ci-ucmin-${job}`);
+      projects.push(project);
+      const junit = join(state, `ucmin-${job}.xml`);
+      const run = await berth(['ci', job, '-p', 'undercloud-minimal', '--project', project, ...(await ports()), '--junit', junit], { state });
+      expect(run.exitCode, run.all.slice(-4000)).toBe(0);
+      const { suite, cases } = junitCases(junit);
+      expect(suite.failures).toBe('0');
+      expect(cases.map((c) => c.name)).toContain('token issue');
+      expect(await byService(project)).toEqual({});
+    }
+  }, 20 * 60_000);
+
   it('a failing check fails the job, and JUnit names it with its output', async () => {
     const project = uniqueProject('ci-fail');
     projects.push(project);

@@ -14,7 +14,8 @@ describe('undercloud-minimal on a real engine', () => {
 
   beforeAll(async () => {
     await purge(project);
-    args = ['--profile', 'undercloud-minimal', '--project', project, '--param', `keystone_public_port=${await freePort()}`];
+    args = ['--profile', 'undercloud-minimal', '--project', project];
+    for (const name of ['keystone_public_port', 'mariadb_port', 'rabbitmq_port', 'memcached_port']) args.push('--param', `${name}=${await freePort()}`);
   });
   afterAll(() => purge(project));
 

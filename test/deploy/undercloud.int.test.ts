@@ -24,7 +24,7 @@ describe('undercloud on a real engine', () => {
   beforeAll(async () => {
     await purge(project);
     args = ['--profile', 'undercloud', '--project', project];
-    for (const name of [...apis.flatMap((a) => [`${a}_public_port`, `${a}_direct_port`]), 'haproxy_monitor_port']) {
+    for (const name of [...apis.flatMap((a) => [`${a}_public_port`, `${a}_direct_port`]), 'haproxy_monitor_port', 'mariadb_port', 'rabbitmq_port', 'memcached_port']) {
       port[name] = await freePort();
       args.push('--param', `${name}=${port[name]}`);
     }
