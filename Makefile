@@ -40,6 +40,7 @@ bench: build engine base-image
 	node --import tsx bench/deploy.bench.ts
 	node --import tsx bench/dev.bench.ts
 	node --import tsx bench/tui.bench.ts
+	node --import tsx bench/ci-jobs.bench.ts
 
 clean:
 	rm -rf dist
