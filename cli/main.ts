@@ -123,6 +123,7 @@ common(program.command('dev').description("deploy with source trees mounted, the
   .option('--cap-ms <ms>', 'longest a continuous stream of changes is held back', '2000')
   .action(
     action(async (opts: CommonOptions & { quietMs: string; capMs: string }) => {
+      if (opts.runtime === 'host') throw new BerthError('berth dev works on containers only: it mounts source trees into them', 'Use --runtime docker (the default).');
       const tui = wantsTui(opts);
       const bus = makeBus(opts, { lines: !tui });
       const stop = new AbortController();
