@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import tarFs from 'tar-fs';
 import { deploy } from '../deploy/deploy.js';
+import { canListen } from '../deploy/ports.js';
 import { BerthError, ServiceFailedError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import { waitHealthy } from '../health/probe.js';
@@ -60,6 +61,15 @@ export async function upgradeFromHost(opts: UpgradeOptions): Promise<UpgradeRepo
   if (notRunning.length) throw new BerthError(`host services not running: ${notRunning.map((i) => i.service).join(', ')}`, 'Bring the host deployment up ("berth deploy --runtime host") so its data is consistent before moving it.');
   await docker.info(opts.signal);
   const toMove = profile.services.filter((s) => !inContainers.has(s.name));
+  // Each container's port must be free, or held by this deployment's own host process it replaces.
+  const heldByHost = new Set(onHost.flatMap((i) => i.ports.map((p) => p.hostPort)));
+  const busy: string[] = [];
+  for (const s of toMove) {
+    for (const port of s.ports) {
+      if (port.hostPort && !heldByHost.has(port.hostPort) && !(await canListen(port.hostIp, port.hostPort))) busy.push(`${s.name}: ${port.hostIp}:${port.hostPort}`);
+    }
+  }
+  if (busy.length) throw new BerthError(`ports the containers need are in use by something else: ${busy.join(', ')}`, 'Free them (see "ss -ltnp"); nothing was changed.');
   const backupDir = join(profile.stateDir, 'backups', `upgrade-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   const dataBytes = toMove.reduce((sum, s) => sum + namedVolumes(s).reduce((n, v) => n + sizeOf(host.volumeDir(project, v)), 0), 0);
   const free = freeBytes(profile.stateDir);
