@@ -76,6 +76,7 @@ export async function upgradeFromHost(opts: UpgradeOptions): Promise<UpgradeRepo
   if (free < dataBytes * 1.1 + 10 * 2 ** 20) {
     throw new BerthError(`not enough disk for the backup: ${mib(dataBytes)} of data, ${mib(free)} free under ${profile.stateDir}`, 'Free some space (or point BERTH_STATE_DIR elsewhere) and run the upgrade again; nothing was changed.');
   }
+  say(`plan: move ${toMove.map((s) => `${s.name}${namedVolumes(s).length ? ` (data: ${namedVolumes(s).join(', ')})` : ''}`).join(', then ')}; each: back up, stop the host process, copy the data, start the container, health-gate`);
   say(`pre-checks passed: ${toMove.length} services to move, ${mib(dataBytes)} of data, ${mib(free)} free${inContainers.size ? `; already in containers: ${[...inContainers].join(', ')}` : ''}`);
   for (const image of profile.images) await docker.ensureBuiltImage(image.name, image.build, { signal: opts.signal });
   for (const s of toMove) await docker.ensureImage(s, { signal: opts.signal, onWork: (kind) => say(`${kind} the image of ${s.name}`) });
@@ -125,8 +126,10 @@ export async function upgradeFromHost(opts: UpgradeOptions): Promise<UpgradeRepo
 export async function cleanupHost(opts: Pick<UpgradeOptions, 'host' | 'hostProfile' | 'bus'>): Promise<{ purged: string[]; removed: string }> {
   const { host, hostProfile, bus } = opts;
   if ((await host.list(hostProfile.project)).length) throw new BerthError('host services are still deployed: not cleaning up', 'Finish the upgrade first.');
+  // Only what berth installed for these services, and nothing another host deployment still runs from.
   const wanted = new Set(hostProfile.services.flatMap((s) => s.host?.packages ?? []));
-  const purged = host.installedByBerth().filter((p) => wanted.has(p));
+  const elsewhere = host.packagesInUseElsewhere(hostProfile.project);
+  const purged = host.installedByBerth().filter((p) => wanted.has(p) && !elsewhere.has(p));
   await purgePackages(purged);
   host.forgetInstalled(purged);
   const removed = join(hostProfile.stateDir, 'host');

@@ -94,7 +94,7 @@ describe('demo profile on a real engine', () => {
 
     const doctor = await berth(['doctor', ...args], { state });
     expect(doctor.stdout).toMatch(/^ok {3}engine {5}Docker /m);
-    expect(doctor.stdout).toMatch(/^ok {3}ports {6}the 2 ports of demo are free or already ours/m);
+    expect(doctor.stdout).toMatch(/^ok {3}ports {6}the 3 ports of demo are free or already ours/m);
     expect(doctor.stdout).toMatch(/inotify +max_user_watches \d+/);
   });
 

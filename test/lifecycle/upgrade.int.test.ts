@@ -1,6 +1,8 @@
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HostRuntime } from '../../lib/runtime/host/host-runtime.js';
+import { installedVersions } from '../../lib/runtime/host/packages.js';
 import { berth, byService, freePort, httpGet, purge, repoRoot, stateDir, uniqueProject, volumes } from '../helpers/engine.js';
 
 /** berth upgrade --from host on the demo profile: real host processes (Debian packages), real containers. */
@@ -42,10 +44,17 @@ describe('major upgrade from the host runtime to containers', () => {
     expect(await hits()).toBe(before + 1);
   });
 
-  it('moves every service into a container, and what was written before is read after', async () => {
+  it('moves every service into a container, and what was written before is read after; --cleanup removes the host side', async () => {
     const before = await hits();
-    const run = await berth(['upgrade', '--from', 'host', ...args], { state });
+    const installedByBerth = host.installedByBerth().filter((p) => ['redis-server', 'nginx'].includes(p));
+    const run = await berth(['upgrade', '--from', 'host', '--cleanup', ...args], { state });
     expect(run.exitCode, run.all).toBe(0);
+    expect(run.all).toContain('plan: move demo-cache (data: cache-data), then demo-api, then demo-proxy');
+    // Purged: what berth installed. Kept: what was on the machine before berth (then it is not in the record).
+    const versions = await installedVersions(['redis-server', 'nginx']);
+    for (const [name, version] of versions) expect(version === undefined, `${name} ${version}`).toBe(installedByBerth.includes(name));
+    expect(existsSync(join(state, 'projects', project, 'host'))).toBe(false);
+    expect(readdirSync(join(state, 'projects', project, 'backups'))).toHaveLength(2);
     expect(run.all).toContain('moved to containers: demo-cache, demo-api, demo-proxy');
     expect(run.all).toContain('5 passed, 0 failed');
     expect(Object.keys(await byService(project)).sort()).toEqual(['demo-api', 'demo-cache', 'demo-proxy']);

@@ -139,7 +139,7 @@ describe('loadProfile', () => {
     const t = tree({ 'services/db.yaml': db + 'environment:\n  X: "${nope}"\n' });
     const e = errorOf(() => load(t));
     expect(e.errors[0]!.message).toBe(`${t.path('services/db.yaml')}:4:6: environment.X: unknown parameter "nope"`);
-    expect(e.errors[0]!.hint).toContain('Known parameters: api_port, db_host, db_password, project');
+    expect(e.errors[0]!.hint).toContain('Known parameters: api_port, db_host, db_password, host_dir, project');
   });
 
   it('points at the line of an unknown parameter inside a config template', () => {

@@ -85,7 +85,10 @@ export class HostRuntime implements Runtime {
     return packageFingerprint(await installedVersions(packages));
   }
 
-  /** Packages berth installed itself (and so may remove on --cleanup), kept across projects. */
+  /**
+   * Packages berth installed itself, and so may purge on --cleanup. A machine-wide record (installing
+   * needs root anyway): which state directory a deploy used says nothing about what it installed.
+   */
   installedByBerth(): string[] {
     try {
       return JSON.parse(readFileSync(this.packagesFile, 'utf8')) as string[];
@@ -108,7 +111,18 @@ export class HostRuntime implements Runtime {
   }
 
   private get packagesFile(): string {
-    return join(stateRoot(this.env), 'host-packages.json');
+    return join(this.env.BERTH_SYSTEM_DIR ?? '/var/lib/berth', 'installed-packages.json');
+  }
+
+  /** Packages that host services of projects other than this one still run from. */
+  packagesInUseElsewhere(project: string): Set<string> {
+    const projects = join(stateRoot(this.env), 'projects');
+    if (!existsSync(projects)) return new Set();
+    return new Set(
+      readdirSync(projects)
+        .filter((p) => p !== project)
+        .flatMap((p) => InstanceFiles.list(join(projects, p)).flatMap((i) => i.readSpec().service.host?.packages ?? [])),
+    );
   }
 
   async imageStatus(service: ResolvedService): Promise<{ id?: string; stale: boolean }> {
