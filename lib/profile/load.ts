@@ -9,7 +9,7 @@ import { hintFor, interpolateString, interpolateTree, resolveParameterReferences
 import { deepMerge, isPlainObject } from './merge.js';
 import type { ConfigFileContent, ResolvedProfile, ResolvedService, VerifyCheck } from './model.js';
 import { parseBootstrap, parseDependsOn, parseDev, parseDuration, parseHealthCheck, parsePort, parseVolume, resolvePath, stringifyEnv, toCommand } from './normalize.js';
-import { EnvironmentFile, ProfileFile, ServiceFile, ServiceOverride } from './schema.js';
+import { EnvironmentFile, ProfileFile, ServiceFile } from './schema.js';
 import { validateSource } from './validate.js';
 import { YamlSource, type KeyPath } from './yaml-source.js';
 
