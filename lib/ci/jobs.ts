@@ -1,17 +1,17 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { deploy } from '../deploy/deploy.js';
 import { BerthError, ServiceFailedError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
-import { deploy } from '../deploy/deploy.js';
 import { update } from '../lifecycle/update.js';
+import { upgradeFromHost } from '../lifecycle/upgrade.js';
 import { down } from '../ops/down.js';
 import { verify } from '../ops/verify.js';
 import type { ResolvedProfile } from '../profile/model.js';
-import type { Runtime } from '../runtime/types.js';
-import type { JUnitSuite } from './junit.js';
-import { upgradeFromHost } from '../lifecycle/upgrade.js';
 import type { DockerRuntime } from '../runtime/docker/docker-runtime.js';
 import type { HostRuntime } from '../runtime/host/host-runtime.js';
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
+import type { Runtime } from '../runtime/types.js';
+import type { JUnitSuite } from './junit.js';
 
 export type CiJobName = 'install' | 'update' | 'upgrade';
 
