@@ -17,7 +17,8 @@ export type CiJobName = 'install' | 'update' | 'upgrade';
 
 export interface CiJobOptions {
   job: CiJobName;
-  runtime: Runtime;
+  /** Where the job ends up: containers. */
+  runtime: DockerRuntime;
   /** What the job installs. */
   profile: ResolvedProfile;
   /** update: the same project with the update applied (environment files, parameters). */
@@ -61,7 +62,7 @@ export async function runCiJob(opts: CiJobOptions): Promise<JUnitSuite> {
   if (host && opts.hostProfile) {
     await step(`deploy ${profile.name} on the host runtime`, async () => summary(await deploy({ runtime: host, profile: opts.hostProfile!, bus, signal: opts.signal })));
     await step('upgrade from host to containers', async () => {
-      const report = await upgradeFromHost({ host, docker: runtime as DockerRuntime, hostProfile: opts.hostProfile!, profile, bus, signal: opts.signal });
+      const report = await upgradeFromHost({ host, docker: runtime, hostProfile: opts.hostProfile!, profile, bus, signal: opts.signal });
       return `moved ${report.moved.join(', ')}; backups in ${report.backupDir}`;
     });
   } else await step(`deploy ${profile.name}`, async () => summary(await deploy({ runtime, profile, bus, signal: opts.signal })));
