@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { JsonFile } from './json-file.js';
 
 type Markers = Record<string, Record<string, string>>;
 
@@ -8,38 +8,26 @@ type Markers = Record<string, Record<string, string>>;
  * interrupted between "container started" and "tasks done" runs them on the next deploy.
  */
 export class BootstrapMarkers {
-  private readonly file: string;
+  private readonly store: JsonFile<Markers>;
 
   constructor(projectDir: string) {
-    this.file = join(projectDir, 'bootstrap.json');
-  }
-
-  private read(): Markers {
-    if (!existsSync(this.file)) return {};
-    try {
-      return JSON.parse(readFileSync(this.file, 'utf8')) as Markers;
-    } catch {
-      return {};
-    }
+    this.store = new JsonFile(join(projectDir, 'bootstrap.json'), () => ({}));
   }
 
   done(service: string, task: string, hash: string): boolean {
-    return this.read()[service]?.[task] === hash;
+    return this.store.read()[service]?.[task] === hash;
   }
 
   record(service: string, task: string, hash: string): void {
-    const markers = this.read();
+    const markers = this.store.read();
     markers[service] = { ...(markers[service] ?? {}), [task]: hash };
-    mkdirSync(join(this.file, '..'), { recursive: true, mode: 0o700 });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(markers, null, 2));
-    renameSync(tmp, this.file);
+    this.store.write(markers);
   }
 
   forget(service: string): void {
-    const markers = this.read();
+    const markers = this.store.read();
     if (!(service in markers)) return;
     delete markers[service];
-    writeFileSync(this.file, JSON.stringify(markers, null, 2));
+    this.store.write(markers);
   }
 }

@@ -1,6 +1,6 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ResolvedService } from '../profile/model.js';
+import { JsonFile } from './json-file.js';
 
 export interface DeployedService {
   service: ResolvedService;
@@ -13,31 +13,17 @@ export interface DeployedService {
  * is 0600 in the 0700 project directory, like the secrets themselves.
  */
 export class DeployedRecord {
-  private readonly file: string;
+  private readonly store: JsonFile<Record<string, DeployedService>>;
 
   constructor(projectDir: string) {
-    this.file = join(projectDir, 'deployed.json');
-  }
-
-  read(): Record<string, DeployedService> {
-    if (!existsSync(this.file)) return {};
-    try {
-      return JSON.parse(readFileSync(this.file, 'utf8')) as Record<string, DeployedService>;
-    } catch {
-      return {};
-    }
+    this.store = new JsonFile(join(projectDir, 'deployed.json'), () => ({}), 0o600);
   }
 
   get(service: string): DeployedService | undefined {
-    return this.read()[service];
+    return this.store.read()[service];
   }
 
   record(entry: DeployedService): void {
-    const all = { ...this.read(), [entry.service.name]: entry };
-    mkdirSync(join(this.file, '..'), { recursive: true, mode: 0o700 });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(all), { mode: 0o600 });
-    chmodSync(tmp, 0o600);
-    renameSync(tmp, this.file);
+    this.store.write({ ...this.store.read(), [entry.service.name]: entry });
   }
 }

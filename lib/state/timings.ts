@@ -1,27 +1,21 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { JsonFile } from './json-file.js';
 
 /** How long each service's create-to-ready took on earlier runs here: the only honest source of an ETA. */
 export class Timings {
-  private readonly file: string;
+  private readonly store: JsonFile<Record<string, number>>;
 
   constructor(projectDir: string) {
-    this.file = join(projectDir, 'timings.json');
+    this.store = new JsonFile(join(projectDir, 'timings.json'), () => ({}));
   }
 
   read(): Record<string, number> {
-    if (!existsSync(this.file)) return {};
-    try {
-      return JSON.parse(readFileSync(this.file, 'utf8')) as Record<string, number>;
-    } catch {
-      return {};
-    }
+    return this.store.read();
   }
 
   record(durations: Record<string, number>): void {
     if (Object.keys(durations).length === 0) return;
-    mkdirSync(join(this.file, '..'), { recursive: true, mode: 0o700 });
-    writeFileSync(this.file, JSON.stringify({ ...this.read(), ...durations }, null, 2));
+    this.store.write({ ...this.read(), ...durations });
   }
 }
 

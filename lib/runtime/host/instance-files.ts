@@ -1,6 +1,8 @@
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { BerthError } from '../../errors.js';
 import type { ResolvedService } from '../../profile/model.js';
+import { JsonFile } from '../../state/json-file.js';
 
 /** What the supervisor runs, written when the instance is created. */
 export interface HostSpec {
@@ -55,33 +57,32 @@ export class InstanceFiles {
     return join(this.dir, 'output.log');
   }
 
+  /** A spec holds the rendered environment (secrets included): readable by the owner only. */
+  private get spec(): JsonFile<HostSpec | undefined> {
+    return new JsonFile<HostSpec | undefined>(this.specFile, () => undefined, 0o600);
+  }
+
+  private get state(): JsonFile<HostState | undefined> {
+    return new JsonFile<HostState | undefined>(this.stateFile, () => undefined, 0o600);
+  }
+
   readSpec(): HostSpec {
-    return JSON.parse(readFileSync(this.specFile, 'utf8')) as HostSpec;
+    const spec = this.spec.read();
+    if (!spec) throw new BerthError(`no host instance in ${this.dir}`, 'Deploy it with "berth deploy --runtime host".');
+    return spec;
   }
 
   writeSpec(spec: HostSpec): void {
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    writeAtomic(this.specFile, JSON.stringify(spec));
+    this.spec.write(spec);
   }
 
   readState(): HostState | undefined {
-    try {
-      return JSON.parse(readFileSync(this.stateFile, 'utf8')) as HostState;
-    } catch {
-      return undefined;
-    }
+    return this.state.read();
   }
 
   writeState(state: HostState): void {
-    writeAtomic(this.stateFile, JSON.stringify(state));
+    this.state.write(state);
   }
-}
-
-function writeAtomic(file: string, content: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  // Specs hold rendered environment (secrets included): readable by the owner only.
-  writeFileSync(tmp, content, { mode: 0o600 });
-  renameSync(tmp, file);
 }
 
 export function isAlive(pid: number | undefined): boolean {
