@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { BerthError, ProfileError, ProfileErrors } from '../errors.js';
 import { findCycle, steps as graphSteps } from '../graph/graph.js';
 import { projectStateDir } from '../state/paths.js';
@@ -26,14 +27,18 @@ export interface LoadOptions {
   runtime?: 'docker' | 'host';
 }
 
-export const DEFAULT_PROFILES_ROOT = resolve(dirname(new URL(import.meta.url).pathname), '..', '..', '..', 'profiles');
-
+/**
+ * The profiles/ shipped beside berth's package.json. Compiled code runs from dist/lib/profile and the
+ * sources from lib/profile, so walk up to the package rather than count directories.
+ */
 export function defaultProfilesRoot(): string {
-  // Compiled code sits in dist/lib/profile, sources in lib/profile: find the profiles/ beside package.json.
-  for (const candidate of [DEFAULT_PROFILES_ROOT, resolve(dirname(new URL(import.meta.url).pathname), '..', '..', 'profiles')]) {
-    if (existsSync(candidate)) return candidate;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) || !existsSync(join(dir, 'profiles'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new BerthError('cannot find the profiles/ directory shipped with berth', 'Pass a profile as a path to its profile.yaml.');
+    dir = parent;
   }
-  return DEFAULT_PROFILES_ROOT;
+  return join(dir, 'profiles');
 }
 
 interface Layer {
