@@ -1,5 +1,3 @@
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { deploy } from '../deploy/deploy.js';
 import { BerthError, ServiceFailedError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
@@ -86,7 +84,7 @@ export async function runCiJob(opts: CiJobOptions): Promise<JUnitSuite> {
       const result = await down(runtime, profile.project, bus, { volumes: true, order: verified.services.map((s) => s.name) });
       // Whatever an upgrade left on the host (all of it, if it failed early) goes too.
       if (host) await down(host, profile.project, bus, { volumes: true, order: verified.services.map((s) => s.name) });
-      if (host) rmSync(join(profile.stateDir, 'host'), { recursive: true, force: true });
+      if (host) host.removeHostDir(profile.project);
       suite.cases.push({ classname: `${job}.step`, name: 'teardown', timeMs: Date.now() - t0, output: `removed ${result.removed.length} containers and volumes ${result.volumesRemoved.join(', ') || 'none'}` });
     } catch (err) {
       suite.cases.push({ classname: `${job}.step`, name: 'teardown', timeMs: Date.now() - t0, failure: describeFailure(err as Error) });

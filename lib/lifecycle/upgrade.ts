@@ -132,8 +132,7 @@ export async function cleanupHost(opts: Pick<UpgradeOptions, 'host' | 'hostProfi
   const purged = host.installedByBerth().filter((p) => wanted.has(p) && !elsewhere.has(p));
   await purgePackages(purged);
   host.forgetInstalled(purged);
-  const removed = join(hostProfile.stateDir, 'host');
-  rmSync(removed, { recursive: true, force: true });
+  const removed = host.removeHostDir(hostProfile.project);
   bus.emit({ type: 'message', level: 'info', text: `cleanup: purged ${purged.join(', ') || 'no packages (berth installed none of them)'}; removed ${removed}` });
   return { purged, removed };
 }

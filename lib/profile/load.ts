@@ -4,7 +4,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BerthError, ProfileError, ProfileErrors } from '../errors.js';
 import { findCycle, steps as graphSteps } from '../graph/graph.js';
-import { projectStateDir } from '../state/paths.js';
+import { hostDir, projectStateDir } from '../state/paths.js';
 import { ensureSecrets } from '../state/secrets.js';
 import { hintFor, interpolateString, interpolateTree, resolveParameterReferences, type Parameters } from './interpolate.js';
 import { deepMerge, isPlainObject } from './merge.js';
@@ -86,7 +86,7 @@ export function loadProfile(opts: LoadOptions): ResolvedProfile {
 
   const stateDir = projectStateDir(project, opts.env);
   // Built in: where the host runtime keeps this project's config, logs and volumes.
-  parameters = { host_dir: join(stateDir, 'host'), ...parameters };
+  parameters = { host_dir: hostDir(stateDir), ...parameters };
   const references = resolveParameterReferences(parameters);
   if (references.problems.length) {
     throw new BerthError(references.problems.join('\n'), 'Define the parameter it names (profile, environment file or --param), or write a literal ${ as $${.');

@@ -10,3 +10,11 @@ export function stateRoot(env: NodeJS.ProcessEnv = process.env): string {
 export function projectStateDir(project: string, env: NodeJS.ProcessEnv = process.env): string {
   return join(stateRoot(env), 'projects', project);
 }
+
+/**
+ * The host runtime's part of a project directory: configs, instances/ and volumes/. Config templates
+ * see it as ${host_dir}, so the loader and the runtime must agree on it.
+ */
+export function hostDir(projectDir: string): string {
+  return join(projectDir, 'host');
+}

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { BerthError } from '../../errors.js';
 import { abortableSleep } from '../../health/probe.js';
 import type { BuildSpec, ResolvedService } from '../../profile/model.js';
-import { projectStateDir, stateRoot } from '../../state/paths.js';
+import { hostDir, projectStateDir, stateRoot } from '../../state/paths.js';
 import { DockerRuntime } from '../docker/docker-runtime.js';
 import { LABEL, parseRemovalLabel, type EngineInfo, type EnsureImageOptions, type ExecResult, type Instance, type Runtime } from '../types.js';
 import { InstanceFiles, isAlive, type HostState } from './instance-files.js';
@@ -29,7 +29,18 @@ export class HostRuntime implements Runtime {
   }
 
   volumeDir(project: string, volume: string): string {
-    return join(this.projectDir(project), 'host', 'volumes', volume);
+    return join(this.volumesRoot(project), volume);
+  }
+
+  private volumesRoot(project: string): string {
+    return join(hostDir(this.projectDir(project)), 'volumes');
+  }
+
+  /** Everything the host runtime keeps for the project (configs, logs, volumes), for good. */
+  removeHostDir(project: string): string {
+    const dir = hostDir(this.projectDir(project));
+    rmSync(dir, { recursive: true, force: true });
+    return dir;
   }
 
   private files(id: string): InstanceFiles {
@@ -139,7 +150,7 @@ export class HostRuntime implements Runtime {
   }
 
   async volumeCreationTimes(project: string): Promise<Map<string, string>> {
-    const root = join(this.projectDir(project), 'host', 'volumes');
+    const root = this.volumesRoot(project);
     const times = new Map<string, string>();
     if (!existsSync(root)) return times;
     for (const name of readdirSync(root)) times.set(name, statSync(join(root, name)).birthtime.toISOString());

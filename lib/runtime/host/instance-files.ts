@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { BerthError } from '../../errors.js';
 import type { ResolvedService } from '../../profile/model.js';
 import { JsonFile } from '../../state/json-file.js';
+import { hostDir } from '../../state/paths.js';
 
 /** What the supervisor runs, written when the instance is created. */
 export interface HostSpec {
@@ -34,7 +35,7 @@ export class InstanceFiles {
   constructor(readonly dir: string) {}
 
   static forProject(projectDir: string): string {
-    return join(projectDir, 'host', 'instances');
+    return join(hostDir(projectDir), 'instances');
   }
 
   static list(projectDir: string): InstanceFiles[] {
