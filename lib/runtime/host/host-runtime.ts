@@ -56,8 +56,7 @@ export class HostRuntime implements Runtime {
     return InstanceFiles.list(this.projectDir(project)).map((files) => {
       const spec = files.readSpec();
       const state = files.readState();
-      const supervised = supervising(state);
-      const running = Boolean(supervised && state?.running && isAlive(state.childPid));
+      const { supervised, running } = liveness(state);
       return {
         id: instanceId(project, spec.service.name),
         service: spec.service.name,
@@ -91,7 +90,10 @@ export class HostRuntime implements Runtime {
 
   async ensureImage(service: ResolvedService, opts: EnsureImageOptions): Promise<string> {
     const packages = service.host?.packages ?? [];
-    if ([...(await installedVersions(packages)).values()].some((v) => !v)) opts.onWork?.('pulling');
+    // Every deploy asks; only a missing package is worth a second dpkg query and an install.
+    const present = await installedVersions(packages);
+    if ([...present.values()].every(Boolean)) return packageFingerprint(present);
+    opts.onWork?.('pulling');
     await ensurePackages(service.name, packages, (line) => opts.onProgress?.({ line }), (installed) => this.recordInstalled(installed));
     return packageFingerprint(await installedVersions(packages));
   }
@@ -275,8 +277,7 @@ export class HostRuntime implements Runtime {
 
   async inspectState(id: string): Promise<{ running: boolean; exitCode: number; restarting: boolean; status: string }> {
     const state = this.files(id).readState();
-    const supervised = supervising(state);
-    const running = Boolean(supervised && state?.running && isAlive(state?.childPid));
+    const { supervised, running } = liveness(state);
     return { running, exitCode: state?.exitCode ?? 0, restarting: Boolean(supervised && state?.restarting), status: running ? 'running' : (state?.status ?? 'created') };
   }
 
@@ -294,6 +295,12 @@ function writeConfigFiles(service: ResolvedService): void {
     writeFileSync(f.target, f.content, { mode: f.mode });
     chmodSync(f.target, f.mode);
   }
+}
+
+/** Whether the supervisor still looks after the service, and whether the service's process is up. */
+function liveness(state: HostState | undefined): { supervised: boolean; running: boolean } {
+  const supervised = supervising(state);
+  return { supervised, running: Boolean(supervised && state?.running && isAlive(state?.childPid)) };
 }
 
 /** A supervisor that is alive and has not reported its exit (an unreaped one is a zombie, still "alive"). */
