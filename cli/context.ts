@@ -1,4 +1,4 @@
-import { BerthError, ProfileErrors } from '../lib/errors.js';
+import { BerthError, CancelledError, ProfileErrors } from '../lib/errors.js';
 import { EventBus } from '../lib/events/bus.js';
 import type { Parameters } from '../lib/profile/interpolate.js';
 import { loadProfile } from '../lib/profile/load.js';
@@ -8,6 +8,10 @@ import { HostRuntime } from '../lib/runtime/host/host-runtime.js';
 import type { Runtime } from '../lib/runtime/types.js';
 import { jsonReporter } from './reporters/json.js';
 import { plainReporter } from './reporters/plain.js';
+
+import { interruptSignal } from './lifetime.js';
+
+export { interruptSignal };
 
 let stdoutClosed = false;
 // `berth deploy | head` closes the pipe early: the deploy must still finish, only quietly.
@@ -69,21 +73,7 @@ export function endpointsOf(profile: ResolvedProfile): { service: string; url: s
 }
 
 export function makeRuntime(opts: Pick<CommonOptions, 'runtime'> = {}): Runtime {
-  return opts.runtime === 'host' ? new HostRuntime() : new DockerRuntime();
-}
-
-/** Ctrl-C cancels cleanly through the AbortSignal; a second Ctrl-C exits at once. */
-export function interruptSignal(controller = new AbortController()): AbortSignal {
-  let count = 0;
-  process.on('SIGINT', () => {
-    count++;
-    if (count === 1) {
-      process.stderr.write('\ncancelling… (Ctrl-C again to exit now; the next run converges from here)\n');
-      controller.abort();
-    } else process.exit(130);
-  });
-  process.on('SIGTERM', () => controller.abort());
-  return controller.signal;
+  return opts.runtime === 'host' ? new HostRuntime() : new DockerRuntime({ cancelReads: interruptSignal() });
 }
 
 export function reportError(err: unknown, json = false): number {
@@ -94,6 +84,11 @@ export function reportError(err: unknown, json = false): number {
   if (e instanceof ProfileErrors) {
     process.stderr.write(`berth: invalid profile:\n${e.message.replace(/^/gm, '  ')}\n${e.hint}\n`);
     return 2;
+  }
+  // A read the engine never answered, given up on Ctrl-C or SIGTERM: a cancellation, not a bug.
+  if (e?.name === 'AbortError') {
+    process.stderr.write(`berth: cancelled\n  next: ${new CancelledError().hint}\n`);
+    return 130;
   }
   if (e instanceof BerthError) {
     process.stderr.write(`berth: ${e.message}\n${e.hint ? `  next: ${e.hint}\n` : ''}`);

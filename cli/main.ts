@@ -20,6 +20,7 @@ import { cleanupHost, upgradeFromHost } from '../lib/lifecycle/upgrade.js';
 import { HostRuntime } from '../lib/runtime/host/host-runtime.js';
 import { collectList, endpointsOf, out, interruptSignal, wantsTui, load, makeBus, makeRuntime, reportError, type CommonOptions } from './context.js';
 import { DockerRuntime } from '../lib/runtime/docker/docker-runtime.js';
+import { interruptForegroundGroup, reportIfLingering } from './lifetime.js';
 
 const program = new Command('berth').description('Deploy a containerized single-node OpenStack undercloud from composable profiles.').showHelpAfterError();
 
@@ -43,6 +44,7 @@ function action<T extends unknown[]>(fn: (...args: T) => Promise<number | void>)
     } catch (err) {
       process.exitCode = reportError(err, opts?.json);
     }
+    reportIfLingering();
   };
 }
 
@@ -55,14 +57,14 @@ async function withDeployReporting(opts: CommonOptions, run: (ctx: { profile: Re
   const tui = wantsTui(opts);
   const bus = makeBus(opts, { lines: !tui });
   const cancel = new AbortController();
-  const signal = interruptSignal(cancel);
+  const signal = interruptSignal(cancel, { quiet: tui });
   let reported = false;
   bus.subscribe((e) => (reported ||= e.type === 'deploy.failed'));
   const screen = tui
     ? (await import('./tui/apps.js')).startDeployTui(bus, { profile: profile.name, project: profile.project }, {
         endpoints: endpointsOf(profile),
         credentials: profile.hostFiles.some((f) => f.target === 'clouds.yaml') ? `${profile.stateDir}/clouds.yaml (openstack --os-cloud undercloud)` : undefined,
-        onCancel: () => cancel.abort(),
+        onCancel: () => interruptForegroundGroup(() => cancel.abort()),
       })
     : undefined;
   try {
@@ -127,7 +129,7 @@ common(program.command('dev').description("deploy with source trees mounted, the
       const tui = wantsTui(opts);
       const bus = makeBus(opts, { lines: !tui });
       const stop = new AbortController();
-      const signal = interruptSignal(stop);
+      const signal = interruptSignal(stop, { quiet: tui });
       const screen = tui ? (await import('./tui/apps.js')).startDevTui(bus, () => stop.abort()) : undefined;
       try {
         await runDev({ runtime: makeRuntime(opts), load: () => load(opts), bus, signal, batch: { quietMs: Number(opts.quietMs), capMs: Number(opts.capMs) }, onControl: screen?.setControl });

@@ -52,7 +52,7 @@ export class ServiceFailedError extends BerthError {
 
 export class CancelledError extends BerthError {
   constructor() {
-    super('cancelled', 'Run the same command again: it converges from whatever state was left.');
+    super('cancelled', 'Containers that were running were left as they are; rerun the same command to converge.');
     this.name = 'CancelledError';
   }
 }

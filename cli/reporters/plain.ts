@@ -48,6 +48,10 @@ export function plainReporter(write: (line: string) => void, { verbose = false }
         say(`done: ${e.services} services converged in ${(e.durationMs / 1000).toFixed(1)} s`);
         break;
       case 'deploy.failed':
+        if (e.cancelled) {
+          say(`cancelled: ${e.hint ?? ''}`);
+          break;
+        }
         say(`FAILED${e.service ? ` (${e.service})` : ''}: ${e.message}`);
         for (const line of e.logs ?? []) write(`    | ${line}`);
         if (e.hint) write(`  next: ${e.hint}`);

@@ -77,7 +77,13 @@ export function DeployScreen({ view, now, width, height, endpoints, credentials 
           {bar(p.done, p.total, 24)} {p.done}/{p.total} · {eta}
         </Text>
       ) : null}
-      {view.phase === 'failed' && view.failure ? (
+      {view.phase === 'failed' && view.failure?.cancelled ? (
+        <Box flexDirection="column" borderStyle="single" borderColor="yellow" paddingX={1}>
+          <Text color="yellow" bold wrap="truncate">cancelled after {seconds(view.durationMs)}</Text>
+          <Text wrap="truncate">{view.failure.hint}</Text>
+        </Box>
+      ) : null}
+      {view.phase === 'failed' && view.failure && !view.failure.cancelled ? (
         <Box flexDirection="column" borderStyle="single" borderColor="red" paddingX={1}>
           <Text color="red" bold wrap="truncate">{view.failure.service ? `${view.failure.service} failed` : 'deploy failed'}</Text>
           {view.failure.message.split('\n').slice(0, 3).map((l, i) => <Text key={i} wrap="truncate">{l}</Text>)}

@@ -28,7 +28,7 @@ export interface DeployView {
   services: Record<string, ServiceView>;
   history?: Record<string, number>;
   phase: 'starting' | 'running' | 'done' | 'failed' | 'cancelling';
-  failure?: { service?: string; message: string; hint?: string; logs: string[] };
+  failure?: { service?: string; message: string; hint?: string; logs: string[]; cancelled?: boolean };
   durationMs?: number;
   /** A service the user picked for the log pane with the arrow keys; otherwise the pane follows the slowest. */
   pinnedLog?: string;
@@ -88,7 +88,7 @@ export function reduceDeploy(view: DeployView, e: BerthEvent): DeployView {
         ...view,
         phase: 'failed',
         durationMs: e.durationMs,
-        failure: { service: e.service, message: e.message, hint: e.hint, logs: e.logs ?? (e.service ? (view.services[e.service]?.logs.slice(-30) ?? []) : []) },
+        failure: { service: e.service, message: e.message, hint: e.hint, cancelled: e.cancelled, logs: e.logs ?? (e.service ? (view.services[e.service]?.logs.slice(-30) ?? []) : []) },
       };
     default:
       return view;

@@ -101,6 +101,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
       message: e.message,
       hint: e instanceof BerthError ? e.hint : undefined,
       logs: e instanceof ServiceFailedError ? e.logs : undefined,
+      cancelled: e instanceof CancelledError,
     });
     throw e;
   }

@@ -35,7 +35,7 @@ export type BerthEvent =
   | { type: 'bootstrap.task'; at: number; service: string; task: string; status: 'start' | 'done' | 'skipped' | 'failed'; output?: string; /** An on_remove task, run as the service leaves. */ removal?: boolean }
   | { type: 'service.log'; at: number; service: string; line: string }
   | { type: 'deploy.done'; at: number; durationMs: number; services: number }
-  | { type: 'deploy.failed'; at: number; durationMs: number; service?: string; message: string; hint?: string; logs?: string[] }
+  | { type: 'deploy.failed'; at: number; durationMs: number; service?: string; message: string; hint?: string; logs?: string[]; /** Ctrl-C or SIGTERM, not a fault. */ cancelled?: boolean }
   | { type: 'message'; at: number; level: 'info' | 'warn'; text: string }
   | { type: 'rollback'; at: number; service: string; phase: 'start' | 'done' | 'failed'; detail?: string }
   | { type: 'dev.watching'; at: number; trees: { root: string; services: string[]; directories: number }[]; watches: number; maxWatches?: number }

@@ -97,7 +97,7 @@ export async function upgradeFromHost(opts: UpgradeOptions): Promise<UpgradeRepo
       for (const v of volumes) if (!(await docker.volumeExists(project, v))) created.push(v);
       await docker.prepare(project, [service]);
       for (const v of volumes) {
-        if (existsSync(host.volumeDir(project, v))) await docker.fillVolume(project, service, v, host.volumeDir(project, v));
+        if (existsSync(host.volumeDir(project, v))) await docker.fillVolume(project, service, v, host.volumeDir(project, v), opts.signal);
       }
       const done = new Set([...inContainers, ...moved, service.name]);
       await deploy({ runtime: docker, profile: subset(profile, done), bus, signal: opts.signal });

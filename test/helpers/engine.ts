@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Docker from 'dockerode';
 import { execa, type ResultPromise } from 'execa';
+import { LINGER_MARKER } from '../../cli/lifetime.js';
 import { LABEL } from '../../lib/runtime/types.js';
 
 export const docker = new Docker();
@@ -20,9 +21,27 @@ export function stateDir(): string {
   return mkdtempSync(join(tmpdir(), 'berth-it-state-'));
 }
 
-/** Runs the built CLI as a user would. */
+/** Runs the built CLI as a user would; it fails the test if the command could not exit by itself. */
 export function berth(args: string[], opts: { state: string; env?: Record<string, string> }): ResultPromise<{ reject: false; all: true }> {
-  return execa('node', [cliPath, ...args], { reject: false, all: true, env: { BERTH_STATE_DIR: opts.state, CI: 'true', ...opts.env } });
+  // Tests that send SIGTERM see berth's own ending; only a berth that ignores it for 30 s is killed.
+  const child = execa('node', [cliPath, ...args], { reject: false, all: true, forceKillAfterDelay: 30_000, env: { BERTH_STATE_DIR: opts.state, CI: 'true', ...opts.env } });
+  return failIfLingering(child, `berth ${args[0]}`);
+}
+
+/**
+ * A berth command that finished its work but stayed alive (an engine stream nobody closed, a timer)
+ * reports what held it; awaiting it then fails with that report instead of a result that looks fine.
+ */
+export function failIfLingering<T extends PromiseLike<{ all?: unknown; stdout?: unknown; stderr?: unknown }>>(child: T, what: string): T {
+  const then = child.then.bind(child);
+  (child as { then: unknown }).then = ((onFulfilled?: (v: unknown) => unknown, onRejected?: (e: unknown) => unknown) =>
+    then((result) => {
+      const text = typeof result.all === 'string' ? result.all : [result.stdout, result.stderr].map((t) => (typeof t === 'string' ? t : '')).join('\n');
+      const at = text.indexOf(LINGER_MARKER);
+      if (at >= 0) throw new Error(`${what} finished but did not exit by itself:\n${text.slice(Math.max(0, text.lastIndexOf('berth:', at))).slice(0, 2000)}`);
+      return result;
+    }).then(onFulfilled, onRejected)) as T['then'];
+  return child;
 }
 
 export async function freePort(): Promise<number> {

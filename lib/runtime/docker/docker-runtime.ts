@@ -10,6 +10,7 @@ import { BASE_IMAGE, seedBaseImage } from '../../images/seed-base.js';
 import type { BuildSpec, ResolvedService } from '../../profile/model.js';
 import { LABEL, parseRemovalLabel, type EngineInfo, type ExecResult, type EnsureImageOptions, type ImageProgress, type Instance, type Runtime } from '../types.js';
 import { baseImages, readBuildContext } from './build-context.js';
+import { trackEngineRequests } from './engine-requests.js';
 import { demuxBuffer, lineSink, toLines } from './streams.js';
 
 export const networkName = (project: string) => `${project}_default`;
@@ -21,6 +22,8 @@ export interface DockerRuntimeOptions {
   /** How long to try a registry pull of a missing base image before seeding it locally. */
   pullTimeoutMs?: number;
   onSeedLine?: (line: string) => void;
+  /** The command's cancellation: engine reads without a signal of their own end with it. */
+  cancelReads?: AbortSignal;
 }
 
 /** The Docker runtime: talks to the engine named by DOCKER_HOST (unix, tcp, ssh) through dockerode. */
@@ -31,14 +34,16 @@ export class DockerRuntime implements Runtime {
 
   constructor(private readonly opts: DockerRuntimeOptions = {}) {
     this.docker = opts.docker ?? new Docker();
+    trackEngineRequests(this.docker, opts.cancelReads);
   }
 
   async info(signal?: AbortSignal): Promise<EngineInfo> {
     try {
-      void signal;
-      const v = await this.docker.version();
+      const version = this.docker.version.bind(this.docker) as unknown as (opts: object) => Promise<Docker.DockerVersion>;
+      const v = await version({ abortSignal: signal });
       return { name: 'docker', version: v.Version, apiVersion: v.ApiVersion };
     } catch (cause) {
+      if (signal?.aborted) throw new CancelledError();
       throw engineUnreachable(cause);
     }
   }
@@ -146,6 +151,10 @@ export class DockerRuntime implements Runtime {
       nocache: noCache,
       abortSignal: signal,
     } as Docker.ImageBuildOptions);
+    if (signal?.aborted) {
+      (stream as unknown as { destroy(): void }).destroy();
+      throw new CancelledError();
+    }
     await new Promise<void>((resolve, reject) => {
       const onAbort = () => {
         (stream as unknown as { destroy?: () => void }).destroy?.();
@@ -195,9 +204,23 @@ export class DockerRuntime implements Runtime {
   }
 
   private async pull(image: string, signal: AbortSignal | undefined, onProgress?: (p: ImageProgress) => void): Promise<void> {
-    const stream = await this.docker.pull(image, { abortSignal: signal } as object);
+    const stream = (await this.docker.pull(image, { abortSignal: signal } as object)) as NodeJS.ReadableStream & { destroy(): void };
     await new Promise<void>((resolve, reject) => {
-      this.docker.modem.followProgress(stream, (err) => (err ? reject(err) : resolve()), (e: { status?: string }) => e.status && onProgress?.({ line: e.status }));
+      const onAbort = () => {
+        stream.destroy();
+        reject(new CancelledError());
+      };
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.docker.modem.followProgress(
+        stream,
+        (err) => {
+          signal?.removeEventListener('abort', onAbort);
+          if (err) reject(err);
+          else resolve();
+        },
+        (e: { status?: string }) => e.status && onProgress?.({ line: e.status }),
+      );
     });
   }
 
@@ -317,23 +340,18 @@ export class DockerRuntime implements Runtime {
   }
 
   async exec(id: string, command: string[], opts: { env?: Record<string, string>; signal?: AbortSignal } = {}): Promise<ExecResult> {
+    const { signal } = opts;
     const container = this.docker.getContainer(id);
-    const exec = await container.exec({ Cmd: command, AttachStdout: true, AttachStderr: true, Env: envList(opts.env) });
-    const stream = await exec.start({ hijack: true, stdin: false });
+    throwIfAborted(signal);
+    const exec = await bound(container.exec({ Cmd: command, AttachStdout: true, AttachStderr: true, Env: envList(opts.env), abortSignal: signal } as Docker.ExecCreateOptions), signal);
+    const stream = await bound(exec.start({ hijack: true, stdin: false, abortSignal: signal } as Docker.ExecStartOptions), signal);
     const out = new PassThrough();
     this.docker.modem.demuxStream(stream, out, out);
-    const onAbort = () => stream.destroy();
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
     const chunks: Buffer[] = [];
     out.on('data', (c: Buffer) => chunks.push(c));
-    await new Promise<void>((resolve) => {
-      stream.on('end', resolve);
-      stream.on('close', resolve);
-      stream.on('error', () => resolve());
-    });
-    opts.signal?.removeEventListener('abort', onAbort);
-    throwIfAborted(opts.signal);
-    const info = await exec.inspect();
+    await untilClosed(stream, signal);
+    throwIfAborted(signal);
+    const info = await bound(exec.inspect({ abortSignal: signal } as object), signal);
     return { exitCode: info.ExitCode ?? -1, output: Buffer.concat(chunks).toString('utf8') };
   }
 
@@ -366,7 +384,7 @@ export class DockerRuntime implements Runtime {
    * the path the service mounts it, then takes the owner Docker gave that path from the image: a
    * mariadb volume must belong to mysql inside, whoever owned the files on the host.
    */
-  async fillVolume(project: string, service: ResolvedService, volume: string, hostDir: string): Promise<void> {
+  async fillVolume(project: string, service: ResolvedService, volume: string, hostDir: string, signal?: AbortSignal): Promise<void> {
     const mount = service.volumes.find((v) => v.type === 'volume' && v.source === volume);
     if (!mount) throw new BerthError(`service ${service.name} mounts no volume named ${volume}`);
     const container = await this.docker.createContainer({
@@ -379,9 +397,9 @@ export class DockerRuntime implements Runtime {
       HostConfig: { Mounts: [{ Type: 'volume', Source: volumeName(project, volume), Target: mount.target }] },
     });
     try {
-      await container.putArchive(tarFs.pack(hostDir) as unknown as NodeJS.ReadableStream, { path: mount.target });
-      await container.start();
-      const result = (await container.wait()) as { StatusCode: number };
+      await container.putArchive(tarFs.pack(hostDir) as unknown as NodeJS.ReadableStream, { path: mount.target, abortSignal: signal } as object);
+      await bound(container.start({ abortSignal: signal } as object), signal);
+      const result = (await bound(container.wait({ abortSignal: signal } as object), signal)) as { StatusCode: number };
       if (result.StatusCode !== 0) throw new BerthError(`could not give ${volume} its owner inside ${service.image} (exit ${result.StatusCode})`);
     } finally {
       await container.remove({ force: true }).catch(() => undefined);
@@ -395,18 +413,18 @@ export class DockerRuntime implements Runtime {
 
   /** Create, fill, start, wait, collect output, and always remove; killed if the signal aborts. */
   private async runThrowaway(spec: Docker.ContainerCreateOptions, files: { target: string; content: string; mode: number }[], signal?: AbortSignal): Promise<ExecResult> {
+    throwIfAborted(signal);
+    // Creation is not cancelled halfway: a container the engine made must be known here, to be removed.
     const container = await this.docker.createContainer(spec);
-    const onAbort = () => void container.kill().catch(() => undefined);
-    signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      await this.copyFiles(container, files);
-      await container.start();
-      const result = (await container.wait()) as { StatusCode: number };
-      const logs = (await container.logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer;
       throwIfAborted(signal);
+      await this.copyFiles(container, files);
+      await bound(container.start({ abortSignal: signal } as object), signal);
+      const result = (await bound(container.wait({ abortSignal: signal } as object), signal)) as { StatusCode: number };
+      const logs = (await bound(container.logs({ stdout: true, stderr: true, follow: false, abortSignal: signal } as object), signal)) as unknown as Buffer;
       return { exitCode: result.StatusCode, output: demuxBuffer(logs) };
     } finally {
-      signal?.removeEventListener('abort', onAbort);
+      // force: a task still running when Ctrl-C came is killed with its container.
       await container.remove({ force: true }).catch(() => undefined);
     }
   }
@@ -417,16 +435,18 @@ export class DockerRuntime implements Runtime {
   }
 
   async followLogs(id: string, onLine: (line: string) => void, signal: AbortSignal, { tail = 0 } = {}): Promise<void> {
-    const stream = (await this.docker.getContainer(id).logs({ stdout: true, stderr: true, follow: true, tail })) as unknown as NodeJS.ReadableStream & { destroy(): void };
+    if (signal.aborted) return;
+    // The signal goes to the request itself: a reader that left before the engine answered must not
+    // receive a stream nobody will ever close (that kept a finished deploy alive).
+    const request = this.docker.getContainer(id).logs({ stdout: true, stderr: true, follow: true, tail, abortSignal: signal } as Docker.ContainerLogsOptions & { follow: true });
+    const stream = (await bound(request, signal).catch((err) => {
+      if (err instanceof CancelledError) return undefined;
+      throw err;
+    })) as unknown as Closable | undefined;
+    if (!stream) return;
     const sink = lineSink(onLine);
-    this.docker.modem.demuxStream(stream, sink, sink);
-    await new Promise<void>((resolve) => {
-      signal.addEventListener('abort', () => {
-        stream.destroy();
-        resolve();
-      }, { once: true });
-      stream.on('end', resolve);
-    });
+    this.docker.modem.demuxStream(stream as unknown as NodeJS.ReadableStream, sink, sink);
+    await untilClosed(stream, signal);
   }
 
   async inspectState(id: string) {
@@ -442,6 +462,48 @@ export class DockerRuntime implements Runtime {
     for (const name of names) await this.docker.getVolume(name).remove();
     return { volumesRemoved: names, volumesKept: [] };
   }
+}
+
+interface Closable {
+  once(event: 'close' | 'end' | 'error', fn: () => void): void;
+  destroy(): void;
+  destroyed?: boolean;
+}
+
+/**
+ * An engine request bound to the operation's signal: an abort rejects it as cancelled, and a streamed
+ * answer that arrives after the abort is destroyed at once rather than handed to a caller who has gone.
+ */
+async function bound<T>(request: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  let value: T;
+  try {
+    value = await request;
+  } catch (err) {
+    if (signal?.aborted) throw new CancelledError();
+    throw err;
+  }
+  if (signal?.aborted) {
+    (value as Partial<Closable> | undefined)?.destroy?.();
+    throw new CancelledError();
+  }
+  return value;
+}
+
+/** Resolves when the stream ends, fails or closes; the signal destroys it. */
+function untilClosed(stream: Closable, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const onAbort = () => stream.destroy();
+    const done = () => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    };
+    stream.once('end', done);
+    stream.once('close', done);
+    stream.once('error', done);
+    if (stream.destroyed) return done();
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 function envList(env: Record<string, string> | undefined): string[] {

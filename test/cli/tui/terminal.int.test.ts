@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { byService, cliPath, freePort, purge, repoRoot, stateDir, uniqueProject } from '../../helpers/engine.js';
+import { byService, cliPath, failIfLingering, freePort, purge, repoRoot, stateDir, uniqueProject } from '../../helpers/engine.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs a command in a pty (script(1)) and returns what the terminal got. */
 async function inPty(command: string, env: Record<string, string | undefined>) {
-  const run = await execa('script', ['-qec', command, '/dev/null'], { env: { ...process.env, TERM: 'xterm-256color', ...env }, reject: false, extendEnv: false });
+  const run = await failIfLingering(execa('script', ['-qec', command, '/dev/null'], { env: { ...process.env, TERM: 'xterm-256color', ...env }, reject: false, extendEnv: false }), command);
   return { exitCode: run.exitCode, stdout: stripVTControlCharacters(run.stdout) };
 }
 
