@@ -44,9 +44,24 @@ if [ -f /var/run/docker.pid ] && ! pgrep -x dockerd >/dev/null 2>&1; then
   rm -f /var/run/docker.pid
 fi
 
+# The engine belongs to the machine, not to the terminal that ran make: a Ctrl-C or a closed SSH session
+# must not reach it (dockerd takes SIGINT as "shut down", and nohup only ignores SIGHUP). An init system
+# owns it where one runs; otherwise it gets a session of its own, outside the caller's process group.
+start_engine() {
+  if [ -d /run/systemd/system ] && systemctl start docker >/dev/null 2>&1; then
+    echo "berth: started the engine with systemctl (log: journalctl -u docker)" >&2
+    return
+  fi
+  if [ "$(cat /proc/1/comm 2>/dev/null)" = init ] && [ -x /etc/init.d/docker ] && service docker start >/dev/null 2>&1; then
+    echo "berth: started the engine with service docker start (log: /var/log/docker.log)" >&2
+    return
+  fi
+  echo "berth: starting dockerd in its own session (log: $log) ..." >&2
+  setsid -f dockerd >"$log" 2>&1 </dev/null
+}
+
 if ! pgrep -x dockerd >/dev/null 2>&1; then
-  echo "berth: starting dockerd (log: $log) ..." >&2
-  nohup dockerd >"$log" 2>&1 </dev/null &
+  start_engine
 fi
 
 for _ in $(seq 1 120); do
