@@ -2,12 +2,14 @@
 SHELL := /bin/bash
 BERTH := node dist/cli/main.js
 PROFILE ?= undercloud
+# Extra arguments for deploy and verify, e.g. BERTH_ARGS="--project mine --param demo_api_port=18790".
+BERTH_ARGS ?=
 
 .PHONY: deploy test unit integration engine base-image deps build bench clean
 
 deploy: build engine base-image
-	$(BERTH) deploy --profile $(PROFILE)
-	$(BERTH) verify --profile $(PROFILE)
+	$(BERTH) deploy --profile $(PROFILE) $(BERTH_ARGS)
+	$(BERTH) verify --profile $(PROFILE) $(BERTH_ARGS)
 
 test: build engine base-image
 	bash scripts/test-deps.sh
