@@ -12,7 +12,7 @@ deploy: build engine base-image
 	$(BERTH) verify --profile $(PROFILE) $(BERTH_ARGS)
 
 test: build engine base-image
-	bash scripts/test-deps.sh
+	@bash scripts/timed.sh test-tools bash scripts/test-deps.sh
 	node scripts/run-tests.mjs
 
 unit: build
@@ -24,18 +24,18 @@ integration: build engine base-image
 
 # Installs Debian's docker.io and starts dockerd when no engine answers (Debian/Ubuntu, root).
 engine:
-	bash scripts/engine.sh
+	@bash scripts/timed.sh engine bash scripts/engine.sh
 
 base-image: build engine
-	$(BERTH) images ensure-base
+	@bash scripts/timed.sh base-image $(BERTH) images ensure-base
 
 deps: node_modules/.package-lock.json
 
 node_modules/.package-lock.json: package.json package-lock.json
-	npm ci --no-audit --no-fund
+	@bash scripts/timed.sh npm-ci npm ci --no-audit --no-fund
 
 build: deps
-	npx tsc -p tsconfig.json
+	@bash scripts/timed.sh build npx tsc -p tsconfig.json
 
 bench: build engine base-image
 	bash scripts/bench-deps.sh

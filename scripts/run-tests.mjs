@@ -1,17 +1,34 @@
-// Runs the whole suite (unit, then integration against the real engine) and ends with one plain
-// "N passed, N failed, N skipped" line that any CI log reader understands.
+// Runs the whole suite as two stages (unit, then integration against the real engine), prints each
+// stage's time and each integration file's, and ends with one plain "N passed, N failed, N skipped"
+// line that any CI log reader understands.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 
-const report = '.vitest-report.json';
-rmSync(report, { force: true });
-const run = spawnSync('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], { stdio: 'inherit' });
-let summary = { numPassedTests: 0, numFailedTests: 0, numPendingTests: 0, numTodoTests: 0 };
-try {
-  summary = JSON.parse(readFileSync(report, 'utf8'));
-} catch {
-  console.error('no test report was written');
+const totals = { passed: 0, failed: 0, skipped: 0 };
+let ok = true;
+for (const project of ['unit', 'integration']) {
+  const report = `.vitest-report-${project}.json`;
+  rmSync(report, { force: true });
+  const started = Date.now();
+  const run = spawnSync('npx', ['vitest', 'run', '--project', project, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], { stdio: 'inherit' });
+  const seconds = (Date.now() - started) / 1000;
+  let summary;
+  try {
+    summary = JSON.parse(readFileSync(report, 'utf8'));
+  } catch {
+    console.error(`${project}: no test report was written`);
+    ok = false;
+    continue;
+  }
+  totals.passed += summary.numPassedTests;
+  totals.failed += summary.numFailedTests;
+  totals.skipped += summary.numPendingTests + summary.numTodoTests;
+  ok &&= run.status === 0 && summary.numPassedTests > 0;
+  if (project === 'integration') {
+    const files = summary.testResults.map((f) => ({ name: f.name.replace(`${process.cwd()}/`, ''), s: (f.endTime - f.startTime) / 1000 }));
+    for (const f of files.sort((a, b) => b.s - a.s)) console.log(`  ${f.s.toFixed(1).padStart(7)} s  ${f.name}`);
+  }
+  console.log(`stage ${project} tests: ${seconds.toFixed(1)} s (${summary.numPassedTests} passed, ${summary.numFailedTests} failed)`);
 }
-const skipped = summary.numPendingTests + summary.numTodoTests;
-console.log(`${summary.numPassedTests} passed, ${summary.numFailedTests} failed, ${skipped} skipped`);
-process.exit(run.status === 0 && summary.numPassedTests > 0 ? 0 : 1);
+console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+process.exit(ok ? 0 : 1);
