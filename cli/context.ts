@@ -72,8 +72,12 @@ export function endpointsOf(profile: ResolvedProfile): { service: string; url: s
   return profile.services.flatMap((s) => s.ports.filter((p) => p.hostPort).map((p) => ({ service: s.name, url: `http://${p.hostIp === '0.0.0.0' ? '127.0.0.1' : p.hostIp}:${p.hostPort}` })));
 }
 
-export function makeRuntime(opts: Pick<CommonOptions, 'runtime'> = {}): Runtime {
-  return opts.runtime === 'host' ? new HostRuntime() : new DockerRuntime({ cancelReads: interruptSignal() });
+/**
+ * The command's runtime. Engine reads always end with Ctrl-C; writes too where the next run converges
+ * from a write cut short (deploy, update), so one Ctrl-C ends them even when the engine is stuck.
+ */
+export function makeRuntime(opts: Pick<CommonOptions, 'runtime'> = {}, { cancelWrites = false } = {}): Runtime {
+  return opts.runtime === 'host' ? new HostRuntime() : new DockerRuntime({ requests: { cancel: interruptSignal(), cancelWrites } });
 }
 
 export function reportError(err: unknown, json = false): number {

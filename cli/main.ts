@@ -83,7 +83,7 @@ common(program.command('deploy').description('converge the project to the profil
   .option('--build', 'rebuild images even when their build context is unchanged')
   .action(
     action((opts: CommonOptions & { concurrency: string; build?: boolean }) =>
-      withDeployReporting(opts, ({ profile, bus, signal }) => deploy({ runtime: makeRuntime(opts), profile, bus, signal, concurrency: Number(opts.concurrency), forceBuild: opts.build })),
+      withDeployReporting(opts, ({ profile, bus, signal }) => deploy({ runtime: makeRuntime(opts, { cancelWrites: true }), profile, bus, signal, concurrency: Number(opts.concurrency), forceBuild: opts.build })),
     ),
   );
 
@@ -92,7 +92,7 @@ common(program.command('update').description('minor update: rebuild changed imag
   .option('--no-rollback', 'leave a service that fails its update as it is, for debugging')
   .action(
     action((opts: CommonOptions & { refresh?: boolean; rollback: boolean }) =>
-      withDeployReporting(opts, ({ profile, bus, signal }) => update({ runtime: makeRuntime(opts), profile, bus, signal, refreshPackages: opts.refresh, rollback: opts.rollback })),
+      withDeployReporting(opts, ({ profile, bus, signal }) => update({ runtime: makeRuntime(opts, { cancelWrites: true }), profile, bus, signal, refreshPackages: opts.refresh, rollback: opts.rollback })),
     ),
   );
 
@@ -155,6 +155,7 @@ common(program.command('status').description('state, health, image, ports and st
     if (opts.json) return void out(JSON.stringify(status) + '\n');
     out(`project ${status.project}\n`);
     for (const s of status.services) out(`  ${s.name.padEnd(20)} ${s.state.padEnd(10)} ${s.health.padEnd(10)} ${s.ports.join(', ')}\n`);
+    for (const l of status.leftovers) out(`  leftover ${l.role} container ${l.id.slice(0, 12)} (${l.status}) from an interrupted run; the next deploy or down removes it\n`);
   }),
 );
 

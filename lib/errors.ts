@@ -50,6 +50,30 @@ export class ServiceFailedError extends BerthError {
   }
 }
 
+/** The engine is gone (socket missing, refused, reset): the one answer whatever berth was doing. */
+export class EngineUnreachableError extends BerthError {
+  constructor(where: string, detail: string, options?: { cause?: unknown }) {
+    super(
+      `Docker engine not reachable at ${where} (${detail})`,
+      'Start it with "make engine" (installs and starts dockerd on Debian as root), or point DOCKER_HOST at a running engine; then run the same command again.',
+      options,
+    );
+    this.name = 'EngineUnreachableError';
+  }
+}
+
+/** An engine call that got no answer within its deadline. */
+export class EngineTimeoutError extends BerthError {
+  constructor(readonly call: string, ms: number) {
+    const where = process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
+    super(
+      `the Docker engine at ${where} did not answer ${call} within ${ms / 1000} s`,
+      'The engine is stuck or overloaded: see "docker info" and its log, restart it if it stays so, then run the same command again (BERTH_ENGINE_TIMEOUT=SECONDS allows longer calls).',
+    );
+    this.name = 'EngineTimeoutError';
+  }
+}
+
 export class CancelledError extends BerthError {
   constructor() {
     super('cancelled', 'Containers that were running were left as they are; rerun the same command to converge.');

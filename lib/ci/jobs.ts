@@ -96,7 +96,7 @@ export async function runCiJob(opts: CiJobOptions): Promise<JUnitSuite> {
 }
 
 async function ensureFresh(runtime: Runtime, project: string): Promise<string> {
-  const [instances, volumes] = await Promise.all([runtime.list(project), runtime.volumeCreationTimes(project)]);
+  const [instances, volumes] = await Promise.all([runtime.list(project), runtime.volumeGenerations(project)]);
   if (instances.length || volumes.size) {
     throw new BerthError(
       `project ${project} already has ${instances.length} containers and ${volumes.size} volumes`,

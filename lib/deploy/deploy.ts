@@ -3,14 +3,14 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { setMaxListeners } from 'node:events';
 import { dirname, join } from 'node:path';
 import pLimit from 'p-limit';
-import { BerthError, CancelledError, ServiceFailedError, throwIfAborted } from '../errors.js';
+import { BerthError, CancelledError, EngineTimeoutError, EngineUnreachableError, ServiceFailedError, throwIfAborted } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import { describeProbe, probeOnce, waitHealthy, abortableSleep } from '../health/probe.js';
 import type { ResolvedProfile, ResolvedService } from '../profile/model.js';
 import { configHash } from '../plan/hash.js';
 import { planDeploy, type PlanAction } from '../plan/plan.js';
 import { errorText } from '../runtime/docker/docker-runtime.js';
-import { LABEL, type Instance, type Runtime } from '../runtime/types.js';
+import { LABEL, type Instance, type Leftover, type Runtime } from '../runtime/types.js';
 import { BootstrapMarkers } from '../state/bootstrap-markers.js';
 import { DeployedRecord } from '../state/deployed-record.js';
 import { Timings } from '../state/timings.js';
@@ -70,12 +70,23 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
   const { runtime, profile, bus } = opts;
   const started = Date.now();
   // The engine round-trips a no-op needs run together; an unreachable engine still reports as such.
-  const [engine, actual, volumes] = await Promise.allSettled([runtime.info(opts.signal), runtime.list(profile.project), existingVolumes(runtime, profile)]);
+  // Throwaway containers an earlier, killed run left go first: their tasks were never marked done, so
+  // they run again, and nothing keeps holding the volumes they mounted.
+  const [engine, actual, volumes, leftovers] = await Promise.allSettled([
+    runtime.info(opts.signal),
+    runtime.list(profile.project),
+    existingVolumes(runtime, profile),
+    runtime.removeLeftovers(profile.project),
+  ]);
   if (engine.status === 'rejected') throw engine.reason;
   bus.emit({ type: 'deploy.start', profile: profile.name, project: profile.project, runtime: runtime.name, engine: `${engine.value.name} ${engine.value.version}`, steps: profile.steps });
   try {
     if (actual.status === 'rejected') throw actual.reason;
     if (volumes.status === 'rejected') throw volumes.reason;
+    if (leftovers.status === 'rejected') throw leftovers.reason;
+    if (leftovers.value.length) {
+      bus.emit({ type: 'message', level: 'warn', text: `removed ${describeLeftovers(leftovers.value)} left by an interrupted run` });
+    }
     await checkHostPorts(profile.services, actual.value);
     const imageIds = await ensureImages(opts);
     const actions = planDeploy({ services: profile.services, actual: actual.value, imageIds, volumes: volumes.value });
@@ -138,6 +149,11 @@ async function removeOrphan(runtime: Runtime, orphan: PlanAction, bus: EventBus,
   // What its bootstrap did may just have been undone: if it comes back, it bootstraps again.
   markers.forget(orphan.service);
   bus.emit({ type: 'service.state', service: orphan.service, state: 'removed' });
+}
+
+export function describeLeftovers(found: readonly Leftover[]): string {
+  const roles = [...new Set(found.map((l) => l.role))].join(', ');
+  return `${found.length} throwaway container${found.length === 1 ? '' : 's'} (${roles})`;
 }
 
 /** clouds.yaml and friends: secrets inside, so 0600 in the 0700 state directory. */
@@ -220,7 +236,7 @@ async function applyActions(opts: DeployOptions, actions: PlanAction[], imageIds
   const started = new Map(profile.services.map((s) => [s.name, gate()]));
   const ready = new Map(profile.services.map((s) => [s.name, gate()]));
   const byName = new Map(actions.map((a) => [a.service, a]));
-  const dataGeneration = dataGenerations(profile.services, await runtime.volumeCreationTimes(profile.project));
+  const dataGeneration = dataGenerations(profile.services, await runtime.volumeGenerations(profile.project));
 
   const run = async (service: ResolvedService) => {
     const action = byName.get(service.name)!;
@@ -235,7 +251,9 @@ async function applyActions(opts: DeployOptions, actions: PlanAction[], imageIds
         if (action.action !== 'keep' || !deployed.get(service.name)) deployed.record({ service, imageId: imageIds.get(service.name)! });
       });
       ready.get(service.name)!.resolve();
-    } catch (err) {
+    } catch (caught) {
+      // A stuck engine call is named with the service it was made for.
+      const err = caught instanceof EngineTimeoutError ? new ServiceFailedError(service.name, caught.message, [], caught.hint) : caught;
       started.get(service.name)!.reject(err);
       ready.get(service.name)!.reject(err);
       if (!(err instanceof CancelledError) && !signal.aborted) {
@@ -270,7 +288,7 @@ export function chainLengths(services: readonly ResolvedService[]): Map<string, 
 
 /**
  * Bootstrap tasks act on data: keystone's db-sync on mariadb's volume, fernet-setup on its own.
- * A task's marker therefore names the creation times of every named volume the service and its
+ * A task's marker therefore names the generation of every named volume the service and its
  * dependencies (transitively) mount, so recreated volumes (down --volumes) make the tasks run again.
  */
 export function dataGenerations(services: readonly ResolvedService[], created: ReadonlyMap<string, string>): Map<string, string> {
@@ -375,6 +393,7 @@ async function startAndFind(runtime: Runtime, project: string, service: Resolved
   try {
     await runtime.start(id);
   } catch (err) {
+    if (err instanceof EngineUnreachableError) throw err;
     throw new ServiceFailedError(service.name, (err as Error).message, await runtime.logs(id, { tail: 30 }), (err as BerthError).hint);
   }
   const found = (await runtime.list(project)).find((i) => i.id === id);

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import net from 'node:net';
+import { EngineUnreachableError } from '../errors.js';
 import type { HealthCheck, HealthProbe } from '../profile/model.js';
 import type { Instance, Runtime } from '../runtime/types.js';
 
@@ -42,7 +43,7 @@ export async function probeOnce(runtime: Runtime, instance: Instance, probe: Hea
       }
     }
   } catch (err) {
-    if (signal?.aborted) throw err;
+    if (signal?.aborted || err instanceof EngineUnreachableError) throw err;
     const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
     const reason = e.name === 'TimeoutError' || e.name === 'AbortError' ? `timed out after ${timeoutMs} ms` : e.cause?.code ?? e.cause?.message ?? e.message ?? String(err);
     return { ok: false, output: `${describeProbe(probe)}: ${reason}` };
@@ -115,7 +116,11 @@ export async function waitHealthy(runtime: Runtime, instance: Instance, check: H
     opts.onProbe?.(last, attempts);
     if (last.ok) return { ok: true, attempts };
     // A container that exited (or is being restarted by its policy after a crash) will not become healthy.
-    const state = await runtime.inspectState(instance.id).catch(() => undefined);
+    // An engine that went away is said so at once, not after every retry blamed on the service.
+    const state = await runtime.inspectState(instance.id).catch((err) => {
+      if (err instanceof EngineUnreachableError) throw err;
+      return undefined;
+    });
     if (state && (!state.running || state.restarting)) return { ok: false, attempts, last, exited: state.exitCode };
     if (now() - started >= check.startPeriodMs) failures++;
     if (failures >= check.retries) return { ok: false, attempts, last };

@@ -1,6 +1,6 @@
 import { probeOnce } from '../health/probe.js';
 import type { ResolvedProfile } from '../profile/model.js';
-import type { Instance, Runtime } from '../runtime/types.js';
+import type { Instance, Leftover, Runtime } from '../runtime/types.js';
 
 export interface ServiceStatus {
   name: string;
@@ -14,11 +14,13 @@ export interface ServiceStatus {
 export interface ProjectStatus {
   project: string;
   services: ServiceStatus[];
+  /** Throwaway containers a killed run left; the next deploy or down removes them. */
+  leftovers: Leftover[];
 }
 
 /** One document describing the project: every declared service, plus containers no longer declared. */
 export async function projectStatus(runtime: Runtime, project: string, profile?: ResolvedProfile): Promise<ProjectStatus> {
-  const instances = await runtime.list(project);
+  const [instances, leftovers] = await Promise.all([runtime.list(project), runtime.leftovers(project)]);
   const declared = profile?.services ?? [];
   const names = [...new Set([...declared.map((s) => s.name), ...instances.map((i) => i.service)])];
   const services = await Promise.all(
@@ -35,7 +37,7 @@ export async function projectStatus(runtime: Runtime, project: string, profile?:
       };
     }),
   );
-  return { project, services };
+  return { project, services, leftovers };
 }
 
 async function healthOf(runtime: Runtime, instance: Instance | undefined, check: ResolvedProfile['services'][number]['healthcheck']): Promise<ServiceStatus['health']> {

@@ -43,6 +43,9 @@ export function planDeploy(input: PlanInput): PlanAction[] {
     if (mine.length > 1) reasons.push(`${mine.length} containers for one service`);
     const current = mine[0]!;
     if (current.configHash !== hash) reasons.push('config changed');
+    // Created but never started: an earlier run stopped before it finished preparing it (its config
+    // files may never have been copied in), so starting it as it is would fail the same way every time.
+    if (current.status === 'created') reasons.push('never started (an earlier deploy stopped while preparing it)');
     if (input.rebuilds?.has(service.name)) reasons.push('image rebuilt (build context changed)');
     else if (imageId && current.imageId !== imageId) reasons.push('image changed');
     for (const v of service.volumes) {

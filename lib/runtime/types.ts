@@ -19,6 +19,12 @@ export interface Instance {
   onRemove: RemovalTask[];
 }
 
+export interface Leftover {
+  id: string;
+  role: string;
+  status: string;
+}
+
 export interface ExecResult {
   exitCode: number;
   output: string;
@@ -60,8 +66,11 @@ export interface Runtime {
   /** Give an image (by ID) another name, e.g. to keep it for a rollback. */
   tagImage(imageId: string, name: string): Promise<void>;
   volumeExists(project: string, name: string): Promise<boolean>;
-  /** When each of the project's named volumes (unprefixed) was created: a recreated volume is new data. */
-  volumeCreationTimes(project: string): Promise<Map<string, string>>;
+  /**
+   * An identity for each of the project's named volumes (unprefixed) that changes only when the volume
+   * is recreated: a recreated volume is new data, and the bootstrap tasks acting on it must run again.
+   */
+  volumeGenerations(project: string): Promise<Map<string, string>>;
   /** Network and named volumes the project's services use. */
   prepare(project: string, services: ResolvedService[]): Promise<void>;
   create(project: string, service: ResolvedService, labels: Record<string, string>): Promise<string>;
@@ -81,6 +90,10 @@ export interface Runtime {
   logs(id: string, opts: { tail: number }): Promise<string[]>;
   followLogs(id: string, onLine: (line: string) => void, signal: AbortSignal, opts?: { tail?: number }): Promise<void>;
   inspectState(id: string): Promise<{ running: boolean; exitCode: number; restarting: boolean; status: string }>;
+  /** Throwaway containers (tasks, tools, copies) of the project whose berth process is gone. */
+  leftovers(project: string): Promise<Leftover[]>;
+  /** Remove them; returns what was removed. */
+  removeLeftovers(project: string): Promise<Leftover[]>;
   /** Remove the project's network, and its volumes only when asked. */
   teardown(project: string, opts: { volumes: boolean }): Promise<{ volumesRemoved: string[]; volumesKept: string[] }>;
 }
@@ -92,6 +105,11 @@ export const LABEL = {
   contextHash: 'org.berth.context-hash',
   oneOff: 'org.berth.one-off',
   onRemove: 'org.berth.on-remove',
+  volumeGeneration: 'org.berth.volume-generation',
+  /** What a throwaway container is for: a bootstrap task, a client tool, a volume copy. */
+  role: 'org.berth.role',
+  /** host/pid of the berth process that made a throwaway container: while it lives, the container is its. */
+  owner: 'org.berth.owner',
 } as const;
 
 /** The removal tasks recorded on an instance; an unreadable label counts as none. */

@@ -75,38 +75,71 @@ describe('SIGTERM and a second Ctrl-C end berth even when the engine stops answe
     }
   });
 
-  it('SIGTERM ends a deploy stuck in an engine write that never returns, naming the request', async () => {
+  it('one Ctrl-C ends a deploy stuck in an engine write, with the cancelled line', async () => {
     await purge(project);
     const proxy = await engineProxy({ stall: /^POST \/.*containers\/create/ });
     try {
       const child = berth(['deploy', ...args], { state, env: { DOCKER_HOST: proxy.dockerHost } });
       await requested(proxy, /^POST \/.*containers\/create/);
-      child.kill('SIGTERM');
+      child.kill('SIGINT');
       const run = await child;
-      expect(run.exitCode, run.all).toBe(143);
-      expect(run.all).toMatch(/still winding down 5 s after SIGTERM; exiting now/);
-      expect(run.all).toMatch(/open engine requests: POST \/containers\/create/);
+      expect(run.exitCode, run.all).toBe(130);
+      expect(run.all).toContain('cancelled: Containers that were running were left as they are; rerun the same command to converge.');
+      expect(run.all).not.toMatch(/still winding down|again: exiting now/);
     } finally {
       await proxy.close();
     }
   });
 
-  it('a second Ctrl-C exits at once', async () => {
+  it('an engine call left unanswered fails at its deadline, naming the engine, the call and the service', async () => {
     await purge(project);
     const proxy = await engineProxy({ stall: /^POST \/.*containers\/create/ });
     try {
-      const child = berth(['deploy', ...args], { state, env: { DOCKER_HOST: proxy.dockerHost } });
-      await requested(proxy, /^POST \/.*containers\/create/);
-      const cancelling = outputMatches(child, /cancelling…/);
-      child.kill('SIGINT');
-      await cancelling;
-      child.kill('SIGINT');
-      const run = await child;
-      expect(run.exitCode, run.all).toBe(130);
-      expect(run.all).toMatch(/SIGINT again: exiting now/);
-      expect(run.all).not.toMatch(/still winding down/);
+      const run = await berth(['deploy', ...args], { state, env: { DOCKER_HOST: proxy.dockerHost, BERTH_ENGINE_TIMEOUT: '2' } });
+      expect(run.exitCode, run.all).toBe(1);
+      expect(run.all).toContain(`FAILED (instant-first): service instant-first: the Docker engine at ${proxy.dockerHost} did not answer POST /containers/create within 2 s`);
     } finally {
       await proxy.close();
     }
+  });
+
+  describe('a command whose engine write may not be cut short (down)', () => {
+    beforeAll(async () => {
+      await purge(project);
+      expect((await berth(['deploy', ...args], { state })).exitCode).toBe(0);
+    });
+
+    it('SIGTERM ends it within the grace, naming the request still open', async () => {
+      const proxy = await engineProxy({ stall: /^POST \/.*\/stop/ });
+      try {
+        const child = berth(['down', ...args], { state, env: { DOCKER_HOST: proxy.dockerHost } });
+        await requested(proxy, /^POST \/.*\/stop/);
+        child.kill('SIGTERM');
+        const run = await child;
+        expect(run.exitCode, run.all).toBe(143);
+        expect(run.all).toMatch(/still winding down 5 s after SIGTERM; exiting now/);
+        expect(run.all).toMatch(/open engine requests: POST \/containers\/[0-9a-f]+\/stop/);
+      } finally {
+        await proxy.close();
+      }
+    });
+
+    it('a second Ctrl-C exits at once', async () => {
+      const proxy = await engineProxy({ stall: /^POST \/.*\/stop/ });
+      try {
+        const child = berth(['down', ...args], { state, env: { DOCKER_HOST: proxy.dockerHost } });
+        await requested(proxy, /^POST \/.*\/stop/);
+        const cancelling = outputMatches(child, /cancelling…/);
+        child.kill('SIGINT');
+        await cancelling;
+        child.kill('SIGINT');
+        const run = await child;
+        expect(run.exitCode, run.all).toBe(130);
+        expect(run.all).toMatch(/SIGINT again: exiting now/);
+        expect(run.all).not.toMatch(/still winding down/);
+      } finally {
+        await proxy.close();
+      }
+    });
   });
 });

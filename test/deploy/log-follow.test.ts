@@ -25,7 +25,8 @@ function fixture() {
     info: async () => ({ name: 'docker', version: 'fake' }),
     list: async () => created,
     volumeExists: async () => false,
-    volumeCreationTimes: async () => new Map(),
+    volumeGenerations: async () => new Map(),
+    removeLeftovers: async () => [],
     ensureImage: async () => 'sha256:fake',
     prepare: async () => undefined,
     create: async (_project: string, s: { name: string }) => {

@@ -49,6 +49,14 @@ describe('planDeploy', () => {
     expect(summary(planDeploy({ services, actual, imageIds: images, volumes: new Set(['data']) }))[1]).toBe('api:start(exited)');
   });
 
+  it('recreates a container that was created but never started, rather than starting it unprepared', () => {
+    const actual = deployed().map((i) => (i.service === 'api' ? { ...i, running: false, status: 'created' } : i));
+    expect(summary(planDeploy({ services, actual, imageIds: images, volumes: new Set(['data']) })).slice(1)).toEqual([
+      'api:recreate(never started (an earlier deploy stopped while preparing it))',
+      'web:recreate(dependency api recreated)',
+    ]);
+  });
+
   it('keeps a finished one-shot service', () => {
     const job = service('job', { restart: 'no' });
     const actual = [instance('job', { configHash: configHash(job), imageId: 'img-job', running: false, exitCode: 0, status: 'exited' })];

@@ -1,16 +1,20 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
 import tarStream from 'tar-stream';
 import tarFs from 'tar-fs';
-import { BerthError, CancelledError, throwIfAborted } from '../../errors.js';
+import { BerthError, CancelledError, EngineUnreachableError, throwIfAborted } from '../../errors.js';
 import { BASE_IMAGE, seedBaseImage } from '../../images/seed-base.js';
 import type { BuildSpec, ResolvedService } from '../../profile/model.js';
-import { LABEL, parseRemovalLabel, type EngineInfo, type ExecResult, type EnsureImageOptions, type ImageProgress, type Instance, type Runtime } from '../types.js';
+import { LABEL, parseRemovalLabel, type Leftover, type EngineInfo, type ExecResult, type EnsureImageOptions, type ImageProgress, type Instance, type Runtime } from '../types.js';
 import { baseImages, readBuildContext } from './build-context.js';
-import { trackEngineRequests } from './engine-requests.js';
+import { engineUnreachable, errorText } from './engine-errors.js';
+import { trackEngineRequests, type RequestPolicy } from './engine-requests.js';
+
+export { engineUnreachable, errorText };
 import { demuxBuffer, lineSink, toLines } from './streams.js';
 
 export const networkName = (project: string) => `${project}_default`;
@@ -22,19 +26,23 @@ export interface DockerRuntimeOptions {
   /** How long to try a registry pull of a missing base image before seeding it locally. */
   pullTimeoutMs?: number;
   onSeedLine?: (line: string) => void;
-  /** The command's cancellation: engine reads without a signal of their own end with it. */
-  cancelReads?: AbortSignal;
+  /** How requests without a signal of their own are cancelled, and their deadlines. */
+  requests?: RequestPolicy;
 }
 
 /** The Docker runtime: talks to the engine named by DOCKER_HOST (unix, tcp, ssh) through dockerode. */
 export class DockerRuntime implements Runtime {
   readonly name = 'docker' as const;
   readonly docker: Docker;
+  /** For cleanup after a cancellation (removing a task's container): never cancelled, only bounded. */
+  private readonly cleanup: Docker;
   private seeding?: Promise<unknown>;
 
   constructor(private readonly opts: DockerRuntimeOptions = {}) {
     this.docker = opts.docker ?? new Docker();
-    trackEngineRequests(this.docker, opts.cancelReads);
+    trackEngineRequests(this.docker, opts.requests);
+    this.cleanup = opts.docker ?? new Docker();
+    trackEngineRequests(this.cleanup, { timeoutMs: opts.requests?.timeoutMs });
   }
 
   async info(signal?: AbortSignal): Promise<EngineInfo> {
@@ -228,9 +236,11 @@ export class DockerRuntime implements Runtime {
     return (await this.docker.getVolume(volumeName(project, name)).inspect().catch(() => undefined)) !== undefined;
   }
 
-  async volumeCreationTimes(project: string): Promise<Map<string, string>> {
+  async volumeGenerations(project: string): Promise<Map<string, string>> {
     const volumes = (await this.docker.listVolumes({ filters: { label: [`${LABEL.project}=${project}`] } })).Volumes ?? [];
-    return new Map(volumes.map((v) => [v.Name.replace(`${project}_`, ''), (v as { CreatedAt?: string }).CreatedAt ?? v.Name]));
+    // Not CreatedAt: the engine reports the volume directory's ctime, which any write at its root moves.
+    // A volume made before berth labelled them is adopted as it is, under one fixed generation.
+    return new Map(volumes.map((v) => [v.Name.replace(`${project}_`, ''), v.Labels?.[LABEL.volumeGeneration] ?? 'adopted']));
   }
 
   async prepare(project: string, services: ResolvedService[]): Promise<void> {
@@ -243,7 +253,9 @@ export class DockerRuntime implements Runtime {
     }
     const volumes = new Set(services.flatMap((s) => s.volumes.filter((v) => v.type === 'volume').map((v) => v.source)));
     for (const v of volumes) {
-      if (!(await this.volumeExists(project, v))) await this.docker.createVolume({ Name: volumeName(project, v), Labels: labels });
+      if (!(await this.volumeExists(project, v))) {
+        await this.docker.createVolume({ Name: volumeName(project, v), Labels: { ...labels, [LABEL.volumeGeneration]: randomUUID() } });
+      }
     }
   }
 
@@ -303,6 +315,7 @@ export class DockerRuntime implements Runtime {
 
   async start(id: string): Promise<void> {
     await this.docker.getContainer(id).start().catch((cause) => {
+      if (cause instanceof EngineUnreachableError) throw cause;
       if (/already started|304/.test(errorText(cause))) return;
       throw startFailed(cause);
     });
@@ -356,7 +369,7 @@ export class DockerRuntime implements Runtime {
   }
 
   async runOnce(project: string, service: ResolvedService, command: string[], opts: { env?: Record<string, string>; signal?: AbortSignal } = {}): Promise<ExecResult> {
-    const spec = this.containerSpec(project, service, { [LABEL.oneOff]: 'true' });
+    const spec = this.containerSpec(project, service, throwawayLabels('task'));
     return this.runThrowaway(
       {
         ...spec,
@@ -372,7 +385,7 @@ export class DockerRuntime implements Runtime {
 
   async runTool(project: string, opts: { image: string; command: string[]; files: { target: string; content: string; mode: number }[]; signal?: AbortSignal }): Promise<ExecResult> {
     return this.runThrowaway(
-      { Image: opts.image, Cmd: opts.command, Labels: { [LABEL.project]: project, [LABEL.oneOff]: 'true' }, HostConfig: { NetworkMode: 'host' } },
+      { Image: opts.image, Cmd: opts.command, Labels: { [LABEL.project]: project, ...throwawayLabels('tool') }, HostConfig: { NetworkMode: 'host' } },
       opts.files,
       opts.signal,
     );
@@ -393,7 +406,7 @@ export class DockerRuntime implements Runtime {
       // Images that run as a service user (rabbitmq's) still need root to hand the files over.
       User: '0',
       Cmd: [`chown -R "$(stat -c %u:%g ${shellQuote(mount.target)})" ${shellQuote(mount.target)}`],
-      Labels: { [LABEL.project]: project, [LABEL.oneOff]: 'true' },
+      Labels: { [LABEL.project]: project, ...throwawayLabels('volume-copy') },
       HostConfig: { Mounts: [{ Type: 'volume', Source: volumeName(project, volume), Target: mount.target }] },
     });
     try {
@@ -402,7 +415,7 @@ export class DockerRuntime implements Runtime {
       const result = (await bound(container.wait({ abortSignal: signal } as object), signal)) as { StatusCode: number };
       if (result.StatusCode !== 0) throw new BerthError(`could not give ${volume} its owner inside ${service.image} (exit ${result.StatusCode})`);
     } finally {
-      await container.remove({ force: true }).catch(() => undefined);
+      await this.cleanup.getContainer(container.id).remove({ force: true }).catch(() => undefined);
     }
   }
 
@@ -425,7 +438,7 @@ export class DockerRuntime implements Runtime {
       return { exitCode: result.StatusCode, output: demuxBuffer(logs) };
     } finally {
       // force: a task still running when Ctrl-C came is killed with its container.
-      await container.remove({ force: true }).catch(() => undefined);
+      await this.cleanup.getContainer(container.id).remove({ force: true }).catch(() => undefined);
     }
   }
 
@@ -454,11 +467,30 @@ export class DockerRuntime implements Runtime {
     return { running: info.State.Running, exitCode: info.State.ExitCode, restarting: info.State.Restarting, status: info.State.Status };
   }
 
+  async leftovers(project: string): Promise<Leftover[]> {
+    const all = await this.docker.listContainers({ all: true, filters: { label: [`${LABEL.project}=${project}`, `${LABEL.oneOff}=true`] } });
+    return all.filter((c) => !ownerAlive(c.Labels[LABEL.owner])).map((c) => ({ id: c.Id, role: c.Labels[LABEL.role] ?? 'task', status: c.State }));
+  }
+
+  async removeLeftovers(project: string): Promise<Leftover[]> {
+    const found = await this.leftovers(project);
+    // force: a task whose berth was killed may still be running, holding the volumes it mounts.
+    await Promise.all(found.map((l) => this.remove(l.id)));
+    return found;
+  }
+
   async teardown(project: string, { volumes }: { volumes: boolean }) {
     await this.docker.getNetwork(networkName(project)).remove().catch(() => undefined);
     const found = (await this.docker.listVolumes({ filters: { label: [`${LABEL.project}=${project}`] } })).Volumes ?? [];
     const names = found.map((v) => v.Name);
     if (!volumes) return { volumesRemoved: [], volumesKept: names };
+    // Check first, then act: a volume still in use must not leave the others half removed.
+    const users = await Promise.all(names.map(async (name) => ({ name, containers: await this.docker.listContainers({ all: true, filters: { volume: [name] } }) })));
+    const busy = users.filter((u) => u.containers.length > 0);
+    if (busy.length) {
+      const list = busy.map((u) => `${u.name} (used by ${u.containers.map((c) => c.Names[0]?.replace(/^\//, '') ?? c.Id.slice(0, 12)).join(', ')})`).join('; ');
+      throw new BerthError(`not removing any volume of ${project}: ${list}`, 'Those containers are not part of the project: remove them ("docker rm"), then run "berth down --volumes" again.');
+    }
     for (const name of names) await this.docker.getVolume(name).remove();
     return { volumesRemoved: names, volumesKept: [] };
   }
@@ -506,13 +538,27 @@ function untilClosed(stream: Closable, signal: AbortSignal | undefined): Promise
   });
 }
 
-function envList(env: Record<string, string> | undefined): string[] {
-  return Object.entries(env ?? {}).map(([k, v]) => `${k}=${v}`);
+const thisOwner = `${hostname()}/${process.pid}`;
+
+function throwawayLabels(role: 'task' | 'tool' | 'volume-copy'): Record<string, string> {
+  return { [LABEL.oneOff]: 'true', [LABEL.role]: role, [LABEL.owner]: thisOwner };
 }
 
-export function errorText(cause: unknown): string {
-  const e = cause as { json?: { message?: string }; reason?: string; message?: string };
-  return e?.json?.message ?? e?.message ?? String(cause);
+/** Whether the berth process that made a throwaway container still runs; another machine's counts as alive. */
+function ownerAlive(owner: string | undefined): boolean {
+  if (!owner) return false;
+  const [host, pid] = owner.split('/');
+  if (host !== hostname()) return true;
+  try {
+    process.kill(Number(pid), 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function envList(env: Record<string, string> | undefined): string[] {
+  return Object.entries(env ?? {}).map(([k, v]) => `${k}=${v}`);
 }
 
 function buildFailed(service: ResolvedService, tail: string[], message: string): BerthError {
@@ -529,11 +575,6 @@ function startFailed(cause: unknown): BerthError {
     return new BerthError(`cannot start: host port ${port ?? ''} is already in use (${text})`, 'Stop whatever holds the port, or change the port parameter with -e or --param.');
   }
   return new BerthError(`cannot start container: ${text}`);
-}
-
-export function engineUnreachable(cause: unknown): BerthError {
-  const where = process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
-  return new BerthError(`Docker engine not reachable at ${where} (${errorText(cause).split('\n')[0]})`, 'Start it with "make engine" (installs and starts dockerd on Debian as root), or point DOCKER_HOST at a running engine.', { cause });
 }
 
 function shellQuote(text: string): string {

@@ -8,7 +8,7 @@ import { abortableSleep } from '../../health/probe.js';
 import type { BuildSpec, ResolvedService } from '../../profile/model.js';
 import { hostDir, projectStateDir, stateRoot } from '../../state/paths.js';
 import { DockerRuntime } from '../docker/docker-runtime.js';
-import { LABEL, parseRemovalLabel, type EngineInfo, type EnsureImageOptions, type ExecResult, type Instance, type Runtime } from '../types.js';
+import { LABEL, parseRemovalLabel, type EngineInfo, type EnsureImageOptions, type ExecResult, type Instance, type Leftover, type Runtime } from '../types.js';
 import { InstanceFiles, isAlive, type HostState } from './instance-files.js';
 import { ensurePackages, installedVersions, packageFingerprint } from './packages.js';
 
@@ -151,10 +151,11 @@ export class HostRuntime implements Runtime {
     return existsSync(this.volumeDir(project, name));
   }
 
-  async volumeCreationTimes(project: string): Promise<Map<string, string>> {
+  async volumeGenerations(project: string): Promise<Map<string, string>> {
     const root = this.volumesRoot(project);
     const times = new Map<string, string>();
     if (!existsSync(root)) return times;
+    // Birth time, unlike ctime, moves only when the directory is made again.
     for (const name of readdirSync(root)) times.set(name, statSync(join(root, name)).birthtime.toISOString());
     return times;
   }
@@ -281,8 +282,17 @@ export class HostRuntime implements Runtime {
     return { running, exitCode: state?.exitCode ?? 0, restarting: Boolean(supervised && state?.restarting), status: running ? 'running' : (state?.status ?? 'created') };
   }
 
+  /** Host tasks run as berth's own child processes: there are no throwaway containers to leave behind. */
+  async leftovers(): Promise<Leftover[]> {
+    return [];
+  }
+
+  async removeLeftovers(): Promise<Leftover[]> {
+    return [];
+  }
+
   async teardown(project: string, opts: { volumes: boolean }): Promise<{ volumesRemoved: string[]; volumesKept: string[] }> {
-    const names = [...(await this.volumeCreationTimes(project)).keys()];
+    const names = [...(await this.volumeGenerations(project)).keys()];
     if (!opts.volumes) return { volumesRemoved: [], volumesKept: names };
     for (const name of names) rmSync(this.volumeDir(project, name), { recursive: true, force: true });
     return { volumesRemoved: names, volumesKept: [] };
