@@ -60,6 +60,9 @@ export function plainReporter(write: (line: string) => void, { verbose = false }
         for (const t of e.trees) say(`watching ${t.root} (${t.directories} directories) for ${t.services.join(', ')}`);
         say(`${e.watches} inotify watches of ${e.maxWatches ?? 'unknown'} available; Ctrl-C stops watching and leaves everything running`);
         break;
+      case 'dev.settling':
+        say(`settling: ${e.files} files so far`);
+        break;
       case 'dev.batch':
         if (e.settled) say(`settled after a burst of ${e.files.length} changes; one plan for: ${e.services.join(', ') || 'nothing'}`);
         break;

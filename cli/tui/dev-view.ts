@@ -87,6 +87,8 @@ export function reduceDev(view: DevView, e: BerthEvent): DevView {
     }
     case 'dev.reload':
       return { ...view, notice: e.ok ? `profile change applied (${e.files.map((f) => f.split('/').pop()).join(', ')})` : `profile change rejected: ${e.message?.split('\n')[0]}` };
+    case 'dev.settling':
+      return { ...view, notice: `settling: ${e.files} files so far` };
     case 'dev.paused':
       return { ...view, paused: e.paused, notice: e.paused ? 'watching paused: changes are held' : 'watching resumed' };
     case 'deploy.failed':

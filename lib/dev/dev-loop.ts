@@ -1,8 +1,8 @@
-import { BerthError } from '../errors.js';
+import { BerthError, EngineUnreachableError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import { deploy } from '../deploy/deploy.js';
 import { dependentsOf, steps as graphSteps } from '../graph/graph.js';
-import { waitHealthy } from '../health/probe.js';
+import { abortableSleep, waitHealthy } from '../health/probe.js';
 import type { ResolvedProfile, ResolvedService } from '../profile/model.js';
 import type { Runtime } from '../runtime/types.js';
 import { Batcher, DEFAULT_BATCH, realClock, type BatchOptions, type Clock } from '../watch/batcher.js';
@@ -79,12 +79,14 @@ export async function runDev(opts: DevOptions): Promise<void> {
     },
     { ...DEFAULT_BATCH, ...opts.batch },
     clock,
+    (files) => bus.emit({ type: 'dev.settling', files }),
   );
 
   const watcher = new TreeWatcher(
     trees,
     (e) => batcher.add({ ...e, seenAt: clock.now() }),
-    // A branch switch: nothing to reload, but whatever follows is applied as one settled plan.
+    // A branch switch or another checkout operation: nothing to reload, but whatever follows is applied
+    // as one settled plan.
     () => batcher.add({ reload: '', seenAt: clock.now() }, { settle: true }),
   );
   await watcher.start();
@@ -134,17 +136,41 @@ export async function runDev(opts: DevOptions): Promise<void> {
         logs: extra.logs,
       });
     emit('start');
-    try {
-      await applyAction(service, work, workSignal);
-      emit('done');
-      if (service.dev?.restartDependents && (work.action === 'restart' || work.action === 'rebuild')) {
-        await restartDependents(service, workSignal, (dep, phase, output, logs) => emit(phase, { service: dep, action: 'restart-dependent', output, logs }));
+    for (;;) {
+      try {
+        await applyAction(service, work, workSignal);
+        emit('done');
+        if (service.dev?.restartDependents && (work.action === 'restart' || work.action === 'rebuild')) {
+          await restartDependents(service, workSignal, (dep, phase, output, logs) => emit(phase, { service: dep, action: 'restart-dependent', output, logs }));
+        }
+        return;
+      } catch (err) {
+        if (workSignal.aborted) return;
+        if (err instanceof EngineUnreachableError) {
+          // Not the service's failure, and not a change to forget: hold it until the engine answers.
+          bus.emit({ type: 'message', level: 'warn', text: `${name}: ${work.action} held: the engine is not reachable; will retry when it answers` });
+          if (!(await engineBack(workSignal))) return;
+          bus.emit({ type: 'message', level: 'info', text: `the engine answers again: applying the held ${work.action} of ${name}` });
+          continue;
+        }
+        const e = err as Error & { logs?: string[] };
+        emit('failed', { output: e.message, logs: e.logs ?? (await logsOf(name).catch(() => [])) });
+        return;
       }
-    } catch (err) {
-      if (workSignal.aborted) return;
-      const e = err as Error & { logs?: string[] };
-      emit('failed', { output: e.message, logs: e.logs ?? (await logsOf(name)) });
     }
+  }
+
+  /** Waits, asking once a second, until the engine answers again; false if cancelled first. */
+  async function engineBack(workSignal: AbortSignal): Promise<boolean> {
+    while (!workSignal.aborted) {
+      try {
+        await runtime.info(workSignal);
+        return true;
+      } catch {
+        await abortableSleep(1000, workSignal).catch(() => undefined);
+      }
+    }
+    return false;
   }
 
   async function logsOf(name: string, tail = 30): Promise<string[]> {

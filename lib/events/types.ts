@@ -55,7 +55,9 @@ export type BerthEvent =
       logs?: string[];
     }
   | { type: 'dev.reload'; at: number; files: string[]; ok: boolean; message?: string }
-  | { type: 'dev.paused'; at: number; paused: boolean; held: number };
+  | { type: 'dev.paused'; at: number; paused: boolean; held: number }
+  /** A burst is being held until it settles (a branch switch, a slow checkout): how much so far. */
+  | { type: 'dev.settling'; at: number; files: number };
 
 export type EventOf<T extends BerthEvent['type']> = Extract<BerthEvent, { type: T }>;
 

@@ -1,9 +1,11 @@
 /**
- * Groups file events into batches. A batch closes after a quiet window with no new event, or when the
- * cap since its first event is reached, so a continuous stream of writes still makes progress.
- * A burst (more than `burstThreshold` events in one batch) or a `.git/HEAD` change switches to settle
- * mode: wait for a longer quiet, ignoring the cap, then hand over everything at once — one minimal
- * plan for a branch switch instead of a restart storm.
+ * Groups file events into batches. A batch closes after a quiet window with no new event.
+ * Settle mode waits for a longer quiet, then hands over everything at once: one minimal plan for a
+ * branch switch instead of a restart storm. It starts on a burst (more than `burstThreshold` events in
+ * one batch), on a git checkout's own files changing, or when the cap since the first event is reached
+ * while events are still arriving: a burst written slowly (a checkout on a slow disk) is still one
+ * burst, whatever the write speed. `maxMs` since the first event bounds every batch, so a stream that
+ * never stops still makes progress.
  */
 export interface Clock {
   now(): number;
@@ -22,9 +24,10 @@ export interface BatchOptions {
   capMs: number;
   burstThreshold: number;
   settleQuietMs: number;
+  maxMs: number;
 }
 
-export const DEFAULT_BATCH: BatchOptions = { quietMs: 150, capMs: 2000, burstThreshold: 200, settleQuietMs: 500 };
+export const DEFAULT_BATCH: BatchOptions = { quietMs: 150, capMs: 2000, burstThreshold: 200, settleQuietMs: 500, maxMs: 30_000 };
 
 export interface Batch<T> {
   items: T[];
@@ -36,20 +39,26 @@ export interface Batch<T> {
 export class Batcher<T> {
   private items: T[] = [];
   private firstAt = 0;
+  private lastAt = 0;
   private settling = false;
+  private reportedAt = -Infinity;
   private timer: unknown;
 
   constructor(
     private readonly flush: (batch: Batch<T>) => void,
     private readonly opts: BatchOptions = DEFAULT_BATCH,
     private readonly clock: Clock = realClock,
+    /** Told, on entering settle mode and then at most once a second, how many items are held so far. */
+    private readonly onSettling?: (pending: number) => void,
   ) {}
 
   add(item: T, { settle = false } = {}): void {
     const now = this.clock.now();
     if (this.items.length === 0) this.firstAt = now;
+    this.lastAt = now;
     this.items.push(item);
-    if (settle || this.items.length > this.opts.burstThreshold) this.settling = true;
+    if (settle || this.items.length > this.opts.burstThreshold) this.settle(now);
+    else if (this.settling && now - this.reportedAt >= 1000) this.report(now);
     this.schedule(now);
   }
 
@@ -68,12 +77,33 @@ export class Batcher<T> {
     if (this.items.length) this.emit();
   }
 
+  private settle(now: number): void {
+    if (this.settling) {
+      if (now - this.reportedAt >= 1000) this.report(now);
+      return;
+    }
+    this.settling = true;
+    this.report(now);
+  }
+
+  private report(now: number): void {
+    this.reportedAt = now;
+    this.onSettling?.(this.items.length);
+  }
+
   private schedule(now: number): void {
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     const quiet = this.settling ? this.opts.settleQuietMs : this.opts.quietMs;
-    const wait = this.settling ? quiet : Math.max(0, Math.min(quiet, this.firstAt + this.opts.capMs - now));
+    const limit = this.firstAt + (this.settling ? this.opts.maxMs : this.opts.capMs);
+    const wait = Math.max(0, Math.min(this.lastAt + quiet, limit) - now);
     this.timer = this.clock.setTimeout(() => {
       this.timer = undefined;
+      const at = this.clock.now();
+      // The cap came while events are still arriving: a slow burst, not a finished save.
+      if (!this.settling && at - this.lastAt < this.opts.quietMs) {
+        this.settle(at);
+        return this.schedule(at);
+      }
       this.emit();
     }, wait);
   }
@@ -82,6 +112,7 @@ export class Batcher<T> {
     const batch = { items: this.items, firstAt: this.firstAt, settled: this.settling };
     this.items = [];
     this.settling = false;
+    this.reportedAt = -Infinity;
     this.flush(batch);
   }
 }

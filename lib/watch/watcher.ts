@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { BerthError } from '../errors.js';
 
@@ -49,14 +49,17 @@ export function checkInotifyBudget(needed: number, max = maxUserWatches()): void
   }
 }
 
-/** The .git/HEAD a tree's checkout switches branches through, if the tree is in a git checkout. */
-export function gitHeadOf(root: string): string | undefined {
+/** The .git directory of the checkout a tree is in, if it is in one. */
+export function gitDirOf(root: string): string | undefined {
   for (let dir = root; ; dir = dirname(dir)) {
-    const head = join(dir, '.git', 'HEAD');
-    if (existsSync(head)) return head;
+    const git = join(dir, '.git');
+    if (existsSync(join(git, 'HEAD'))) return git;
     if (dirname(dir) === dir) return undefined;
   }
 }
+
+/** What a checkout, merge, rebase or stash rewrites in .git: a change to any of them settles the batch. */
+export const GIT_CHECKOUT_FILES = ['HEAD', 'index', 'ORIG_HEAD'];
 
 /**
  * Watches source trees with chokidar. Ignored directories are pruned when watches are registered
@@ -89,10 +92,15 @@ export class TreeWatcher {
       ready.push(new Promise((resolve) => w.once('ready', () => resolve())));
       this.watchers.push(w);
     }
-    const heads = [...new Set(this.trees.map((t) => gitHeadOf(t.root)).filter((h): h is string => Boolean(h)))];
-    if (heads.length) {
-      const w = watch(heads, { ignoreInitial: true });
-      w.on('change', (path: string) => this.onHeadChange(path));
+    const gitDirs = [...new Set(this.trees.map((t) => gitDirOf(t.root)).filter((h): h is string => Boolean(h)))];
+    if (gitDirs.length) {
+      // One watch per .git directory, not per file: ORIG_HEAD and index come and go by rename.
+      const w = watch(gitDirs, {
+        ignoreInitial: true,
+        depth: 0,
+        ignored: (path: string) => !gitDirs.includes(path) && !GIT_CHECKOUT_FILES.includes(basename(path)),
+      });
+      for (const kind of ['add', 'change'] as const) w.on(kind, (path: string) => this.onHeadChange(path));
       ready.push(new Promise((resolve) => w.once('ready', () => resolve())));
       this.watchers.push(w);
     }

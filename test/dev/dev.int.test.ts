@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { berth, byService, docker, freePort, httpGet, purge, repoRoot, stateDir, uniqueProject } from '../helpers/engine.js';
+import type { BerthEvent } from '../../lib/events/types.js';
 import { sleep, startDev } from '../helpers/dev-process.js';
 
 /** berth dev on the demo profile, a real engine, and a copy of the API's source as the developer's checkout. */
@@ -33,6 +34,26 @@ ${debug ? '    environment: { DEBUG: "1" }\n' : ''}`,
     );
   const setVersion = (v: string) => writeFileSync(join(api, 'src', 'version.mjs'), `export const VERSION = '${v}';\n`);
   const version = async () => JSON.parse((await httpGet(apiPort, '/')).body).version as string;
+  const sentinelFile = () => join(api, 'src', 'sentinel.mjs');
+  /**
+   * Proves that nothing more is coming without a sleep: writes a sentinel source file and waits for the
+   * restart it causes, which comes after every batch before it. Returns the sentinel restart's event index;
+   * that restart must carry the sentinel alone, or something had been held back and joined it.
+   */
+  async function sentinel(): Promise<number> {
+    const at = dev.events.length;
+    writeFileSync(sentinelFile(), `export const at = ${at};\n`);
+    const start = await dev.waitFor(
+      (e): e is Extract<BerthEvent, { type: 'dev.action' }> => dev.isAction('demo-api', 'start')(e) && e.files.includes(sentinelFile()),
+      { after: at },
+    );
+    expect(start.files).toEqual([sentinelFile()]);
+    const index = dev.events.indexOf(start);
+    await dev.waitFor(dev.isAction('demo-api', 'done'), { after: index });
+    return index;
+  }
+  /** Restarts of a service that began between two event indexes. */
+  const startsBetween = (service: string, from: number, to: number) => dev.actions(service, 'start', from).filter((e) => dev.events.indexOf(e) < to);
 
   beforeAll(async () => {
     await purge(project);
@@ -70,11 +91,9 @@ ${debug ? '    environment: { DEBUG: "1" }\n' : ''}`,
     mkdirSync(join(api, 'node_modules', 'left-pad'), { recursive: true });
     writeFileSync(join(api, 'node_modules', 'left-pad', 'index.mjs'), 'export default 1;\n');
     writeFileSync(join(api, 'README.md'), 'matches no rule\n');
-    await sleep(400);
     setVersion('3');
     await dev.waitFor(dev.isAction('demo-api', 'done'), { after: mark });
-    await sleep(500);
-    const starts = dev.actions('demo-api', 'start', mark);
+    const starts = startsBetween('demo-api', mark, await sentinel());
     expect(starts).toHaveLength(1);
     expect(starts[0]!.files).toEqual([join(api, 'src', 'version.mjs')]);
   });
@@ -84,10 +103,26 @@ ${debug ? '    environment: { DEBUG: "1" }\n' : ''}`,
     mkdirSync(join(api, 'src', 'gen'));
     for (let i = 0; i < 1000; i++) writeFileSync(join(api, 'src', 'gen', `f${i}.mjs`), `export const n = ${i};\n`);
     await dev.waitFor(dev.isAction('demo-api', 'done'), { after: mark });
-    await sleep(1500);
-    expect(dev.actions('demo-api', 'start', mark)).toHaveLength(1);
-    expect(dev.actions('demo-api', 'start', mark)[0]!.files.length).toBe(1000);
-    expect(dev.actions('demo-cache', 'start', mark)).toHaveLength(0);
+    const end = await sentinel();
+    expect(startsBetween('demo-api', mark, end)).toHaveLength(1);
+    expect(startsBetween('demo-api', mark, end)[0]!.files.length).toBe(1000);
+    expect(startsBetween('demo-cache', mark, end)).toHaveLength(0);
+  });
+
+  it('restarts once for the same 1,000 files written slowly, slower than the burst threshold per cap', async () => {
+    const mark = dev.events.length;
+    mkdirSync(join(api, 'src', 'slow'));
+    // About 100 files a second: fewer than the burst threshold (200) reach berth before the cap (2 s).
+    for (let i = 0; i < 1000; i++) {
+      writeFileSync(join(api, 'src', 'slow', `f${i}.mjs`), `export const n = ${i};\n`);
+      await sleep(10);
+    }
+    await dev.waitFor(dev.isAction('demo-api', 'done'), { after: mark });
+    const end = await sentinel();
+    const starts = startsBetween('demo-api', mark, end);
+    expect(starts).toHaveLength(1);
+    expect(starts[0]!.files.length).toBe(1000);
+    expect(dev.events.slice(mark, end).some((e) => e.type === 'dev.settling')).toBe(true);
   });
 
   it('coalesces changes made during a restart into exactly one follow-up', async () => {
@@ -101,8 +136,7 @@ ${debug ? '    environment: { DEBUG: "1" }\n' : ''}`,
     setVersion('6');
     const first = await dev.waitFor(dev.isAction('demo-api', 'done'), { after: mark });
     const second = await dev.waitFor(dev.isAction('demo-api', 'done'), { after: dev.events.indexOf(first) + 1 });
-    await sleep(1000);
-    expect(dev.actions('demo-api', 'start', mark)).toHaveLength(2);
+    expect(startsBetween('demo-api', mark, await sentinel())).toHaveLength(2);
     expect(second.files.sort()).toEqual([join(api, 'src', 'extra.mjs'), join(api, 'src', 'version.mjs')]);
     expect(await version()).toBe('6');
   });

@@ -2,8 +2,8 @@ import type { BerthEvent } from '../../lib/events/types.js';
 import { berth } from './engine.js';
 
 /** A running `berth dev --json`, its events collected, with waits that fail with what was seen. */
-export function startDev(args: string[], state: string) {
-  const child = berth(['dev', '--json', ...args], { state });
+export function startDev(args: string[], state: string, env?: Record<string, string>) {
+  const child = berth(['dev', '--json', ...args], { state, env });
   const events: BerthEvent[] = [];
   let buffer = '';
   let text = '';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Batcher, type Batch } from '../../lib/watch/batcher.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 
-function fixture(opts = { quietMs: 150, capMs: 2000, burstThreshold: 5, settleQuietMs: 500 }) {
+function fixture(opts = { quietMs: 150, capMs: 2000, burstThreshold: 5, settleQuietMs: 500, maxMs: 30_000 }) {
   const clock = new FakeClock();
   const batches: (Batch<string> & { at: number })[] = [];
   const batcher = new Batcher<string>((b) => batches.push({ ...b, at: clock.now() }), opts, clock);
@@ -21,18 +21,60 @@ describe('Batcher', () => {
     expect(batches).toEqual([{ items: ['a', 'b'], firstAt: 0, settled: false, at: 250 }]);
   });
 
-  it('makes progress under a continuous stream: the cap closes the batch', () => {
-    const { clock, batches, batcher } = fixture({ quietMs: 150, capMs: 1000, burstThreshold: 1000, settleQuietMs: 500 });
+  it('a stream still arriving when the cap comes is a slow burst: it settles, and is handed over whole', () => {
+    const { clock, batches, batcher } = fixture({ quietMs: 150, capMs: 1000, burstThreshold: 1000, settleQuietMs: 500, maxMs: 30_000 });
     for (let t = 0; t < 1500; t += 100) {
       batcher.add(`f${t}`);
       clock.advance(100);
     }
-    expect(batches[0]!.at).toBe(1000);
-    expect(batches[0]!.items).toHaveLength(10);
+    expect(batches).toEqual([]);
+    clock.advance(399);
+    expect(batches).toEqual([]);
+    clock.advance(1);
+    expect(batches).toHaveLength(1);
+    expect(batches[0]).toMatchObject({ firstAt: 0, settled: true, at: 1900 });
+    expect(batches[0]!.items).toHaveLength(15);
+  });
+
+  it('the same 1,000 files make one batch whether written in 0.1 s or over 15 s', () => {
+    for (const spanMs of [100, 15_000]) {
+      const { clock, batches, batcher } = fixture({ quietMs: 150, capMs: 2000, burstThreshold: 200, settleQuietMs: 500, maxMs: 30_000 });
+      for (let i = 0; i < 1000; i++) {
+        batcher.add(`f${i}`);
+        clock.advance(spanMs / 1000);
+      }
+      clock.advance(10_000);
+      expect(batches.map((b) => b.items.length)).toEqual([1000]);
+    }
+  });
+
+  it('a stream that never stops is still handed over at the maximum', () => {
+    const { clock, batches, batcher } = fixture({ quietMs: 150, capMs: 1000, burstThreshold: 1000, settleQuietMs: 500, maxMs: 5000 });
+    for (let t = 0; t < 12_000; t += 100) {
+      batcher.add(`f${t}`);
+      clock.advance(100);
+    }
+    expect(batches[0]).toMatchObject({ firstAt: 0, settled: true, at: 5000 });
+    expect(batches[0]!.items).toHaveLength(50);
+    expect(batches[1]).toMatchObject({ firstAt: 5000, at: 10_000 });
+  });
+
+  it('reports how many items it holds while settling, at most once a second', () => {
+    const clock = new FakeClock();
+    const reports: [number, number][] = [];
+    const batcher = new Batcher<string>(() => undefined, { quietMs: 150, capMs: 1000, burstThreshold: 1000, settleQuietMs: 500, maxMs: 30_000 }, clock, (n) => reports.push([clock.now(), n]));
+    for (let t = 0; t < 3000; t += 100) {
+      batcher.add(`f${t}`);
+      clock.advance(100);
+    }
+    expect(reports).toEqual([
+      [1000, 10],
+      [2000, 21],
+    ]);
   });
 
   it('enters settle mode on a burst and waits for a longer quiet, ignoring the cap', () => {
-    const { clock, batches, batcher } = fixture({ quietMs: 150, capMs: 1000, burstThreshold: 5, settleQuietMs: 500 });
+    const { clock, batches, batcher } = fixture({ quietMs: 150, capMs: 1000, burstThreshold: 5, settleQuietMs: 500, maxMs: 30_000 });
     for (let i = 0; i < 30; i++) {
       batcher.add(`f${i}`);
       clock.advance(100);
