@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { berth, byService, containers, freePort, purge, stateDir, uniqueProject, volumes } from '../helpers/engine.js';
+import { berth, byService, containers, demoArgs, purge, stateDir, uniqueProject, volumes } from '../helpers/engine.js';
 
 describe('Ctrl-C during deploy', () => {
   const project = uniqueProject('cancel');
@@ -8,7 +8,7 @@ describe('Ctrl-C during deploy', () => {
 
   it('cancels cleanly, and the next deploy converges with no duplicates and no lost volumes', async () => {
     await purge(project);
-    const args = ['--profile', 'demo', '--project', project, '--param', `demo_api_port=${await freePort()}`, '--param', `demo_proxy_port=${await freePort()}`, '--param', `demo_cache_port=${await freePort()}`];
+    const args = await demoArgs(project);
     const child = berth(['deploy', ...args], { state });
     let output = '';
     // Interrupt once the first service is up and the API's turn has begun.

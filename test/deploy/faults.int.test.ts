@@ -1,15 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { BerthEvent } from '../../lib/events/types.js';
-import { berth, containers, docker, fixtureProfile, freePort, purge, stateDir, uniqueProject, volumes } from '../helpers/engine.js';
+import { berth, containers, demoArgs, docker, fixtureProfile, purge, stateDir, uniqueProject, volumes } from '../helpers/engine.js';
 import { engineProxy } from '../helpers/engine-proxy.js';
 
 const events = (output: string): BerthEvent[] => output.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as BerthEvent);
 const tasks = (output: string, status: string) =>
   events(output).filter((e): e is Extract<BerthEvent, { type: 'bootstrap.task' }> => e.type === 'bootstrap.task' && e.status === status).map((e) => `${e.service}/${e.task}`);
-
-async function demoArgs(project: string): Promise<string[]> {
-  return ['--profile', 'demo', '--project', project, '--param', `demo_api_port=${await freePort()}`, '--param', `demo_proxy_port=${await freePort()}`, '--param', `demo_cache_port=${await freePort()}`];
-}
 
 describe('bootstrap markers follow the data, not directory timestamps', () => {
   const project = uniqueProject('generation');

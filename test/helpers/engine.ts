@@ -44,6 +44,11 @@ export function failIfLingering<T extends PromiseLike<{ all?: unknown; stdout?: 
   return child;
 }
 
+/** The demo profile as a project of the test's own, on ports nobody else holds. */
+export async function demoArgs(project: string): Promise<string[]> {
+  return ['--profile', 'demo', '--project', project, '--param', `demo_api_port=${await freePort()}`, '--param', `demo_proxy_port=${await freePort()}`, '--param', `demo_cache_port=${await freePort()}`];
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((res) => {
     const s = net.createServer().listen(0, '127.0.0.1', () => {
