@@ -1,5 +1,6 @@
 import { BerthError, ServiceFailedError } from '../errors.js';
-import { deploy, instanceLabels, type DeployOptions, type DeployResult } from '../deploy/deploy.js';
+import { deploy, type DeployOptions, type DeployResult } from '../deploy/deploy.js';
+import { instanceLabels } from '../plan/labels.js';
 import { waitHealthy } from '../health/probe.js';
 import type { Instance, Runtime } from '../runtime/types.js';
 import { DeployedRecord, type DeployedService } from '../state/deployed-record.js';

@@ -1,5 +1,5 @@
 import type { EventBus } from '../events/bus.js';
-import { describeLeftovers } from '../deploy/deploy.js';
+import { describeLeftovers } from '../deploy/leftovers.js';
 import type { Runtime } from '../runtime/types.js';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dataGenerations } from '../../lib/deploy/deploy.js';
+import { dataGenerations } from '../../lib/deploy/data-generation.js';
 import { service } from '../helpers/service.js';
 
 const vol = (source: string) => ({ type: 'volume' as const, source, target: `/${source}`, readOnly: false });

@@ -91,6 +91,9 @@ ${debug ? '    environment: { DEBUG: "1" }\n' : ''}`,
     mkdirSync(join(api, 'node_modules', 'left-pad'), { recursive: true });
     writeFileSync(join(api, 'node_modules', 'left-pad', 'index.mjs'), 'export default 1;\n');
     writeFileSync(join(api, 'README.md'), 'matches no rule\n');
+    // This one matches the rule's glob (src/**/*.mjs): only the always-ignored node_modules can stop it.
+    mkdirSync(join(api, 'src', 'node_modules', 'dep'), { recursive: true });
+    writeFileSync(join(api, 'src', 'node_modules', 'dep', 'index.mjs'), 'export default 2;\n');
     setVersion('3');
     await dev.waitFor(dev.isAction('demo-api', 'done'), { after: mark });
     const starts = startsBetween('demo-api', mark, await sentinel());

@@ -1,0 +1,106 @@
+import { BerthError, CancelledError, EngineUnreachableError, ServiceFailedError, throwIfAborted } from '../errors.js';
+import type { EventBus } from '../events/bus.js';
+import { abortableSleep, describeProbe, probeOnce, waitHealthy } from '../health/probe.js';
+import type { ResolvedProfile, ResolvedService } from '../profile/model.js';
+import { configHash } from '../plan/hash.js';
+import { instanceLabels } from '../plan/labels.js';
+import type { PlanAction } from '../plan/plan.js';
+import type { Instance, Runtime } from '../runtime/types.js';
+import type { BootstrapMarkers } from '../state/bootstrap-markers.js';
+import { runBootstrap } from './bootstrap.js';
+import type { Gate } from './gate.js';
+
+/** A one-shot service (restart: no, no health check) is done when it exits 0. */
+export const isOneShot = (s: ResolvedService) => s.restart === 'no' && !s.healthcheck;
+
+export interface ApplyContext {
+  runtime: Runtime;
+  profile: ResolvedProfile;
+  bus: EventBus;
+  signal: AbortSignal;
+  markers: BootstrapMarkers;
+  imageId: string;
+  /** Identity of the data the service's tasks act on; see dataGenerations. */
+  dataGeneration: string;
+  started: Gate;
+}
+
+/** One service's way to ready: (re)create or start it, wait for its health, run its bootstrap tasks. */
+export async function applyOne(service: ResolvedService, action: PlanAction, ctx: ApplyContext): Promise<void> {
+  const { runtime, profile, bus, signal } = ctx;
+  throwIfAborted(signal);
+  const hash = configHash(service);
+  const taskHash = `${hash}:${ctx.imageId}:${ctx.dataGeneration}`;
+  let instance = action.instances[0];
+
+  if (action.action === 'create' || action.action === 'recreate') {
+    bus.emit({ type: 'service.state', service: service.name, state: 'creating', detail: action.reasons.join(', ') });
+    for (const old of action.instances) {
+      await runtime.stop(old.id, { timeoutMs: service.stopTimeoutMs });
+      await runtime.remove(old.id);
+    }
+    await runBootstrap(service, 'container', undefined, taskHash, ctx);
+    const id = await runtime.create(profile.project, service, instanceLabels(service));
+    instance = await startAndFind(runtime, profile.project, service, id, bus);
+  } else if (action.action === 'start') {
+    await runBootstrap(service, 'container', undefined, taskHash, ctx);
+    for (const extra of action.instances.slice(1)) await runtime.remove(extra.id);
+    instance = await startAndFind(runtime, profile.project, service, instance!.id, bus);
+  } else {
+    bus.emit({ type: 'service.state', service: service.name, state: 'kept' });
+  }
+  ctx.started.resolve();
+
+  if (isOneShot(service)) {
+    await waitExited(service, instance!, ctx);
+    bus.emit({ type: 'service.state', service: service.name, state: 'completed' });
+    return;
+  }
+  if (service.healthcheck) {
+    const check = service.healthcheck;
+    const quick = action.action === 'keep' ? await probeOnce(runtime, instance!, check.probe, check.timeoutMs, signal) : undefined;
+    if (!quick?.ok) {
+      bus.emit({ type: 'service.state', service: service.name, state: 'health', detail: describeProbe(check.probe) });
+      // The container's own output while it comes up: what a person watching wants to see.
+      const following = new AbortController();
+      void runtime.followLogs(instance!.id, (line) => bus.emit({ type: 'service.log', service: service.name, line }), following.signal, { tail: 100 }).catch(() => undefined);
+      const result = await waitHealthy(runtime, instance!, check, {
+        signal,
+        initialIntervalMs: 50,
+        onProbe: (r, attempt) => bus.emit({ type: 'health.probe', service: service.name, ok: r.ok, output: r.output, attempt }),
+      }).finally(() => following.abort());
+      if (!result.ok) {
+        const why = result.exited !== undefined ? `exited with code ${result.exited} before its health check passed` : `health check never passed after ${result.attempts} probes`;
+        throw new ServiceFailedError(service.name, `${why}; last probe: ${result.last.output}`, await runtime.logs(instance!.id, { tail: 30 }), `See all logs with "berth logs ${service.name}"; fix and run "berth deploy" again (healthy services are kept).`);
+      }
+    }
+  }
+  await runBootstrap(service, 'exec', instance, taskHash, ctx);
+  bus.emit({ type: 'service.state', service: service.name, state: service.healthcheck ? 'healthy' : 'running' });
+}
+
+async function startAndFind(runtime: Runtime, project: string, service: ResolvedService, id: string, bus: EventBus): Promise<Instance> {
+  bus.emit({ type: 'service.state', service: service.name, state: 'starting' });
+  try {
+    await runtime.start(id);
+  } catch (err) {
+    if (err instanceof EngineUnreachableError) throw err;
+    throw new ServiceFailedError(service.name, (err as Error).message, await runtime.logs(id, { tail: 30 }), (err as BerthError).hint);
+  }
+  const found = (await runtime.list(project)).find((i) => i.id === id);
+  if (!found) throw new ServiceFailedError(service.name, 'its container disappeared right after start', []);
+  return found;
+}
+
+async function waitExited(service: ResolvedService, instance: Instance, { runtime, signal }: ApplyContext): Promise<void> {
+  for (;;) {
+    const state = await runtime.inspectState(instance.id);
+    if (!state.running && !state.restarting) {
+      if (state.exitCode === 0) return;
+      throw new ServiceFailedError(service.name, `one-shot service exited with code ${state.exitCode}`, await runtime.logs(instance.id, { tail: 30 }));
+    }
+    await abortableSleep(200, signal).catch(() => {
+      throw new CancelledError();
+    });
+  }
+}

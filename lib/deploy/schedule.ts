@@ -1,0 +1,68 @@
+import { setMaxListeners } from 'node:events';
+import { CancelledError, EngineTimeoutError, ServiceFailedError, throwIfAborted } from '../errors.js';
+import { chainLengths } from '../graph/chains.js';
+import type { PlanAction } from '../plan/plan.js';
+import type { ResolvedService } from '../profile/model.js';
+import { BootstrapMarkers } from '../state/bootstrap-markers.js';
+import { DeployedRecord } from '../state/deployed-record.js';
+import { applyOne } from './apply-service.js';
+import { dataGenerations } from './data-generation.js';
+import type { DeployOptions } from './deploy.js';
+import { gate, raceAbort } from './gate.js';
+import { PrioritySlots } from './priority-slots.js';
+
+/** Applies the plan; returns how long each created, recreated or started service took to be ready. */
+export async function applyActions(opts: DeployOptions, actions: PlanAction[], imageIds: Map<string, string>): Promise<Record<string, number>> {
+  const durations: Record<string, number> = {};
+  const { runtime, profile, bus } = opts;
+  const markers = new BootstrapMarkers(profile.stateDir);
+  const deployed = new DeployedRecord(profile.stateDir);
+  // On two cores the slots are the bottleneck: when several services are ready, the one with the
+  // longest chain of dependents behind it goes first (critical-path scheduling).
+  const slots = new PrioritySlots(opts.concurrency ?? 6);
+  const priority = chainLengths(profile.services);
+  // The first failure stops services still waiting on dependencies or for a slot. Work already running
+  // elsewhere (a schema migration, say) finishes: killing it halfway would corrupt what it migrates.
+  // Only the user's Ctrl-C (opts.signal) cancels work in flight.
+  const failure = new AbortController();
+  const signal = AbortSignal.any([failure.signal, ...(opts.signal ? [opts.signal] : [])]);
+  // Every service waits on this signal for each of its dependencies: far more than the default 10.
+  setMaxListeners(0, signal);
+  const inFlight = opts.signal ?? new AbortController().signal;
+  const started = new Map(profile.services.map((s) => [s.name, gate()]));
+  const ready = new Map(profile.services.map((s) => [s.name, gate()]));
+  const byName = new Map(actions.map((a) => [a.service, a]));
+  const dataGeneration = dataGenerations(profile.services, await runtime.volumeGenerations(profile.project));
+
+  const run = async (service: ResolvedService) => {
+    const action = byName.get(service.name)!;
+    try {
+      if (service.dependsOn.length) bus.emit({ type: 'service.state', service: service.name, state: 'waiting', detail: service.dependsOn.map((d) => `${d.service} (${d.condition})`).join(', ') });
+      await Promise.all(service.dependsOn.map((d) => raceAbort((d.condition === 'started' ? started : ready).get(d.service)!.promise, signal)));
+      await slots.run(priority.get(service.name) ?? 0, async () => {
+        if (signal.aborted) throw new CancelledError();
+        const t0 = Date.now();
+        await applyOne(service, action, { runtime, profile, bus, signal: inFlight, markers, imageId: imageIds.get(service.name)!, dataGeneration: dataGeneration.get(service.name)!, started: started.get(service.name)! });
+        if (action.action !== 'keep') durations[service.name] = Date.now() - t0;
+        if (action.action !== 'keep' || !deployed.get(service.name)) deployed.record({ service, imageId: imageIds.get(service.name)! });
+      });
+      ready.get(service.name)!.resolve();
+    } catch (caught) {
+      // A stuck engine call is named with the service it was made for.
+      const err = caught instanceof EngineTimeoutError ? new ServiceFailedError(service.name, caught.message, [], caught.hint) : caught;
+      started.get(service.name)!.reject(err);
+      ready.get(service.name)!.reject(err);
+      if (!(err instanceof CancelledError) && !signal.aborted) {
+        bus.emit({ type: 'service.state', service: service.name, state: 'failed', detail: (err as Error).message });
+        failure.abort(err);
+      }
+      throw err;
+    }
+  };
+  const results = await Promise.allSettled(profile.services.map(run));
+  throwIfAborted(opts.signal);
+  if (failure.signal.aborted) throw failure.signal.reason;
+  const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (rejected) throw rejected.reason;
+  return durations;
+}
