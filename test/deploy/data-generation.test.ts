@@ -23,18 +23,3 @@ describe('dataGenerations', () => {
     expect(dataGenerations(services, new Map([['keystone-fernet', 't1'], ['mariadb-data', 't1']]))).toEqual(before);
   });
 });
-
-describe('chainLengths', () => {
-  it('ranks a service by the longest chain of dependents behind it', async () => {
-    const { chainLengths } = await import('../../lib/deploy/deploy.js');
-    const dep = (s: string) => ({ service: s, condition: 'healthy' as const, restart: false });
-    const lengths = chainLengths([
-      service('db'),
-      service('keystone', { dependsOn: [dep('db')] }),
-      service('placement', { dependsOn: [dep('keystone')] }),
-      service('nova-compute', { dependsOn: [dep('placement')] }),
-      service('glance', { dependsOn: [dep('keystone')] }),
-    ]);
-    expect(Object.fromEntries(lengths)).toEqual({ db: 3, keystone: 2, placement: 1, 'nova-compute': 0, glance: 0 });
-  });
-});
