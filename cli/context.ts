@@ -96,7 +96,7 @@ export function reportError(err: unknown, json = false): number {
   }
   if (e instanceof BerthError) {
     process.stderr.write(`berth: ${e.message}\n${e.hint ? `  next: ${e.hint}\n` : ''}`);
-    return e.name === 'CancelledError' ? 130 : 1;
+    return e instanceof CancelledError ? 130 : 1;
   }
   process.stderr.write(`berth: unexpected error (a bug; please report it): ${e?.stack ?? e}\n`);
   return 70;

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { runCiJob } from '../lib/ci/jobs.js';
 import { toJUnitXml } from '../lib/ci/junit.js';
-import { BerthError } from '../lib/errors.js';
+import { BerthError, CancelledError } from '../lib/errors.js';
 import type { EventBus } from '../lib/events/bus.js';
 import { update, UpdateRolledBackError } from '../lib/lifecycle/update.js';
 import type { ResolvedProfile } from '../lib/profile/model.js';
@@ -73,7 +73,7 @@ async function withDeployReporting(opts: CommonOptions, run: (ctx: { profile: Re
   } catch (err) {
     await screen?.finish();
     if (!reported || err instanceof UpdateRolledBackError) throw err;
-    return err instanceof BerthError && err.name === 'CancelledError' ? 130 : 1;
+    return err instanceof CancelledError ? 130 : 1;
   }
   await screen?.finish();
   return 0;

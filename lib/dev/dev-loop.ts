@@ -239,8 +239,13 @@ export async function runDev(opts: DevOptions): Promise<void> {
     signal.addEventListener('abort', () => resolve(), { once: true });
   });
   // Ctrl-C: stop watching, let running actions see the abort, leave every container running.
-  queues.cancelAll();
   await Promise.all([watcher.close(), profileWatcher.close()]);
+  const unapplied = batcher.discard();
+  // Saves still in their quiet window are in the bind-mounted tree, but no restart applied them.
+  if (unapplied) {
+    bus.emit({ type: 'message', level: 'warn', text: `stopped with ${unapplied} change${unapplied === 1 ? '' : 's'} not yet applied: "berth restart SERVICE" or the next "berth dev" applies them` });
+  }
+  queues.cancelAll();
   await queues.idle();
 }
 

@@ -59,7 +59,5 @@ export type BerthEvent =
   /** A burst is being held until it settles (a branch switch, a slow checkout): how much so far. */
   | { type: 'dev.settling'; at: number; files: number };
 
-export type EventOf<T extends BerthEvent['type']> = Extract<BerthEvent, { type: T }>;
-
 /** An event as a producer writes it: the bus stamps the time. */
 export type EventInput = BerthEvent extends infer E ? (E extends BerthEvent ? Omit<E, 'at'> : never) : never;

@@ -62,19 +62,13 @@ export class Batcher<T> {
     this.schedule(now);
   }
 
-  get pending(): number {
-    return this.items.length;
-  }
-
-  get inSettleMode(): boolean {
-    return this.settling;
-  }
-
-  /** Hand over what is pending now (used when stopping). */
-  drain(): void {
+  /** Stop: nothing pending is handed over any more; returns how many items were pending. */
+  discard(): number {
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.items.length) this.emit();
+    const pending = this.items.length;
+    this.items = [];
+    return pending;
   }
 
   private settle(now: number): void {

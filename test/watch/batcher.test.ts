@@ -98,4 +98,13 @@ describe('Batcher', () => {
     clock.advance(350);
     expect(batches[0]!.settled).toBe(true);
   });
+
+  it('on stop, discards what is pending and says how much, handing nothing over afterwards', () => {
+    const { clock, batches, batcher } = fixture();
+    batcher.add('a');
+    batcher.add('b');
+    expect(batcher.discard()).toBe(2);
+    clock.advance(10_000);
+    expect(batches).toEqual([]);
+  });
 });
