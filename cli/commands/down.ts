@@ -1,0 +1,20 @@
+import type { Command } from 'commander';
+import { down } from '../../lib/ops/down.js';
+import { out, load, makeBus, makeRuntime, type CommonOptions } from '../context.js';
+import { action, common } from './shared.js';
+
+export function registerDown(program: Command): void {
+  common(program.command('down').description('stop and remove the project; named volumes are kept unless --volumes'))
+    .option('--volumes', 'also remove named data volumes (destroys data)')
+    .action(
+      action(async (opts: CommonOptions & { volumes?: boolean }) => {
+        const profile = load(opts);
+        const result = await down(makeRuntime(opts), profile.project, makeBus(opts), { volumes: Boolean(opts.volumes), order: profile.services.map((s) => s.name) });
+        if (!opts.json) {
+          out(`removed ${result.removed.length} containers from ${profile.project}\n`);
+          if (result.volumesKept.length) out(`kept volumes (data): ${result.volumesKept.join(', ')}; "berth down --volumes" removes them\n`);
+          if (result.volumesRemoved.length) out(`removed volumes: ${result.volumesRemoved.join(', ')}\n`);
+        }
+      }),
+    );
+}

@@ -1,0 +1,37 @@
+import type { Command } from 'commander';
+import { BASE_IMAGE, seedBaseImage } from '../../lib/images/seed-base.js';
+import { out, interruptSignal } from '../context.js';
+import { DockerRuntime } from '../../lib/runtime/docker/docker-runtime.js';
+import { action } from './shared.js';
+
+export function registerImages(program: Command): void {
+  const images = program.command('images').description('image helpers');
+  images
+    .command('ensure-base')
+    .description('make sure debian:bookworm-slim exists: pull it if a registry answers, else seed it with debootstrap')
+    .action(
+      action(async () => {
+        const runtime = new DockerRuntime();
+        await runtime.info();
+        await runtime.ensureBaseImage(BASE_IMAGE, interruptSignal(), (p) => !p.line.startsWith('I: ') && out(p.line + '\n'));
+        out(`${BASE_IMAGE} present\n`);
+      }),
+    );
+  images
+    .command('seed-base')
+    .description('build debian:bookworm-slim with debootstrap and import it, for engines that reach no registry')
+    .option('--mirror <url>', "Debian mirror (default: the host's apt mirror)")
+    .option('--tag <tag>', 'tag to import as', 'debian:bookworm-slim')
+    .option('--force', 'seed even if the tag exists')
+    .action(
+      action(async (opts: { mirror?: string; tag: string; force?: boolean }) => {
+        const runtime = new DockerRuntime();
+        await runtime.info();
+        if (!opts.force && (await runtime.docker.getImage(opts.tag).inspect().catch(() => undefined))) {
+          out(`${opts.tag} already present; nothing to do (--force seeds it again)\n`);
+          return;
+        }
+        await seedBaseImage(runtime.docker, { mirror: opts.mirror, tag: opts.tag, signal: interruptSignal(), onLine: (l) => !l.startsWith('I: ') && out(l + '\n') });
+      }),
+    );
+}
