@@ -16,6 +16,7 @@ export function isConnectionError(cause: unknown): boolean {
 }
 
 export function engineUnreachable(cause: unknown): EngineUnreachableError {
+  if (cause instanceof EngineUnreachableError) return cause;
   const where = process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
   return new EngineUnreachableError(where, errorText(cause).split('\n')[0]!, { cause });
 }
