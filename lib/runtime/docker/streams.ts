@@ -1,4 +1,5 @@
 import { PassThrough } from 'node:stream';
+import { CancelledError } from '../../errors.js';
 
 /**
  * Split a multiplexed Docker stream buffer (8-byte frame headers, used when a container has no TTY)
@@ -39,4 +40,46 @@ export function lineSink(onLine: (line: string) => void): PassThrough {
     if (rest) onLine(rest);
   });
   return sink;
+}
+
+export interface Closable {
+  once(event: 'close' | 'end' | 'error', fn: () => void): void;
+  destroy(): void;
+  destroyed?: boolean;
+}
+
+/**
+ * An engine request bound to the operation's signal: an abort rejects it as cancelled, and a streamed
+ * answer that arrives after the abort is destroyed at once rather than handed to a caller who has gone.
+ */
+export async function bound<T>(request: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  let value: T;
+  try {
+    value = await request;
+  } catch (err) {
+    if (signal?.aborted) throw new CancelledError();
+    throw err;
+  }
+  if (signal?.aborted) {
+    (value as Partial<Closable> | undefined)?.destroy?.();
+    throw new CancelledError();
+  }
+  return value;
+}
+
+/** Resolves when the stream ends, fails or closes; the signal destroys it. */
+export function untilClosed(stream: Closable, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const onAbort = () => stream.destroy();
+    const done = () => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    };
+    stream.once('end', done);
+    stream.once('close', done);
+    stream.once('error', done);
+    if (stream.destroyed) return done();
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
