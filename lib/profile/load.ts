@@ -381,7 +381,22 @@ function renderTemplate(file: string, params: Parameters, errors: ProfileError[]
 
 function checkReferences(services: ResolvedService[], layers: Map<string, Layer[]>, errors: ProfileError[]): void {
   const names = new Set(services.map((s) => s.name));
+  const hostPorts = new Map<number, { service: string; where: string }>();
   for (const s of services) {
+    for (const port of s.ports) {
+      if (!port.hostPort) continue;
+      const layer = lastLayer(layers.get(s.name)!, ['ports']);
+      const at = layer.source.locate([...layer.at, 'ports']);
+      const other = hostPorts.get(port.hostPort);
+      if (other && other.service !== s.name) {
+        errors.push(layer.source.error([...layer.at, 'ports'], `host port ${port.hostPort} is also published by "${other.service}" (${other.where})`, 'Give one of them another port with --param or an environment file.'));
+      } else hostPorts.set(port.hostPort, { service: s.name, where: `${at.file}:${at.line}` });
+    }
+    (s.dev?.sources ?? []).forEach((src, i) => {
+      if (existsSync(src.path)) return;
+      const layer = lastLayer(layers.get(s.name)!, ['dev', 'sources']);
+      errors.push(layer.source.error([...layer.at, 'dev', 'sources', i, 'path'], `source tree ${src.path} does not exist`, 'Clone or copy the checkout there, or point dev.sources at where it is.'));
+    });
     for (const dep of s.dependsOn) {
       if (names.has(dep.service)) continue;
       const layer = lastLayer(layers.get(s.name)!, ['depends_on']);

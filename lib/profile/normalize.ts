@@ -1,14 +1,10 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { z } from 'zod';
 import type { BootstrapTask, Dependency, DevConfig, HealthCheck, PortBinding, VolumeMount } from './model.js';
-import type { DependsOn, Duration, HealthCheck as HealthCheckSchema, PortSpec, ServiceFile, VolumeSpec } from './schema.js';
+import { durationMs, type DependsOn, type Duration, type HealthCheck as HealthCheckSchema, type PortSpec, type ServiceFile, type VolumeSpec } from './schema.js';
 
 export function parseDuration(value: z.infer<typeof Duration> | undefined, fallbackMs: number): number {
-  if (value === undefined) return fallbackMs;
-  if (typeof value === 'number') return value * 1000;
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(value)!;
-  const n = Number(match[1]);
-  return match[2] === 'ms' ? n : match[2] === 's' ? n * 1000 : n * 60_000;
+  return value === undefined ? fallbackMs : durationMs(value);
 }
 
 /** Ports bind to 127.0.0.1 unless the file names another address: a dev undercloud is not a public server. */

@@ -1,14 +1,53 @@
+import { constants } from 'node:os';
 import { z } from 'zod';
 
+/** Node's timers hold at most 2^31-1 ms (about 24.8 days); a longer one fires at once instead. */
+const MAX_DURATION_MS = 2 ** 31 - 1;
+
+/** A duration in milliseconds, the way parseDuration reads it. */
+export function durationMs(value: number | string): number {
+  if (typeof value === 'number') return value * 1000;
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(value)!;
+  const n = Number(match[1]);
+  return match[2] === 'ms' ? n : match[2] === 's' ? n * 1000 : n * 60_000;
+}
+
 /** "2s", "500ms", "1m", or a number of seconds. */
-export const Duration = z.union([z.number().nonnegative(), z.string().regex(/^\d+(\.\d+)?(ms|s|m)$/, 'a duration like "500ms", "2s" or "1m"')]);
+export const Duration = z
+  .union([z.number().nonnegative(), z.string().regex(/^\d+(\.\d+)?(ms|s|m)$/, 'a duration like "500ms", "2s" or "1m"')])
+  .refine((d) => durationMs(d) <= MAX_DURATION_MS, 'a duration of at most 24 days (the longest timer Node can hold)');
+/** A wait that must take some time: a probe's interval or timeout of 0 would spin or fail at once. */
+const PositiveDuration = Duration.refine((d) => durationMs(d) > 0, 'a duration longer than 0');
+
+const Port = z.number().int().min(1, 'a port between 1 and 65535').max(65535, 'a port between 1 and 65535');
+
+/** Names the engine takes for containers, hostnames and network aliases: 63 characters at most. */
+export const ServiceName = z
+  .string()
+  .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'a name of letters, digits, "_", "." and "-", starting with a letter or digit')
+  .max(63, 'a name of at most 63 characters (it is the container\'s hostname)');
+
+/** Variable names the engine passes through unchanged: no "=", no whitespace, no line break. */
+const EnvKey = z.string().regex(/^[^=\s]+$/, 'an environment variable name without "=", spaces or line breaks');
+
+/** SIGTERM, TERM or a signal number, as the engine and Node know them. */
+const Signal = z
+  .string()
+  .refine((s) => /^\d+$/.test(s) ? Number(s) >= 1 && Number(s) <= 64 : `SIG${s.replace(/^SIG/, '')}` in constants.signals, 'a signal name like SIGTERM or SIGKILL');
 
 const StringList = z.union([z.string(), z.array(z.string())]);
 const EnvValue = z.union([z.string(), z.number(), z.boolean()]);
+const Environment = z.record(EnvKey, EnvValue);
 
 export const PortSpec = z.union([
-  z.string().regex(/^((\d{1,3}\.){3}\d{1,3}:)?(\d{1,5}:)?\d{1,5}(\/(tcp|udp))?$/, 'a port like "8080", "18080:8080" or "0.0.0.0:18080:8080"'),
-  z.number().int().min(1).max(65535),
+  z
+    .string()
+    .regex(/^((\d{1,3}\.){3}\d{1,3}:)?(\d{1,5}:)?\d{1,5}(\/(tcp|udp))?$/, 'a port like "8080", "18080:8080" or "0.0.0.0:18080:8080"')
+    .refine(
+      (p) => p.split('/')[0]!.split(':').slice(-2).every((n) => Number(n) >= 1 && Number(n) <= 65535),
+      'ports between 1 and 65535 (host and container)',
+    ),
+  Port,
 ]);
 
 export const VolumeSpec = z.union([
@@ -23,11 +62,11 @@ export const DependsOn = z.union([
 ]);
 
 const HealthCheckFields = z.strictObject({
-  http: z.strictObject({ port: z.number().int(), path: z.string().default('/'), status: z.array(z.number().int()).optional() }).optional(),
-  tcp: z.strictObject({ port: z.number().int() }).optional(),
+  http: z.strictObject({ port: Port, path: z.string().default('/'), status: z.array(z.number().int()).optional() }).optional(),
+  tcp: z.strictObject({ port: Port }).optional(),
   exec: StringList.optional(),
-  interval: Duration.optional(),
-  timeout: Duration.optional(),
+  interval: PositiveDuration.optional(),
+  timeout: PositiveDuration.optional(),
   retries: z.number().int().min(1).optional(),
   start_period: Duration.optional(),
 });
@@ -38,7 +77,7 @@ export const BootstrapTask = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, 'a lower-case task name'),
   run: z.enum(['container', 'exec']).default('container'),
   command: StringList,
-  environment: z.record(z.string(), EnvValue).optional(),
+  environment: Environment.optional(),
 });
 
 export const ConfigFile = z
@@ -92,14 +131,14 @@ const serviceShape = {
   entrypoint: StringList.optional(),
   user: z.string().optional(),
   working_dir: z.string().optional(),
-  environment: z.record(z.string(), EnvValue).optional(),
+  environment: Environment.optional(),
   ports: z.array(PortSpec).optional(),
   volumes: z.array(VolumeSpec).optional(),
   config_files: z.array(ConfigFile).optional(),
   depends_on: DependsOn.optional(),
   healthcheck: HealthCheck.optional(),
   bootstrap: z.array(BootstrapTask).optional(),
-  stop_signal: z.string().regex(/^SIG[A-Z0-9]+$/, 'a signal name like SIGTERM').optional(),
+  stop_signal: Signal.optional(),
   stop_timeout: Duration.optional(),
   restart: z.enum(['no', 'on-failure', 'unless-stopped', 'always']).optional(),
   dev: DevBlock.optional(),
@@ -117,7 +156,7 @@ export const HostBlock = z.strictObject({
   packages: z.array(z.string().regex(/^[a-z0-9][a-z0-9+.-]+$/, 'a Debian package name')).optional(),
   command: StringList.optional(),
   working_dir: z.string().optional(),
-  environment: z.record(z.string(), EnvValue).optional(),
+  environment: Environment.optional(),
   ports: z.array(PortSpec).optional(),
   config_files: z.array(ConfigFile).optional(),
   healthcheck: HealthCheckFields.optional(),
@@ -169,7 +208,7 @@ export const ProfileFile = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'a lower-case name'),
   description: z.string().optional(),
   extends: z.array(z.string()).optional(),
-  services: z.array(z.string()).optional(),
+  services: z.array(ServiceName).optional(),
   parameters: z.record(z.string(), ParamValue).optional(),
   secrets: z.array(z.string().regex(/^[a-z][a-z0-9_]*$/, 'a lower-case secret name')).optional(),
   verify: z.array(VerifyCheck).optional(),
@@ -184,6 +223,6 @@ export type ProfileFile = z.infer<typeof ProfileFile>;
 
 export const EnvironmentFile = z.strictObject({
   parameters: z.record(z.string(), ParamValue).optional(),
-  services: z.record(z.string(), ServiceOverride).optional(),
+  services: z.record(ServiceName, ServiceOverride).optional(),
 });
 export type EnvironmentFile = z.infer<typeof EnvironmentFile>;

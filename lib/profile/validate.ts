@@ -42,6 +42,10 @@ function issueToError(source: YamlSource, schema: z.ZodType, issue: Issue & { fu
     const hint = [suggestion, known.length ? `Valid keys here: ${known.join(', ')}.` : undefined].filter(Boolean).join(' ');
     return source.error([...issue.fullPath, key], `unknown key "${key}"`, hint || undefined, { key: true });
   }
+  if (issue.code === 'invalid_key') {
+    // The key itself is wrong (an environment name with "="): say why, at the key, never quoting its value.
+    return source.error(issue.fullPath, issue.issues[0]?.message ?? issue.message, undefined, { key: true });
+  }
   if (issue.code === 'invalid_type') {
     const got = describe(valueAt(source.value, issue.fullPath));
     const problem = got === 'nothing' ? `missing, expected ${issue.expected}` : `expected ${issue.expected}, got ${got}`;

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { ProfileError, ProfileErrors, type SourceLocation } from '../errors.js';
 
 export type KeyPath = (string | number)[];
@@ -32,7 +32,19 @@ export class YamlSource {
       const message = first.message.split('\n')[0] ?? first.message;
       throw new ProfileErrors([new ProfileError({ file, line: pos.line, column: pos.col }, '', `malformed YAML: ${message}`, 'Fix the YAML syntax at that line (indentation, a missing colon or quote).')]);
     }
-    return new YamlSource(file, doc.toJS() ?? {}, doc, lines);
+    let value: unknown;
+    try {
+      // maxAliasCount bounds what aliases may expand to (a "billion laughs" file would exhaust memory).
+      value = doc.toJS({ maxAliasCount: 100 }) ?? {};
+    } catch (cause) {
+      let at = 0;
+      visit(doc, { Alias: (_key, node) => ((at ||= node.range?.[0] ?? 0), visit.BREAK) });
+      const pos = lines.linePos(at);
+      throw new ProfileErrors([
+        new ProfileError({ file, line: pos.line, column: pos.col }, '', `YAML alias refused: ${(cause as Error).message.split('\n')[0]}`, 'An alias must follow its anchor and may not expand too far; profiles need none: write the values out.'),
+      ]);
+    }
+    return new YamlSource(file, value, doc, lines);
   }
 
   /** Where a key path is written; falls back to its nearest existing parent, then to the file's start. */
@@ -69,6 +81,12 @@ export class YamlSource {
   }
 }
 
+/** A key path as a user would write it; a very long key (often not a key at all) is cut. */
 export function formatKeyPath(path: KeyPath): string {
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+  const cut = (raw: string) => {
+    const key = raw.length > 60 ? `${raw.slice(0, 57)}...` : raw;
+    // A key with spaces or line breaks is quoted, so the message stays on one line and the key visible.
+    return /[\s"]/.test(key) ? JSON.stringify(key) : key;
+  };
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? cut(p) : `.${cut(p)}`)).join('');
 }
