@@ -10,6 +10,10 @@ import type { BootstrapMarkers } from '../state/bootstrap-markers.js';
 import { runBootstrap } from './bootstrap.js';
 import type { Gate } from './gate.js';
 
+function formatDuration(ms: number): string {
+  return ms % 60_000 === 0 ? `${ms / 60_000}m` : ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
 /** A one-shot service (restart: no, no health check) is done when it exits 0. */
 export const isOneShot = (s: ResolvedService) => s.restart === 'no' && !s.healthcheck;
 
@@ -92,12 +96,25 @@ async function startAndFind(runtime: Runtime, project: string, service: Resolved
   return found;
 }
 
+/** A one-shot that never exits must not hold the deploy forever; a migration may legitimately take minutes. */
+export const ONE_SHOT_TIMEOUT_MS = 10 * 60_000;
+
 async function waitExited(service: ResolvedService, instance: Instance, { runtime, signal }: ApplyContext): Promise<void> {
+  const deadline = Date.now() + (service.runTimeoutMs ?? ONE_SHOT_TIMEOUT_MS);
   for (;;) {
     const state = await runtime.inspectState(instance.id);
     if (!state.running && !state.restarting) {
       if (state.exitCode === 0) return;
       throw new ServiceFailedError(service.name, `one-shot service exited with code ${state.exitCode}`, await runtime.logs(instance.id, { tail: 30 }));
+    }
+    if (Date.now() > deadline) {
+      const after = formatDuration(service.runTimeoutMs ?? ONE_SHOT_TIMEOUT_MS);
+      throw new ServiceFailedError(
+        service.name,
+        `one-shot still running after ${after}; see "berth logs ${service.name}"`,
+        await runtime.logs(instance.id, { tail: 30 }),
+        `If it needs longer, give it "timeout:" in ${service.file}; it was left running for you to inspect.`,
+      );
     }
     await abortableSleep(200, signal).catch(() => {
       throw new CancelledError();

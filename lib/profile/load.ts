@@ -318,6 +318,7 @@ function toResolved(name: string, file: string, s: ServiceFile, params: Paramete
     stopSignal: s.stop_signal ?? 'SIGTERM',
     stopTimeoutMs: parseDuration(s.stop_timeout, 10_000),
     restart: s.restart ?? 'unless-stopped',
+    runTimeoutMs: s.timeout === undefined ? undefined : parseDuration(s.timeout, 0),
     dev: parseDev(s.dev, dirname(file)),
     // Left out when empty so that services without removal tasks keep their config hash.
     onRemove: s.on_remove?.length ? s.on_remove.map((t) => ({ name: t.name, command: t.command })) : undefined,
@@ -391,6 +392,10 @@ function checkReferences(services: ResolvedService[], layers: Map<string, Layer[
       if (other && other.service !== s.name) {
         errors.push(layer.source.error([...layer.at, 'ports'], `host port ${port.hostPort} is also published by "${other.service}" (${other.where})`, 'Give one of them another port with --param or an environment file.'));
       } else hostPorts.set(port.hostPort, { service: s.name, where: `${at.file}:${at.line}` });
+    }
+    if (s.runTimeoutMs !== undefined && !(s.restart === 'no' && !s.healthcheck)) {
+      const layer = lastLayer(layers.get(s.name)!, ['timeout']);
+      errors.push(layer.source.error([...layer.at, 'timeout'], `"timeout" bounds a one-shot service, and "${s.name}" is not one`, 'A one-shot has restart: "no" and no health check; a long-running service is bounded by its health check instead.'));
     }
     (s.dev?.sources ?? []).forEach((src, i) => {
       if (existsSync(src.path)) return;

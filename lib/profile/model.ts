@@ -95,6 +95,8 @@ export interface ResolvedService {
   stopSignal: string;
   stopTimeoutMs: number;
   restart: 'no' | 'on-failure' | 'unless-stopped' | 'always';
+  /** How long a one-shot service may run; absent means ONE_SHOT_TIMEOUT_MS. */
+  runTimeoutMs?: number;
   dev?: DevConfig;
   /** Commands run inside the running container before it is removed because the service left the profile. */
   onRemove?: RemovalTask[];

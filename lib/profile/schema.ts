@@ -141,6 +141,8 @@ const serviceShape = {
   stop_signal: Signal.optional(),
   stop_timeout: Duration.optional(),
   restart: z.enum(['no', 'on-failure', 'unless-stopped', 'always']).optional(),
+  /** How long a one-shot service (restart: "no", no health check) may run before deploy gives up on it. */
+  timeout: PositiveDuration.optional(),
   dev: DevBlock.optional(),
   contributes: z.record(z.string(), Contribution).optional(),
   /** Run on removal when the service leaves the composition (never on `berth down`): undo what bootstrap registered elsewhere. */

@@ -151,3 +151,18 @@ describe('an engine that goes away', () => {
     }
   });
 });
+
+describe('a one-shot service that never exits', () => {
+  const project = uniqueProject('one-shot');
+  const state = stateDir();
+  afterAll(() => purge(project));
+
+  it('fails the deploy at its timeout, naming it, and what waits on it never starts', async () => {
+    await purge(project);
+    const run = await berth(['deploy', '--profile', fixtureProfile('one-shot-forever'), '--project', project], { state });
+    expect(run.exitCode, run.all).toBe(1);
+    expect(run.all).toContain('service stuck-migration: one-shot still running after 2s; see "berth logs stuck-migration"');
+    expect(run.all).toContain('| migrating');
+    expect((await containers(project)).map((c) => c.Config.Labels['org.berth.service'])).toEqual(['stuck-migration']);
+  });
+});

@@ -61,6 +61,12 @@ describe('the loader refuses what the engine would refuse, at its file and line'
   });
 });
 
+describe('a one-shot timeout', () => {
+  it('is refused on a service that is not a one-shot', () => {
+    expect(errorsFor(`${image}timeout: 5m\n`)[0]).toMatch(/^services\/web\.yaml:2:10: timeout: "timeout" bounds a one-shot service, and "web" is not one/);
+  });
+});
+
 describe('YAML aliases that would crash or explode', () => {
   it('an alias before its anchor', () => {
     expect(errorsFor(`${image}command: *later\nuser: &later nobody\n`)[0]).toMatch(/^services\/web\.yaml:2:10: YAML alias refused/);
