@@ -50,21 +50,21 @@ export function hintFor(name: string, params: Parameters): string {
  * `--param` moves both. Resolved after every layer is merged, so the winning value is the one used.
  * Returns problems (unknown names, cycles) instead of throwing: the caller reports them with the rest.
  */
-export function resolveParameterReferences(params: Parameters): { params: Parameters; problems: string[] } {
+export function resolveParameterReferences(params: Parameters): { params: Parameters; problems: { name: string; message: string }[] } {
   const resolved: Parameters = { ...params };
-  const problems: string[] = [];
+  const problems: { name: string; message: string }[] = [];
   const visiting = new Set<string>();
   const done = new Set<string>();
   const resolveOne = (name: string): string | number | boolean => {
     const value = resolved[name]!;
     if (done.has(name) || typeof value !== 'string' || !value.includes('${')) return value;
     if (visiting.has(name)) {
-      problems.push(`parameters refer to each other in a cycle: ${[...visiting, name].join(' -> ')}`);
+      problems.push({ name, message: `parameters refer to each other in a cycle: ${[...visiting, name].join(' -> ')}` });
       return '';
     }
     visiting.add(name);
     const out = interpolateString(value, new Proxy(resolved, { get: (t, key: string) => (key in t ? resolveOne(key) : undefined) }), (unknown) => {
-      problems.push(`parameter "${name}" refers to unknown parameter "${unknown}"`);
+      problems.push({ name, message: `parameter "${name}" refers to unknown parameter "${unknown}"` });
     });
     visiting.delete(name);
     done.add(name);

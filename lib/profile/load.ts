@@ -71,15 +71,30 @@ export function loadProfile(opts: LoadOptions): ResolvedProfile {
 
   const envSources = (opts.envFiles ?? []).map((file) => YamlSource.read(resolve(file)));
   let parameters: Parameters = { project };
+  // Where each parameter's winning value was written, so a problem with it points there.
+  const origin = new Map<string, YamlSource>();
   const secretNames = new Set<string>();
-  for (const { profile } of chain) {
+  for (const { profile, source } of chain) {
     parameters = { ...parameters, ...(profile.parameters ?? {}) };
+    for (const name of Object.keys(profile.parameters ?? {})) origin.set(name, source);
     for (const s of profile.secrets ?? []) secretNames.add(s);
   }
   for (const source of envSources) {
     // Parameters first (services are interpolated with them); the rest is validated after interpolation.
     const { value } = collect(validateSource(source, z.looseObject({ parameters: EnvironmentFile.shape.parameters })), errors);
     parameters = { ...parameters, ...(value?.parameters ?? {}) };
+    for (const name of Object.keys(value?.parameters ?? {})) origin.set(name, source);
+  }
+  for (const name of Object.keys(opts.parameters ?? {})) {
+    // A secret on the command line would sit in the process list and shell history, and the
+    // generated value would win anyway: refuse it rather than ignore it.
+    if (secretNames.has(name)) {
+      throw new BerthError(
+        `--param ${name}: "${name}" is a secret; berth generates it and keeps it in a 0600 file`,
+        `To choose its value, write it to ${join(projectStateDir(project, opts.env), 'secrets', name)} (mode 0600) before deploying.`,
+      );
+    }
+    origin.delete(name);
   }
   parameters = { ...parameters, ...(opts.parameters ?? {}) };
   fail();
@@ -89,7 +104,12 @@ export function loadProfile(opts: LoadOptions): ResolvedProfile {
   parameters = { host_dir: hostDir(stateDir), ...parameters };
   const references = resolveParameterReferences(parameters);
   if (references.problems.length) {
-    throw new BerthError(references.problems.join('\n'), 'Define the parameter it names (profile, environment file or --param), or write a literal ${ as $${.');
+    const hint = 'Define the parameter it names (profile, environment file or --param), or write a literal ${ as $${.';
+    const inFiles = references.problems.filter((p) => origin.has(p.name));
+    if (inFiles.length === references.problems.length) {
+      throw new ProfileErrors(inFiles.map((p) => origin.get(p.name)!.error(['parameters', p.name], p.message, hint)));
+    }
+    throw new BerthError(references.problems.map((p) => (origin.has(p.name) ? p.message : `--param ${p.name}: ${p.message}`)).join('\n'), hint);
   }
   parameters = { ...references.params, ...ensureSecrets(stateDir, [...secretNames]) };
 

@@ -79,3 +79,29 @@ describe('YAML aliases that would crash or explode', () => {
     expect(errorsFor(bomb)[0]).toMatch(/^services\/web\.yaml:\d+:\d+: YAML alias refused/);
   });
 });
+
+describe('parameters and secrets', () => {
+  it('a parameter cycle is named at the line that defines it', () => {
+    const t = profileTree({ 'p/profile.yaml': 'name: p\nservices: [web]\nparameters:\n  a: ${b}\n  b: ${a}\n', 'services/web.yaml': image });
+    try {
+      loadProfile({ profile: 'p', profilesRoot: t.root, env: { BERTH_STATE_DIR: t.stateRoot } });
+      throw new Error('expected the loader to refuse it');
+    } catch (e) {
+      expect(e).toBeInstanceOf(ProfileErrors);
+      expect((e as ProfileErrors).errors[0]!.message.replace(t.root + '/', '')).toMatch(/^p\/profile\.yaml:4:6: parameters\.a: parameters refer to each other in a cycle: a -> b -> a/);
+    }
+  });
+
+  it('--param for a secret is refused, saying how to set one, and its value is never echoed', () => {
+    const t = profileTree({ 'p/profile.yaml': 'name: p\nservices: [web]\nsecrets: [db_password]\n', 'services/web.yaml': image });
+    expect(() => loadProfile({ profile: 'p', profilesRoot: t.root, parameters: { db_password: 'hunter2' }, env: { BERTH_STATE_DIR: t.stateRoot } })).toThrow(
+      /^--param db_password: "db_password" is a secret; berth generates it and keeps it in a 0600 file$/,
+    );
+    try {
+      loadProfile({ profile: 'p', profilesRoot: t.root, parameters: { db_password: 'hunter2' }, env: { BERTH_STATE_DIR: t.stateRoot } });
+    } catch (e) {
+      expect(`${(e as Error).message} ${(e as { hint?: string }).hint}`).not.toContain('hunter2');
+      expect((e as { hint?: string }).hint).toMatch(/secrets\/db_password \(mode 0600\)/);
+    }
+  });
+});

@@ -9,7 +9,7 @@ describe('parameters that name other parameters', () => {
   });
 
   it('reports an unknown name and a cycle instead of guessing', () => {
-    expect(resolveParameterReferences({ a: '${nope}' }).problems).toEqual(['parameter "a" refers to unknown parameter "nope"']);
-    expect(resolveParameterReferences({ a: '${b}', b: '${a}' }).problems[0]).toMatch(/^parameters refer to each other in a cycle: a -> b -> a/);
+    expect(resolveParameterReferences({ a: '${nope}' }).problems).toEqual([{ name: 'a', message: 'parameter "a" refers to unknown parameter "nope"' }]);
+    expect(resolveParameterReferences({ a: '${b}', b: '${a}' }).problems[0]!.message).toMatch(/^parameters refer to each other in a cycle: a -> b -> a/);
   });
 });
