@@ -179,7 +179,7 @@ export function loadProfile(opts: LoadOptions): ResolvedProfile {
   }
   fail();
 
-  checkReferences(services, layersByService, errors);
+  checkReferences(services, layersByService, errors, opts.runtime ?? 'docker');
   fail();
   const nodes = services.map((s) => ({ name: s.name, dependsOn: s.dependsOn.map((d) => d.service) }));
   const cycle = findCycle(nodes);
@@ -190,7 +190,14 @@ export function loadProfile(opts: LoadOptions): ResolvedProfile {
   const stepList = graphSteps(nodes);
   const order = stepList.flat();
   services.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
-  // A check about a service an environment file disabled is not part of this composition.
+  // A check about a service an environment file disabled is not part of this composition; one about a
+  // service that exists nowhere is a mistake that would otherwise never run.
+  for (const c of chain) {
+    (c.profile.verify ?? []).forEach((v, i) => {
+      if (enabled.has(v.service) || libraryDirs.some((d) => existsSync(join(d, `${v.service}.yaml`)))) return;
+      errors.push(c.source.error(['verify', i, 'service'], `check "${v.name}" is about "${v.service}", a service this profile does not have`, `Services in this profile: ${[...enabled.keys()].sort().join(', ')}.`));
+    });
+  }
   const verify = chain
     .flatMap((c) => (c.profile.verify ?? []).map((v, i) => interpolateTree(c.source, v, parameters, ['verify', i], errors) as typeof v))
     .filter((v) => enabled.has(v.service))
@@ -400,7 +407,7 @@ function renderTemplate(file: string, params: Parameters, errors: ProfileError[]
   return errors.length > before ? undefined : out;
 }
 
-function checkReferences(services: ResolvedService[], layers: Map<string, Layer[]>, errors: ProfileError[]): void {
+function checkReferences(services: ResolvedService[], layers: Map<string, Layer[]>, errors: ProfileError[], runtime: 'docker' | 'host'): void {
   const names = new Set(services.map((s) => s.name));
   const hostPorts = new Map<number, { service: string; where: string }>();
   for (const s of services) {
@@ -416,6 +423,11 @@ function checkReferences(services: ResolvedService[], layers: Map<string, Layer[
     if (s.runTimeoutMs !== undefined && !(s.restart === 'no' && !s.healthcheck)) {
       const layer = lastLayer(layers.get(s.name)!, ['timeout']);
       errors.push(layer.source.error([...layer.at, 'timeout'], `"timeout" bounds a one-shot service, and "${s.name}" is not one`, 'A one-shot has restart: "no" and no health check; a long-running service is bounded by its health check instead.'));
+    }
+    if (runtime === 'docker' && s.build && !existsSync(join(s.build.context, s.build.dockerfile))) {
+      const layer = lastLayer(layers.get(s.name)!, ['build']);
+      const what = existsSync(s.build.context) ? `has no ${s.build.dockerfile}` : 'does not exist';
+      errors.push(layer.source.error([...layer.at, 'build', 'context'], `build context ${s.build.context} ${what}`, 'Point build.context at the directory that holds the Dockerfile (relative to this file), or set build.dockerfile.'));
     }
     (s.dev?.sources ?? []).forEach((src, i) => {
       if (existsSync(src.path)) return;

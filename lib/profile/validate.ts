@@ -36,11 +36,13 @@ function flattenIssues(issues: readonly Issue[], base: KeyPath, root: unknown): 
 function issueToError(source: YamlSource, schema: z.ZodType, issue: Issue & { fullPath: KeyPath }): ProfileError {
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0] ?? '';
+    // A "key" can be a whole line of a file that is not a service file at all: never quote more than a name.
+    const shown = key.length > 60 ? `${key.slice(0, 57)}...` : key;
     const known = knownKeys(schema, issue.fullPath);
     const near = known.length > 0 ? closest(key, known) : undefined;
     const suggestion = near && distance(key, near) <= Math.max(2, Math.floor(key.length / 3)) ? `did you mean "${near}"?` : undefined;
     const hint = [suggestion, known.length ? `Valid keys here: ${known.join(', ')}.` : undefined].filter(Boolean).join(' ');
-    return source.error([...issue.fullPath, key], `unknown key "${key}"`, hint || undefined, { key: true });
+    return source.error([...issue.fullPath, key], `unknown key "${shown}"`, hint || undefined, { key: true });
   }
   if (issue.code === 'invalid_key') {
     // The key itself is wrong (an environment name with "="): say why, at the key, never quoting its value.

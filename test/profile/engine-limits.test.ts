@@ -105,3 +105,30 @@ describe('parameters and secrets', () => {
     }
   });
 });
+
+describe('what the loader checks before any build or check runs', () => {
+  it('a build context that does not exist, or has no Dockerfile', () => {
+    expect(errorsFor('build: { context: ../images/web }\n')[0]).toMatch(/^services\/web\.yaml:1:19: build\.context: build context .*images\/web does not exist/);
+    expect(errorsFor('build: { context: . }\n')[0]).toMatch(/build\.context: build context .*services has no Dockerfile/);
+  });
+
+  it('a verify check about a service the profile does not have', () => {
+    const t = profileTree({
+      'p/profile.yaml': 'name: p\nservices: [web]\nverify:\n  - { name: api answers, service: wbe, exec: ["true"] }\n',
+      'services/web.yaml': image,
+    });
+    try {
+      loadProfile({ profile: 'p', profilesRoot: t.root, env: { BERTH_STATE_DIR: t.stateRoot } });
+      throw new Error('expected the loader to refuse it');
+    } catch (e) {
+      expect((e as ProfileErrors).errors[0]!.message.replace(t.root + '/', '')).toMatch(/^p\/profile\.yaml:4:\d+: verify\[0\]\.service: check "api answers" is about "wbe", a service this profile does not have/);
+    }
+  });
+
+  it('a file that is not a service file has at most a name quoted back, never its content', () => {
+    const line = 'root:x:0:0:root:/root:/bin/bash-and-a-long-tail-that-goes-on-and-on-and-on-beyond-sixty-characters';
+    const errors = errorsFor(`${image}${line.replace(':', ' ')}: 1\n`);
+    expect(errors[0]).toMatch(/unknown key "root x:0:0:root:\/root:\/bin\/bash-and-a-long-tail-that-goes\.\.\."/);
+    expect(errors.join('\n')).not.toContain('beyond-sixty-characters');
+  });
+});
