@@ -97,7 +97,6 @@ export function loadProfile(opts: LoadOptions): ResolvedProfile {
     origin.delete(name);
   }
   parameters = { ...parameters, ...(opts.parameters ?? {}) };
-  fail();
 
   const stateDir = projectStateDir(project, opts.env);
   // Built in: where the host runtime keeps this project's config, logs and volumes.

@@ -59,6 +59,11 @@ function issueToError(source: YamlSource, schema: z.ZodType, issue: Issue & { fu
   if (issue.code === 'invalid_format') {
     return source.error(issue.fullPath, `expected ${issue.message ?? issue.format}, got ${JSON.stringify(valueAt(source.value, issue.fullPath))}`);
   }
+  if (issue.code === 'invalid_union') {
+    // Every branch refused the value's type (a list where a number or a string goes): say what fits.
+    const expected = [...new Set(issue.errors.flatMap((branch) => branch.filter((i) => i.code === 'invalid_type').map((i) => (i as { expected: string }).expected)))];
+    if (expected.length) return source.error(issue.fullPath, `expected ${expected.join(' or ')}, got ${describe(valueAt(source.value, issue.fullPath))}`);
+  }
   return source.error(issue.fullPath, issue.message);
 }
 

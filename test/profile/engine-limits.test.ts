@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ProfileErrors } from '../../lib/errors.js';
 import { loadProfile } from '../../lib/profile/load.js';
@@ -130,5 +131,25 @@ describe('what the loader checks before any build or check runs', () => {
     const errors = errorsFor(`${image}${line.replace(':', ' ')}: 1\n`);
     expect(errors[0]).toMatch(/unknown key "root x:0:0:root:\/root:\/bin\/bash-and-a-long-tail-that-goes\.\.\."/);
     expect(errors.join('\n')).not.toContain('beyond-sixty-characters');
+  });
+});
+
+describe('every mistake of an environment file at once', () => {
+  it('a wrongly typed parameter does not hide the service fields wrong after it', () => {
+    const t = profileTree({ 'p/profile.yaml': 'name: p\nservices: [web]\n', 'services/web.yaml': image });
+    const env = `${t.root}/env.yaml`;
+    writeFileSync(env, 'parameters:\n  port: [1]\nservices:\n  web:\n    stop_timeout: true\n    restart: sometimes\n    environment: { A: [1, 2] }\n');
+    try {
+      loadProfile({ profile: 'p', profilesRoot: t.root, envFiles: [env], env: { BERTH_STATE_DIR: t.stateRoot } });
+      throw new Error('expected the loader to refuse it');
+    } catch (e) {
+      const messages = (e as ProfileErrors).errors.map((x) => x.message.replace(t.root + '/', ''));
+      expect(messages.sort()).toEqual([
+        'env.yaml:2:9: parameters.port: expected string or number or boolean, got a list',
+        'env.yaml:5:19: services.web.stop_timeout: expected number or string, got boolean true',
+        'env.yaml:6:14: services.web.restart: expected one of "no", "on-failure", "unless-stopped", "always", got "sometimes"',
+        'env.yaml:7:23: services.web.environment.A: expected string or number or boolean, got a list',
+      ]);
+    }
   });
 });
