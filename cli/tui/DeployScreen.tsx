@@ -66,6 +66,12 @@ export function DeployScreen({ view, now, width, height, endpoints, credentials 
         {view.engine ? ` · ${view.engine}` : ''} · {seconds(elapsed)}
         {view.phase === 'cancelling' ? <Text color="yellow"> · cancelling… (the next deploy converges from here)</Text> : null}
       </Text>
+      {view.notices.map((n, i) => (
+        <Text key={`notice-${i}`} color={n.level === 'warn' ? 'yellow' : undefined} wrap="truncate">
+          {n.level === 'warn' ? '! ' : '· '}
+          {n.text}
+        </Text>
+      ))}
       {view.steps.map((step, i) => (
         <Box key={i} flexDirection="column">
           <Text dimColor>step {i + 1}</Text>

@@ -32,14 +32,18 @@ export interface DeployView {
   durationMs?: number;
   /** A service the user picked for the log pane with the arrow keys; otherwise the pane follows the slowest. */
   pinnedLog?: string;
+  /** The latest messages and rollbacks, newest last: warnings (leftovers removed) and what an update undid. */
+  notices: { level: 'info' | 'warn'; text: string }[];
 }
+
+const NOTICES = 3;
 
 const LOG_LINES = 200;
 const ACTIVE: ReadonlySet<ServiceView['state']> = new Set(['pulling', 'building', 'creating', 'starting', 'health', 'bootstrapping', 'removing']);
 const FINISHED: ReadonlySet<ServiceView['state']> = new Set(['healthy', 'running', 'completed', 'kept', 'removed', 'failed']);
 
 export function initialDeployView(meta: { profile: string; project: string }): DeployView {
-  return { ...meta, runtime: '', engine: '', startedAt: 0, steps: [], services: {}, phase: 'starting' };
+  return { ...meta, runtime: '', engine: '', startedAt: 0, steps: [], services: {}, phase: 'starting', notices: [] };
 }
 
 export const isActive = (s: ServiceView) => ACTIVE.has(s.state);
@@ -81,6 +85,13 @@ export function reduceDeploy(view: DeployView, e: BerthEvent): DeployView {
       return { ...view, services: { ...view.services, [e.service]: { ...touch(view, e.service), lastProbe: e.output } } };
     case 'service.log':
       return { ...view, services: { ...view.services, [e.service]: withLog(touch(view, e.service), e.line) } };
+    case 'message':
+      return { ...view, notices: [...view.notices, { level: e.level, text: e.text }].slice(-NOTICES) };
+    case 'rollback': {
+      const text = `${e.service}: ${e.phase === 'start' ? 'rolling back to its previous image and config' : `rollback ${e.phase}`}${e.detail ? ` (${e.detail})` : ''}`;
+      const level = e.phase === 'failed' ? ('warn' as const) : ('info' as const);
+      return { ...view, notices: [...view.notices, { level, text }].slice(-NOTICES) };
+    }
     case 'deploy.done':
       return { ...view, phase: 'done', durationMs: e.durationMs };
     case 'deploy.failed':

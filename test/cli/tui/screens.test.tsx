@@ -57,6 +57,26 @@ describe('deploy screen', () => {
     expect(f).toContain('next: See all logs with "berth logs demo-api"');
   });
 
+  it('shows warnings and an update rolling a service back, the latest three', () => {
+    const view = deployView([
+      start,
+      plan(),
+      { type: 'message', level: 'warn', text: 'removed 1 throwaway container (task) left by an interrupted run' } as never,
+      { type: 'rollback', service: 'demo-api', phase: 'start', detail: 'image 0123456789ab' } as never,
+      { type: 'rollback', service: 'demo-api', phase: 'done', detail: 'healthy on its previous image' } as never,
+    ]);
+    const f = frame(view);
+    expect(f).toContain('! removed 1 throwaway container (task) left by an interrupted run');
+    expect(f).toContain('· demo-api: rolling back to its previous image and config (image 0123456789ab)');
+    expect(f).toContain('· demo-api: rollback done (healthy on its previous image)');
+    const later = reduceDeploy(view, { type: 'message', level: 'info', text: 'fourth', at: at(1) });
+    expect(later.notices.map((n) => n.text)).toEqual([
+      'demo-api: rolling back to its previous image and config (image 0123456789ab)',
+      'demo-api: rollback done (healthy on its previous image)',
+      'fourth',
+    ]);
+  });
+
   it('on success shows the total time, the endpoints and where the credentials are', () => {
     const view = deployView([start, plan(), state('demo-cache', 'healthy'), state('demo-api', 'healthy'), state('demo-proxy', 'healthy'), { type: 'deploy.done', durationMs: 1600, services: 3 } as never]);
     const f = frame(view);
