@@ -47,6 +47,8 @@ export interface BootstrapTask {
   run: 'container' | 'exec';
   command: string[];
   environment: Record<string, string>;
+  /** How long it may run; absent means TASK_TIMEOUT_MS. */
+  timeoutMs?: number;
 }
 
 export interface DevSource {

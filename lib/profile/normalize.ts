@@ -66,7 +66,13 @@ export function parseHealthCheck(h: z.infer<typeof HealthCheckSchema> | undefine
 }
 
 export function parseBootstrap(tasks: ServiceFile['bootstrap']): BootstrapTask[] {
-  return (tasks ?? []).map((t) => ({ name: t.name, run: t.run, command: toCommand(t.command)!, environment: stringifyEnv(t.environment) }));
+  return (tasks ?? []).map((t) => ({
+    name: t.name,
+    run: t.run,
+    command: toCommand(t.command)!,
+    environment: stringifyEnv(t.environment),
+    timeoutMs: t.timeout === undefined ? undefined : parseDuration(t.timeout, 0),
+  }));
 }
 
 export function parseDev(dev: ServiceFile['dev'], baseDir: string): DevConfig | undefined {

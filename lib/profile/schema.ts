@@ -78,6 +78,8 @@ export const BootstrapTask = z.strictObject({
   run: z.enum(['container', 'exec']).default('container'),
   command: StringList,
   environment: Environment.optional(),
+  /** How long the task may run before deploy stops it and fails (default 30m). */
+  timeout: PositiveDuration.optional(),
 });
 
 export const ConfigFile = z

@@ -166,3 +166,17 @@ describe('a one-shot service that never exits', () => {
     expect((await containers(project)).map((c) => c.Config.Labels['org.berth.service'])).toEqual(['stuck-migration']);
   });
 });
+
+describe('a bootstrap task that hangs', () => {
+  const project = uniqueProject('hanging');
+  const state = stateDir();
+  afterAll(() => purge(project));
+
+  it('is stopped at its timeout, failing the deploy with its name, and leaves no container behind', async () => {
+    await purge(project);
+    const run = await berth(['deploy', '--profile', fixtureProfile('hanging-task'), '--project', project], { state });
+    expect(run.exitCode, run.all).toBe(1);
+    expect(run.all).toContain('service hanging-task: bootstrap task "migrate" still running after 2 s; it was stopped');
+    expect(await containers(project)).toEqual([]);
+  });
+});
