@@ -73,7 +73,12 @@ describe('the terminal UI on a real terminal', () => {
     for (const line of narrow.split('\n')) expect(line.length).toBeLessThanOrEqual(60);
 
     await execa('tmux', ['send-keys', '-t', project, 'q']);
-    await sleep(1500);
+    // The session ends when berth dev exits: after that it can stop nothing, so this proves it stopped nothing.
+    const deadline = Date.now() + 60_000;
+    while ((await execa('tmux', ['has-session', '-t', project], { reject: false })).exitCode === 0) {
+      if (Date.now() > deadline) throw new Error(`berth dev did not exit after "q":\n${await pane()}`);
+      await sleep(100);
+    }
     expect(Object.values(await byService(project)).every((s) => s.running)).toBe(true);
   });
 });
