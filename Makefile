@@ -5,13 +5,16 @@ PROFILE ?= undercloud
 # Extra arguments for deploy and verify, e.g. BERTH_ARGS="--project mine --param demo_api_port=18790".
 BERTH_ARGS ?=
 
-.PHONY: deploy test unit integration engine base-image deps build bench clean
+.PHONY: deploy test unit integration engine base-image deps build bench clean format format-check
+# What prettier formats (120 columns, .prettierrc.json); profiles and fixtures are data, not code.
+FORMATTED := 'cli/**/*.{ts,tsx}' 'lib/**/*.ts' 'test/**/*.{ts,tsx}' 'bench/**/*.ts' 'scripts/*.mjs' vitest.config.ts
 
 deploy: build engine base-image
 	$(BERTH) deploy --profile $(PROFILE) $(BERTH_ARGS)
 	$(BERTH) verify --profile $(PROFILE) $(BERTH_ARGS)
 
 test: build engine base-image
+	@bash scripts/timed.sh format-check npx prettier --check --log-level warn $(FORMATTED)
 	@bash scripts/timed.sh test-tools bash scripts/test-deps.sh
 	node scripts/run-tests.mjs
 
@@ -43,6 +46,12 @@ bench: build engine base-image
 	node --import tsx bench/dev.bench.ts
 	node --import tsx bench/tui.bench.ts
 	node --import tsx bench/ci-jobs.bench.ts
+
+format: deps
+	npx prettier --write --log-level warn $(FORMATTED)
+
+format-check: deps
+	npx prettier --check --log-level warn $(FORMATTED)
 
 clean:
 	rm -rf dist

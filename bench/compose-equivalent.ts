@@ -20,10 +20,17 @@ export function writeComposeEquivalent(profile: ResolvedProfile, dir: string): s
       mounts.push(`${file}:${f.target}:ro`);
     });
     const deps: Record<string, { condition: string }> = {};
-    for (const d of s.dependsOn) deps[d.service] = { condition: d.condition === 'healthy' ? 'service_healthy' : 'service_started' };
+    for (const d of s.dependsOn)
+      deps[d.service] = { condition: d.condition === 'healthy' ? 'service_healthy' : 'service_started' };
     for (const task of s.bootstrap) {
       const name = `${s.name}-${task.name}`;
-      services[name] = { image: s.image, command: task.command, environment: { ...s.environment, ...task.environment }, depends_on: { ...deps }, restart: 'no' };
+      services[name] = {
+        image: s.image,
+        command: task.command,
+        environment: { ...s.environment, ...task.environment },
+        depends_on: { ...deps },
+        restart: 'no',
+      };
       deps[name] = { condition: 'service_completed_successfully' };
     }
     services[s.name] = {
@@ -33,16 +40,31 @@ export function writeComposeEquivalent(profile: ResolvedProfile, dir: string): s
       ports: s.ports.map((p) => `${p.hostIp}:${p.hostPort}:${p.containerPort}`),
       volumes: mounts,
       depends_on: Object.keys(deps).length ? deps : undefined,
-      healthcheck: s.healthcheck ? { test: healthTest(s.healthcheck.probe), interval: `${s.healthcheck.intervalMs}ms`, timeout: `${s.healthcheck.timeoutMs}ms`, retries: s.healthcheck.retries } : undefined,
+      healthcheck: s.healthcheck
+        ? {
+            test: healthTest(s.healthcheck.probe),
+            interval: `${s.healthcheck.intervalMs}ms`,
+            timeout: `${s.healthcheck.timeoutMs}ms`,
+            retries: s.healthcheck.retries,
+          }
+        : undefined,
       stop_signal: s.stopSignal,
       stop_grace_period: `${s.stopTimeoutMs / 1000}s`,
       restart: s.restart,
     };
   }
-  const volumes = Object.fromEntries(profile.services.flatMap((s) => s.volumes.filter((v) => v.type === 'volume').map((v) => [v.source, {}])));
+  const volumes = Object.fromEntries(
+    profile.services.flatMap((s) => s.volumes.filter((v) => v.type === 'volume').map((v) => [v.source, {}])),
+  );
   const file = join(dir, 'docker-compose.yml');
   // Every string quoted: compose reads YAML 1.1, where a bare `no` is false.
-  writeFileSync(file, stringify(escapeDollars(JSON.parse(JSON.stringify({ services, volumes }))), { defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN' }));
+  writeFileSync(
+    file,
+    stringify(escapeDollars(JSON.parse(JSON.stringify({ services, volumes }))), {
+      defaultStringType: 'QUOTE_DOUBLE',
+      defaultKeyType: 'PLAIN',
+    }),
+  );
   return file;
 }
 
@@ -50,7 +72,8 @@ export function writeComposeEquivalent(profile: ResolvedProfile, dir: string): s
 function escapeDollars(value: unknown): unknown {
   if (typeof value === 'string') return value.replaceAll('$', '$$$$');
   if (Array.isArray(value)) return value.map(escapeDollars);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, escapeDollars(v)]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, escapeDollars(v)]));
   return value;
 }
 
@@ -58,5 +81,10 @@ function healthTest(probe: NonNullable<ResolvedProfile['services'][number]['heal
   if (probe.kind === 'exec') return ['CMD', ...probe.command];
   if (probe.kind === 'tcp') return ['CMD', 'bash', '-c', `exec 3<>/dev/tcp/127.0.0.1/${probe.port}`];
   // The same GET, from inside the container: bash's /dev/tcp, since the images carry no curl.
-  return ['CMD', 'bash', '-c', `exec 3<>/dev/tcp/127.0.0.1/${probe.port} && printf 'GET ${probe.path} HTTP/1.0\\r\\nConnection: close\\r\\n\\r\\n' >&3 && head -1 <&3 | grep -q ' ${probe.status[0]} '`];
+  return [
+    'CMD',
+    'bash',
+    '-c',
+    `exec 3<>/dev/tcp/127.0.0.1/${probe.port} && printf 'GET ${probe.path} HTTP/1.0\\r\\nConnection: close\\r\\n\\r\\n' >&3 && head -1 <&3 | grep -q ' ${probe.status[0]} '`,
+  ];
 }

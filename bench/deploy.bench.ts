@@ -21,11 +21,28 @@ const env = { ...process.env, BERTH_STATE_DIR: state, CI: 'true' };
 
 const berthProject = 'bench-berth';
 const composeProject = 'bench-compose';
-const berthArgs = ['--profile', 'demo', '--project', berthProject, '--param', 'demo_api_port=18790', '--param', 'demo_proxy_port=18791', '--param', 'demo_cache_port=18797'];
+const berthArgs = [
+  '--profile',
+  'demo',
+  '--project',
+  berthProject,
+  '--param',
+  'demo_api_port=18790',
+  '--param',
+  'demo_proxy_port=18791',
+  '--param',
+  'demo_cache_port=18797',
+];
 // The compose side gets the same resolved profile (same secret, same rendered config), on other ports.
-const profile = loadProfile({ profile: 'demo', project: composeProject, parameters: { demo_api_port: 18792, demo_proxy_port: 18793, demo_cache_port: 18798 }, env });
+const profile = loadProfile({
+  profile: 'demo',
+  project: composeProject,
+  parameters: { demo_api_port: 18792, demo_proxy_port: 18793, demo_cache_port: 18798 },
+  env,
+});
 const composeFile = writeComposeEquivalent(profile, mkdtempSync(join(tmpdir(), 'berth-bench-compose-')));
-const compose = (...args: string[]) => execa('docker-compose', ['-f', composeFile, '-p', composeProject, ...args], { env });
+const compose = (...args: string[]) =>
+  execa('docker-compose', ['-f', composeFile, '-p', composeProject, ...args], { env });
 const berth = (...args: string[]) => execa('node', [cli, ...args, ...berthArgs], { env });
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {
@@ -37,7 +54,10 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 async function composeAllHealthy(): Promise<void> {
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
-    const list = await docker.listContainers({ all: true, filters: { label: [`com.docker.compose.project=${composeProject}`] } });
+    const list = await docker.listContainers({
+      all: true,
+      filters: { label: [`com.docker.compose.project=${composeProject}`] },
+    });
     const infos = await Promise.all(list.map((c) => docker.getContainer(c.Id).inspect()));
     const longRunning = infos.filter((i) => i.HostConfig.RestartPolicy?.Name !== 'no');
     if (longRunning.length === 3 && longRunning.every((i) => i.State.Health?.Status === 'healthy')) return;
@@ -61,15 +81,19 @@ async function main() {
   const noop = { berth: [] as number[], compose: [] as number[] };
   for (let i = 0; i < RUNS; i++) {
     fresh.berth.push(await timed(() => berth('deploy')));
-    fresh.compose.push(await timed(async () => {
-      await compose('up', '-d');
-      await composeAllHealthy();
-    }));
+    fresh.compose.push(
+      await timed(async () => {
+        await compose('up', '-d');
+        await composeAllHealthy();
+      }),
+    );
     noop.berth.push(await timed(() => berth('deploy')));
-    noop.compose.push(await timed(async () => {
-      await compose('up', '-d');
-      await composeAllHealthy();
-    }));
+    noop.compose.push(
+      await timed(async () => {
+        await compose('up', '-d');
+        await composeAllHealthy();
+      }),
+    );
     await berth('down', '--volumes');
     await compose('down', '-v');
     process.stderr.write(`run ${i + 1}/${RUNS} done\n`);
@@ -86,9 +110,13 @@ async function main() {
   for (const [name, r, target] of rows) {
     const ratio = median(r.berth) / median(r.compose);
     ok &&= ratio <= target;
-    console.log(`| ${name} | ${fmt(median(r.berth))} | ${fmt(median(r.compose))} | ${ratio.toFixed(2)}× | ≤ ${target.toFixed(1)}× ${ratio <= target ? 'met' : 'MISSED'} |`);
+    console.log(
+      `| ${name} | ${fmt(median(r.berth))} | ${fmt(median(r.compose))} | ${ratio.toFixed(2)}× | ≤ ${target.toFixed(1)}× ${ratio <= target ? 'met' : 'MISSED'} |`,
+    );
   }
-  console.log(`\nall runs (s): ${JSON.stringify(Object.fromEntries(rows.map(([n, r]) => [n, { berth: r.berth.map((x) => +(x / 1000).toFixed(2)), compose: r.compose.map((x) => +(x / 1000).toFixed(2)) }])))}`);
+  console.log(
+    `\nall runs (s): ${JSON.stringify(Object.fromEntries(rows.map(([n, r]) => [n, { berth: r.berth.map((x) => +(x / 1000).toFixed(2)), compose: r.compose.map((x) => +(x / 1000).toFixed(2)) }])))}`,
+  );
   if (!ok) process.exitCode = 1;
 }
 

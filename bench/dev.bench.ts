@@ -25,17 +25,41 @@ writeFileSync(envFile, `services:\n  demo-api:\n    dev:\n      sources: [{ path
 const project = 'bench-dev';
 const apiPort = 18795;
 const env = { ...process.env, BERTH_STATE_DIR: mkdtempSync(join(tmpdir(), 'berth-bench-state-')), CI: 'true' };
-const args = ['--profile', 'demo', '--project', project, '-e', envFile, '--param', `demo_api_port=${apiPort}`, '--param', 'demo_proxy_port=18796', '--param', 'demo_cache_port=18799'];
+const args = [
+  '--profile',
+  'demo',
+  '--project',
+  project,
+  '-e',
+  envFile,
+  '--param',
+  `demo_api_port=${apiPort}`,
+  '--param',
+  'demo_proxy_port=18796',
+  '--param',
+  'demo_cache_port=18799',
+];
 
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length - 1) * p))]!;
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length - 1) * p))]!;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function healthy(): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port: apiPort, path: '/healthz', agent: false, headers: { connection: 'close' }, timeout: 1000 }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode === 200));
-    });
+    const req = http.get(
+      {
+        host: '127.0.0.1',
+        port: apiPort,
+        path: '/healthz',
+        agent: false,
+        headers: { connection: 'close' },
+        timeout: 1000,
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode === 200));
+      },
+    );
     req.on('error', () => resolve(false));
     req.on('timeout', () => req.destroy());
   });
@@ -80,9 +104,16 @@ async function main() {
     const mark = events.length;
     const t0 = performance.now();
     writeFileSync(join(api, 'src', 'version.mjs'), `export const VERSION = 'bench-${i}';\n`);
-    const start = await waitEvent((e) => e.type === 'dev.action' && e.service === 'demo-api' && e.phase === 'start', mark);
-    const done = await waitEvent((e) => e.type === 'dev.action' && e.service === 'demo-api' && e.phase !== 'start', mark);
-    if (done.e.type !== 'dev.action' || done.e.phase !== 'done') throw new Error(`restart failed: ${JSON.stringify(done.e)}`);
+    const start = await waitEvent(
+      (e) => e.type === 'dev.action' && e.service === 'demo-api' && e.phase === 'start',
+      mark,
+    );
+    const done = await waitEvent(
+      (e) => e.type === 'dev.action' && e.service === 'demo-api' && e.phase !== 'start',
+      mark,
+    );
+    if (done.e.type !== 'dev.action' || done.e.phase !== 'done')
+      throw new Error(`restart failed: ${JSON.stringify(done.e)}`);
     berth.push(done.at - t0);
     reported.push(done.e.latencyMs ?? NaN);
     if (start.e.type === 'dev.action') overhead.push((start.e.overheadMs ?? NaN) - QUIET_MS);
@@ -90,7 +121,16 @@ async function main() {
   dev.kill('SIGINT');
   await dev;
 
-  const id = (await execa('docker', ['ps', '-q', '--filter', `label=org.berth.project=${project}`, '--filter', 'label=org.berth.service=demo-api'])).stdout.trim();
+  const id = (
+    await execa('docker', [
+      'ps',
+      '-q',
+      '--filter',
+      `label=org.berth.project=${project}`,
+      '--filter',
+      'label=org.berth.service=demo-api',
+    ])
+  ).stdout.trim();
   const peer: number[] = [];
   const floor: number[] = [];
   for (let i = 0; i < EDITS; i++) {
@@ -111,13 +151,19 @@ async function main() {
   console.log('| method | p50 | p95 |');
   console.log('| --- | --- | --- |');
   console.log(`| berth dev (write → berth reports healthy) | ${fmt(pct(berth, 0.5))} | ${fmt(pct(berth, 0.95))} |`);
-  console.log(`| berth dev, as berth reports it (first event → healthy) | ${fmt(pct(reported, 0.5))} | ${fmt(pct(reported, 0.95))} |`);
+  console.log(
+    `| berth dev, as berth reports it (first event → healthy) | ${fmt(pct(reported, 0.5))} | ${fmt(pct(reported, 0.95))} |`,
+  );
   console.log(`| peer: docker restart + probe | ${fmt(pct(peer, 0.5))} | ${fmt(pct(peer, 0.95))} |`);
   console.log(`| floor: docker kill + docker start + probe | ${fmt(pct(floor, 0.5))} | ${fmt(pct(floor, 0.95))} |`);
   const target = pct(floor, 0.5) + QUIET_MS + 100;
   const over = pct(overhead, 0.5);
-  console.log(`\nberth p50 ${fmt(pct(berth, 0.5))} vs target floor + ${QUIET_MS} ms quiet + 100 ms = ${fmt(target)}: ${pct(berth, 0.5) <= target ? 'met' : 'MISSED'}`);
-  console.log(`berth overhead beyond the quiet window (last event seen → restart requested), p50 ${over.toFixed(1)} ms, p95 ${pct(overhead, 0.95).toFixed(1)} ms, target ≤ 20 ms: ${over <= 20 ? 'met' : 'MISSED'}`);
+  console.log(
+    `\nberth p50 ${fmt(pct(berth, 0.5))} vs target floor + ${QUIET_MS} ms quiet + 100 ms = ${fmt(target)}: ${pct(berth, 0.5) <= target ? 'met' : 'MISSED'}`,
+  );
+  console.log(
+    `berth overhead beyond the quiet window (last event seen → restart requested), p50 ${over.toFixed(1)} ms, p95 ${pct(overhead, 0.95).toFixed(1)} ms, target ≤ 20 ms: ${over <= 20 ? 'met' : 'MISSED'}`,
+  );
   console.log(`berth p50 is ${(pct(peer, 0.5) / pct(berth, 0.5)).toFixed(1)}× faster than docker restart`);
 }
 

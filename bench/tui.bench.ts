@@ -16,7 +16,8 @@ const args = `--profile ${profile} --project bench-tui`;
 const base = { ...process.env, BERTH_STATE_DIR: state, TERM: 'xterm-256color' } as Record<string, string | undefined>;
 delete base.CI;
 
-const down = () => execa('node', [cli, 'down', '--volumes', ...args.split(' ')], { env: { ...base, CI: 'true' }, reject: false });
+const down = () =>
+  execa('node', [cli, 'down', '--volumes', ...args.split(' ')], { env: { ...base, CI: 'true' }, reject: false });
 async function timed(command: string): Promise<number> {
   const t0 = performance.now();
   const run = await execa('script', ['-qec', command, '/dev/null'], { env: base, extendEnv: false, reject: false });
@@ -39,6 +40,10 @@ await down();
 const ratio = median(tui) / median(json);
 console.log(`\n${profile} from nothing (images cached), median of ${RUNS} runs each`);
 console.log(`| reporter | median | runs |\n| --- | --- | --- |`);
-console.log(`| Ink TUI on a pty | ${(median(tui) / 1000).toFixed(2)} s | ${tui.map((t) => (t / 1000).toFixed(2)).join(', ')} |`);
-console.log(`| --json | ${(median(json) / 1000).toFixed(2)} s | ${json.map((t) => (t / 1000).toFixed(2)).join(', ')} |`);
+console.log(
+  `| Ink TUI on a pty | ${(median(tui) / 1000).toFixed(2)} s | ${tui.map((t) => (t / 1000).toFixed(2)).join(', ')} |`,
+);
+console.log(
+  `| --json | ${(median(json) / 1000).toFixed(2)} s | ${json.map((t) => (t / 1000).toFixed(2)).join(', ')} |`,
+);
 console.log(`ratio ${ratio.toFixed(3)} (target ≤ 1.05): ${ratio <= 1.05 ? 'met' : 'MISSED'}`);

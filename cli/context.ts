@@ -52,11 +52,21 @@ export function parseParams(pairs: string[]): Parameters {
 }
 
 export function load(opts: CommonOptions): ResolvedProfile {
-  return loadProfile({ profile: opts.profile, envFiles: opts.env, project: opts.project, parameters: parseParams(opts.param), runtime: opts.runtime });
+  return loadProfile({
+    profile: opts.profile,
+    envFiles: opts.env,
+    project: opts.project,
+    parameters: parseParams(opts.param),
+    runtime: opts.runtime,
+  });
 }
 
 /** The Ink screen only on an interactive terminal; CI, NO_COLOR, --plain and --json get lines. */
-export function wantsTui(opts: Pick<CommonOptions, 'json' | 'plain'>, env: NodeJS.ProcessEnv = process.env, tty = Boolean(process.stdout.isTTY && process.stdin.isTTY)): boolean {
+export function wantsTui(
+  opts: Pick<CommonOptions, 'json' | 'plain'>,
+  env: NodeJS.ProcessEnv = process.env,
+  tty = Boolean(process.stdout.isTTY && process.stdin.isTTY),
+): boolean {
   return tty && !env.CI && !env.NO_COLOR && !opts.plain && !opts.json && env.TERM !== 'dumb';
 }
 
@@ -69,7 +79,14 @@ export function makeBus(opts: Pick<CommonOptions, 'json' | 'verbose'>, { lines =
 
 /** Published endpoints for the summary table: what a user opens or points a client at. */
 export function endpointsOf(profile: ResolvedProfile): { service: string; url: string }[] {
-  return profile.services.flatMap((s) => s.ports.filter((p) => p.hostPort).map((p) => ({ service: s.name, url: `http://${p.hostIp === '0.0.0.0' ? '127.0.0.1' : p.hostIp}:${p.hostPort}` })));
+  return profile.services.flatMap((s) =>
+    s.ports
+      .filter((p) => p.hostPort)
+      .map((p) => ({
+        service: s.name,
+        url: `http://${p.hostIp === '0.0.0.0' ? '127.0.0.1' : p.hostIp}:${p.hostPort}`,
+      })),
+  );
 }
 
 /**
@@ -77,7 +94,9 @@ export function endpointsOf(profile: ResolvedProfile): { service: string; url: s
  * from a write cut short (deploy, update), so one Ctrl-C ends them even when the engine is stuck.
  */
 export function makeRuntime(opts: Pick<CommonOptions, 'runtime'> = {}, { cancelWrites = false } = {}): Runtime {
-  return opts.runtime === 'host' ? new HostRuntime() : new DockerRuntime({ requests: { cancel: interruptSignal(), cancelWrites } });
+  return opts.runtime === 'host'
+    ? new HostRuntime()
+    : new DockerRuntime({ requests: { cancel: interruptSignal(), cancelWrites } });
 }
 
 export function reportError(err: unknown, json = false): number {

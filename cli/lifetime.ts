@@ -42,7 +42,9 @@ function onInterrupt(name: Interrupt): void {
   for (const c of controllers) c.abort();
   // unref: a command that winds down cleanly exits long before this fires, and is not held by it.
   setTimeout(() => {
-    process.stderr.write(`\nberth: still winding down ${GRACE_MS / 1000} s after ${name}; exiting now.${openWorkSuffix()}\n`);
+    process.stderr.write(
+      `\nberth: still winding down ${GRACE_MS / 1000} s after ${name}; exiting now.${openWorkSuffix()}\n`,
+    );
     process.exit(EXIT_CODES[name]);
   }, GRACE_MS).unref();
 }
@@ -67,7 +69,9 @@ export function interruptForegroundGroup(fallback: () => void): void {
  */
 export function reportIfLingering(): void {
   setTimeout(() => {
-    process.stderr.write(`berth: internal error: the command finished ${LINGER_MS / 1000} s ago, but something ${LINGER_MARKER}.${openWorkSuffix()}\n  This is a bug in berth; please report it.\n`);
+    process.stderr.write(
+      `berth: internal error: the command finished ${LINGER_MS / 1000} s ago, but something ${LINGER_MARKER}.${openWorkSuffix()}\n  This is a bug in berth; please report it.\n`,
+    );
     process.exit();
   }, LINGER_MS).unref();
 }

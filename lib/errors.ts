@@ -32,7 +32,10 @@ export class ProfileError extends BerthError {
 /** Several profile problems found in one pass, so the user fixes them all at once. */
 export class ProfileErrors extends BerthError {
   constructor(readonly errors: ProfileError[]) {
-    super(errors.map((e) => e.message + (e.hint ? `\n    ${e.hint}` : '')).join('\n'), 'Fix the files named above; nothing was deployed.');
+    super(
+      errors.map((e) => e.message + (e.hint ? `\n    ${e.hint}` : '')).join('\n'),
+      'Fix the files named above; nothing was deployed.',
+    );
     this.name = 'ProfileErrors';
   }
 }
@@ -64,7 +67,10 @@ export class EngineUnreachableError extends BerthError {
 
 /** An engine call that got no answer within its deadline. */
 export class EngineTimeoutError extends BerthError {
-  constructor(readonly call: string, ms: number) {
+  constructor(
+    readonly call: string,
+    ms: number,
+  ) {
     const where = process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
     super(
       `the Docker engine at ${where} did not answer ${call} within ${ms / 1000} s`,

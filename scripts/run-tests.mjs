@@ -10,7 +10,11 @@ for (const project of ['unit', 'integration']) {
   const report = `.vitest-report-${project}.json`;
   rmSync(report, { force: true });
   const started = Date.now();
-  const run = spawnSync('npx', ['vitest', 'run', '--project', project, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], { stdio: 'inherit' });
+  const run = spawnSync(
+    'npx',
+    ['vitest', 'run', '--project', project, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`],
+    { stdio: 'inherit' },
+  );
   const seconds = (Date.now() - started) / 1000;
   let summary;
   try {
@@ -25,10 +29,15 @@ for (const project of ['unit', 'integration']) {
   totals.skipped += summary.numPendingTests + summary.numTodoTests;
   ok &&= run.status === 0 && summary.numPassedTests > 0;
   if (project === 'integration') {
-    const files = summary.testResults.map((f) => ({ name: f.name.replace(`${process.cwd()}/`, ''), s: (f.endTime - f.startTime) / 1000 }));
+    const files = summary.testResults.map((f) => ({
+      name: f.name.replace(`${process.cwd()}/`, ''),
+      s: (f.endTime - f.startTime) / 1000,
+    }));
     for (const f of files.sort((a, b) => b.s - a.s)) console.log(`  ${f.s.toFixed(1).padStart(7)} s  ${f.name}`);
   }
-  console.log(`stage ${project} tests: ${seconds.toFixed(1)} s (${summary.numPassedTests} passed, ${summary.numFailedTests} failed)`);
+  console.log(
+    `stage ${project} tests: ${seconds.toFixed(1)} s (${summary.numPassedTests} passed, ${summary.numFailedTests} failed)`,
+  );
 }
 console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
 process.exit(ok ? 0 : 1);

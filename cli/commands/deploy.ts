@@ -5,21 +5,49 @@ import { makeRuntime, type CommonOptions } from '../context.js';
 import { action, common, withDeployReporting } from './shared.js';
 
 export function registerDeployAndUpdate(program: Command): void {
-  common(program.command('deploy').description('converge the project to the profile: build, create, start, health-gate, bootstrap'))
+  common(
+    program
+      .command('deploy')
+      .description('converge the project to the profile: build, create, start, health-gate, bootstrap'),
+  )
     .option('--concurrency <n>', 'services started at once', '6')
     .option('--build', 'rebuild images even when their build context is unchanged')
     .action(
       action((opts: CommonOptions & { concurrency: string; build?: boolean }) =>
-        withDeployReporting(opts, ({ profile, bus, signal }) => deploy({ runtime: makeRuntime(opts, { cancelWrites: true }), profile, bus, signal, concurrency: Number(opts.concurrency), forceBuild: opts.build })),
+        withDeployReporting(opts, ({ profile, bus, signal }) =>
+          deploy({
+            runtime: makeRuntime(opts, { cancelWrites: true }),
+            profile,
+            bus,
+            signal,
+            concurrency: Number(opts.concurrency),
+            forceBuild: opts.build,
+          }),
+        ),
       ),
     );
 
-  common(program.command('update').description('minor update: rebuild changed images (or refresh packages), then recreate what changed one service at a time, rolling a failed one back'))
+  common(
+    program
+      .command('update')
+      .description(
+        'minor update: rebuild changed images (or refresh packages), then recreate what changed one service at a time, rolling a failed one back',
+      ),
+  )
     .option('--refresh', 'rebuild every image without the build cache, so packages are current')
     .option('--no-rollback', 'leave a service that fails its update as it is, for debugging')
     .action(
       action((opts: CommonOptions & { refresh?: boolean; rollback: boolean }) =>
-        withDeployReporting(opts, ({ profile, bus, signal }) => update({ runtime: makeRuntime(opts, { cancelWrites: true }), profile, bus, signal, refreshPackages: opts.refresh, rollback: opts.rollback })),
+        withDeployReporting(opts, ({ profile, bus, signal }) =>
+          update({
+            runtime: makeRuntime(opts, { cancelWrites: true }),
+            profile,
+            bus,
+            signal,
+            refreshPackages: opts.refresh,
+            rollback: opts.rollback,
+          }),
+        ),
       ),
     );
 }

@@ -5,7 +5,11 @@ import { DockerRuntime } from '../../lib/runtime/docker/docker-runtime.js';
 import { action, common } from './shared.js';
 
 export function registerDoctor(program: Command): void {
-  common(program.command('doctor').description('engine, disk, memory, base image, ports and inotify limits, each with a remedy')).action(
+  common(
+    program
+      .command('doctor')
+      .description('engine, disk, memory, base image, ports and inotify limits, each with a remedy'),
+  ).action(
     action(async (opts: CommonOptions) => {
       let profile;
       try {
@@ -16,7 +20,10 @@ export function registerDoctor(program: Command): void {
       const findings = await doctor(new DockerRuntime(), profile);
       for (const f of findings) {
         if (opts.json) out(JSON.stringify(f) + '\n');
-        else out(`${f.ok ? 'ok  ' : 'FAIL'} ${f.check.padEnd(10)} ${f.detail}${f.remedy ? `\n     next: ${f.remedy}` : ''}\n`);
+        else
+          out(
+            `${f.ok ? 'ok  ' : 'FAIL'} ${f.check.padEnd(10)} ${f.detail}${f.remedy ? `\n     next: ${f.remedy}` : ''}\n`,
+          );
       }
       return findings.some((f) => !f.ok) || !profile ? 1 : 0;
     }),

@@ -9,10 +9,14 @@ export function registerDown(program: Command): void {
     .action(
       action(async (opts: CommonOptions & { volumes?: boolean }) => {
         const profile = load(opts);
-        const result = await down(makeRuntime(opts), profile.project, makeBus(opts), { volumes: Boolean(opts.volumes), order: profile.services.map((s) => s.name) });
+        const result = await down(makeRuntime(opts), profile.project, makeBus(opts), {
+          volumes: Boolean(opts.volumes),
+          order: profile.services.map((s) => s.name),
+        });
         if (!opts.json) {
           out(`removed ${result.removed.length} containers from ${profile.project}\n`);
-          if (result.volumesKept.length) out(`kept volumes (data): ${result.volumesKept.join(', ')}; "berth down --volumes" removes them\n`);
+          if (result.volumesKept.length)
+            out(`kept volumes (data): ${result.volumesKept.join(', ')}; "berth down --volumes" removes them\n`);
           if (result.volumesRemoved.length) out(`removed volumes: ${result.volumesRemoved.join(', ')}\n`);
         }
       }),

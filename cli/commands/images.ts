@@ -13,7 +13,11 @@ export function registerImages(program: Command): void {
       action(async () => {
         const runtime = new DockerRuntime();
         await runtime.info();
-        await runtime.ensureBaseImage(BASE_IMAGE, interruptSignal(), (p) => !p.line.startsWith('I: ') && out(p.line + '\n'));
+        await runtime.ensureBaseImage(
+          BASE_IMAGE,
+          interruptSignal(),
+          (p) => !p.line.startsWith('I: ') && out(p.line + '\n'),
+        );
         out(`${BASE_IMAGE} present\n`);
       }),
     );
@@ -27,11 +31,22 @@ export function registerImages(program: Command): void {
       action(async (opts: { mirror?: string; tag: string; force?: boolean }) => {
         const runtime = new DockerRuntime();
         await runtime.info();
-        if (!opts.force && (await runtime.docker.getImage(opts.tag).inspect().catch(() => undefined))) {
+        if (
+          !opts.force &&
+          (await runtime.docker
+            .getImage(opts.tag)
+            .inspect()
+            .catch(() => undefined))
+        ) {
           out(`${opts.tag} already present; nothing to do (--force seeds it again)\n`);
           return;
         }
-        await seedBaseImage(runtime.docker, { mirror: opts.mirror, tag: opts.tag, signal: interruptSignal(), onLine: (l) => !l.startsWith('I: ') && out(l + '\n') });
+        await seedBaseImage(runtime.docker, {
+          mirror: opts.mirror,
+          tag: opts.tag,
+          signal: interruptSignal(),
+          onLine: (l) => !l.startsWith('I: ') && out(l + '\n'),
+        });
       }),
     );
 }

@@ -12,12 +12,22 @@ export function registerLogs(program: Command): void {
         const profile = load(opts);
         const runtime = makeRuntime(opts);
         const instances = (await runtime.list(profile.project)).filter((i) => !service || i.service === service);
-        if (service && instances.length === 0) throw new BerthError(`service ${service} has no container in project ${profile.project}`, 'See "berth status".');
+        if (service && instances.length === 0)
+          throw new BerthError(
+            `service ${service} has no container in project ${profile.project}`,
+            'See "berth status".',
+          );
         const width = Math.max(...instances.map((i) => i.service.length));
-        for (const i of instances) for (const line of await runtime.logs(i.id, { tail: Number(opts.tail) })) out(`${i.service.padEnd(width)} | ${line}\n`);
+        for (const i of instances)
+          for (const line of await runtime.logs(i.id, { tail: Number(opts.tail) }))
+            out(`${i.service.padEnd(width)} | ${line}\n`);
         if (opts.follow) {
           const signal = interruptSignal();
-          await Promise.all(instances.map((i) => runtime.followLogs(i.id, (line) => out(`${i.service.padEnd(width)} | ${line}\n`), signal)));
+          await Promise.all(
+            instances.map((i) =>
+              runtime.followLogs(i.id, (line) => out(`${i.service.padEnd(width)} | ${line}\n`), signal),
+            ),
+          );
         }
       }),
     );

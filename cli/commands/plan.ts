@@ -4,12 +4,22 @@ import { out, load, makeRuntime, type CommonOptions } from '../context.js';
 import { action, common } from './shared.js';
 
 export function registerPlan(program: Command): void {
-  common(program.command('plan').description('show what deploy would do, per service, and why; changes nothing')).action(
+  common(
+    program.command('plan').description('show what deploy would do, per service, and why; changes nothing'),
+  ).action(
     action(async (opts: CommonOptions) => {
       const profile = load(opts);
       const actions = await planOnly(makeRuntime(opts), profile);
-      if (opts.json) out(JSON.stringify({ project: profile.project, actions: actions.map(({ service, action, reasons }) => ({ service, action, reasons })) }) + '\n');
-      else for (const a of actions) out(`${a.action.padEnd(9)} ${a.service}${a.reasons.length ? `  (${a.reasons.join(', ')})` : ''}\n`);
+      if (opts.json)
+        out(
+          JSON.stringify({
+            project: profile.project,
+            actions: actions.map(({ service, action, reasons }) => ({ service, action, reasons })),
+          }) + '\n',
+        );
+      else
+        for (const a of actions)
+          out(`${a.action.padEnd(9)} ${a.service}${a.reasons.length ? `  (${a.reasons.join(', ')})` : ''}\n`);
     }),
   );
 }

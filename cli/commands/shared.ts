@@ -4,24 +4,43 @@ import type { EventBus } from '../../lib/events/bus.js';
 import { UpdateRolledBackError } from '../../lib/lifecycle/update.js';
 import type { ResolvedProfile } from '../../lib/profile/model.js';
 import type { CheckResult } from '../../lib/ops/verify.js';
-import { collectList, endpointsOf, out, interruptSignal, wantsTui, load, makeBus, reportError, type CommonOptions } from '../context.js';
+import {
+  collectList,
+  endpointsOf,
+  out,
+  interruptSignal,
+  wantsTui,
+  load,
+  makeBus,
+  reportError,
+  type CommonOptions,
+} from '../context.js';
 import { interruptForegroundGroup, reportIfLingering } from '../lifetime.js';
 
 export function common(cmd: Command): Command {
   return cmd
-    .option('-p, --profile <name>', 'profile name under profiles/, or a path to a profile.yaml', process.env.BERTH_PROFILE ?? 'demo')
+    .option(
+      '-p, --profile <name>',
+      'profile name under profiles/, or a path to a profile.yaml',
+      process.env.BERTH_PROFILE ?? 'demo',
+    )
     .option('-e, --env <file>', 'environment file merged over the profile (repeatable, later wins)', collectList, [])
     .option('--project <name>', 'deployment name (default: the profile name)')
     .option('--param <name=value>', 'set a parameter, over every file (repeatable)', collectList, [])
     .option('--json', 'JSON lines on stdout')
     .addOption(new Option('--plain', 'plain lines (the default until the terminal UI lands)'))
     .option('-v, --verbose', 'every build and probe line')
-    .addOption(new Option('--runtime <name>', 'where services run: containers, or host processes from Debian packages').choices(['docker', 'host']).default(process.env.BERTH_RUNTIME ?? 'docker'));
+    .addOption(
+      new Option('--runtime <name>', 'where services run: containers, or host processes from Debian packages')
+        .choices(['docker', 'host'])
+        .default(process.env.BERTH_RUNTIME ?? 'docker'),
+    );
 }
 
 export function action<T extends unknown[]>(fn: (...args: T) => Promise<number | void>) {
   return async (...args: T) => {
-    const opts = args.find((a) => a && typeof a === 'object' && !Array.isArray(a) && !(a instanceof Command)) as { json?: boolean } | undefined;
+    const opts = args.find((a) => a && typeof a === 'object' && !Array.isArray(a) && !(a instanceof Command)) as
+      { json?: boolean } | undefined;
     try {
       process.exitCode = (await fn(...args)) ?? 0;
     } catch (err) {
@@ -35,7 +54,10 @@ export function action<T extends unknown[]>(fn: (...args: T) => Promise<number |
  * deploy and update share a screen: the Ink TUI on a terminal, plain or JSON lines otherwise. Once the
  * reporter has shown a failure with its logs and next step, it is not printed a second time.
  */
-export async function withDeployReporting(opts: CommonOptions, run: (ctx: { profile: ResolvedProfile; bus: EventBus; signal: AbortSignal }) => Promise<unknown>): Promise<number> {
+export async function withDeployReporting(
+  opts: CommonOptions,
+  run: (ctx: { profile: ResolvedProfile; bus: EventBus; signal: AbortSignal }) => Promise<unknown>,
+): Promise<number> {
   const profile = load(opts);
   const tui = wantsTui(opts);
   const bus = makeBus(opts, { lines: !tui });
@@ -44,11 +66,17 @@ export async function withDeployReporting(opts: CommonOptions, run: (ctx: { prof
   let reported = false;
   bus.subscribe((e) => (reported ||= e.type === 'deploy.failed'));
   const screen = tui
-    ? (await import('../tui/apps.js')).startDeployTui(bus, { profile: profile.name, project: profile.project }, {
-        endpoints: endpointsOf(profile),
-        credentials: profile.hostFiles.some((f) => f.target === 'clouds.yaml') ? `${profile.stateDir}/clouds.yaml (openstack --os-cloud undercloud)` : undefined,
-        onCancel: () => interruptForegroundGroup(() => cancel.abort()),
-      })
+    ? (await import('../tui/apps.js')).startDeployTui(
+        bus,
+        { profile: profile.name, project: profile.project },
+        {
+          endpoints: endpointsOf(profile),
+          credentials: profile.hostFiles.some((f) => f.target === 'clouds.yaml')
+            ? `${profile.stateDir}/clouds.yaml (openstack --os-cloud undercloud)`
+            : undefined,
+          onCancel: () => interruptForegroundGroup(() => cancel.abort()),
+        },
+      )
     : undefined;
   try {
     await run({ profile, bus, signal });

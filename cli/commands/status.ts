@@ -10,8 +10,12 @@ export function registerStatus(program: Command): void {
       const status = await projectStatus(makeRuntime(opts), profile.project, profile);
       if (opts.json) return void out(JSON.stringify(status) + '\n');
       out(`project ${status.project}\n`);
-      for (const s of status.services) out(`  ${s.name.padEnd(20)} ${s.state.padEnd(10)} ${s.health.padEnd(10)} ${s.ports.join(', ')}\n`);
-      for (const l of status.leftovers) out(`  leftover ${l.role} container ${l.id.slice(0, 12)} (${l.status}) from an interrupted run; the next deploy or down removes it\n`);
+      for (const s of status.services)
+        out(`  ${s.name.padEnd(20)} ${s.state.padEnd(10)} ${s.health.padEnd(10)} ${s.ports.join(', ')}\n`);
+      for (const l of status.leftovers)
+        out(
+          `  leftover ${l.role} container ${l.id.slice(0, 12)} (${l.status}) from an interrupted run; the next deploy or down removes it\n`,
+        );
     }),
   );
 

@@ -8,18 +8,34 @@ import { DockerRuntime } from '../../lib/runtime/docker/docker-runtime.js';
 import { action, common, printVerify } from './shared.js';
 
 export function registerUpgrade(program: Command): void {
-  common(program.command('upgrade').description('major upgrade: move a host-runtime deployment into containers, service by service, data included'))
+  common(
+    program
+      .command('upgrade')
+      .description('major upgrade: move a host-runtime deployment into containers, service by service, data included'),
+  )
     .requiredOption('--from <runtime>', 'where the deployment runs now: host')
     .option('--cleanup', 'after a verified upgrade, purge the host packages berth installed and remove the host data')
     .action(
       action(async (opts: CommonOptions & { from: string; cleanup?: boolean }) => {
-        if (opts.from !== 'host') throw new BerthError(`cannot upgrade from "${opts.from}"`, 'The one major upgrade is --from host (host processes to containers).');
+        if (opts.from !== 'host')
+          throw new BerthError(
+            `cannot upgrade from "${opts.from}"`,
+            'The one major upgrade is --from host (host processes to containers).',
+          );
         const hostProfile = load({ ...opts, runtime: 'host' });
         const profile = load({ ...opts, runtime: 'docker' });
         const bus = makeBus(opts);
         const host = new HostRuntime();
-        const report = await upgradeFromHost({ host, docker: new DockerRuntime(), hostProfile, profile, bus, signal: interruptSignal() });
-        if (!opts.json) out(`moved to containers: ${report.moved.join(', ') || 'nothing'}; backups in ${report.backupDir}\n`);
+        const report = await upgradeFromHost({
+          host,
+          docker: new DockerRuntime(),
+          hostProfile,
+          profile,
+          bus,
+          signal: interruptSignal(),
+        });
+        if (!opts.json)
+          out(`moved to containers: ${report.moved.join(', ') || 'nothing'}; backups in ${report.backupDir}\n`);
         const failed = printVerify(await verify(new DockerRuntime(), profile), opts.json);
         if (failed) {
           if (opts.cleanup) out('not cleaning up: verification failed\n');

@@ -17,10 +17,13 @@ export function plainReporter(write: (line: string) => void, { verbose = false }
     switch (e.type) {
       case 'deploy.start':
         width = Math.max(12, ...e.steps.flat().map((s) => s.length));
-        say(`deploying profile ${e.profile} as project ${e.project} on ${e.engine}; ${e.steps.length} steps: ${e.steps.map((s) => s.join(' ')).join(' | ')}`);
+        say(
+          `deploying profile ${e.profile} as project ${e.project} on ${e.engine}; ${e.steps.length} steps: ${e.steps.map((s) => s.join(' ')).join(' | ')}`,
+        );
         break;
       case 'plan':
-        for (const a of e.actions) say(`${a.service.padEnd(width)} plan: ${a.action}${a.reasons.length ? ` (${a.reasons.join(', ')})` : ''}`);
+        for (const a of e.actions)
+          say(`${a.service.padEnd(width)} plan: ${a.action}${a.reasons.length ? ` (${a.reasons.join(', ')})` : ''}`);
         break;
       case 'service.state':
         say(`${e.service.padEnd(width)} ${e.state}${e.detail ? `: ${e.detail}` : ''}`);
@@ -29,17 +32,23 @@ export function plainReporter(write: (line: string) => void, { verbose = false }
         if (verbose) say(`${e.service.padEnd(width)} | ${e.line}`);
         else if (e.step !== undefined && e.step !== lastStep.get(e.service)) {
           lastStep.set(e.service, e.step);
-          say(`${e.service.padEnd(width)} building step ${e.step}/${e.totalSteps}: ${e.line.replace(/^Step \d+\/\d+ : /, '').slice(0, 100)}`);
+          say(
+            `${e.service.padEnd(width)} building step ${e.step}/${e.totalSteps}: ${e.line.replace(/^Step \d+\/\d+ : /, '').slice(0, 100)}`,
+          );
         } else if (e.step === undefined) say(`${e.service.padEnd(width)} ${e.line}`);
         break;
       case 'health.probe':
-        if (verbose || (!e.ok && e.attempt % 10 === 0)) say(`${e.service.padEnd(width)} probe ${e.attempt}: ${e.output}`);
+        if (verbose || (!e.ok && e.attempt % 10 === 0))
+          say(`${e.service.padEnd(width)} probe ${e.attempt}: ${e.output}`);
         break;
       case 'bootstrap.task':
-        if (e.status !== 'start') say(`${e.service.padEnd(width)} ${e.removal ? 'on_remove' : 'bootstrap'} ${e.task}: ${e.status}`);
+        if (e.status !== 'start')
+          say(`${e.service.padEnd(width)} ${e.removal ? 'on_remove' : 'bootstrap'} ${e.task}: ${e.status}`);
         break;
       case 'rollback':
-        say(`${e.service.padEnd(width)} rollback ${e.phase === 'start' ? 'to its previous image and config' : e.phase}${e.detail ? `: ${e.detail}` : ''}`);
+        say(
+          `${e.service.padEnd(width)} rollback ${e.phase === 'start' ? 'to its previous image and config' : e.phase}${e.detail ? `: ${e.detail}` : ''}`,
+        );
         break;
       case 'service.log':
         if (verbose) say(`${e.service.padEnd(width)} | ${e.line}`);
@@ -58,18 +67,27 @@ export function plainReporter(write: (line: string) => void, { verbose = false }
         break;
       case 'dev.watching':
         for (const t of e.trees) say(`watching ${t.root} (${t.directories} directories) for ${t.services.join(', ')}`);
-        say(`${e.watches} inotify watches of ${e.maxWatches ?? 'unknown'} available; Ctrl-C stops watching and leaves everything running`);
+        say(
+          `${e.watches} inotify watches of ${e.maxWatches ?? 'unknown'} available; Ctrl-C stops watching and leaves everything running`,
+        );
         break;
       case 'dev.settling':
         say(`settling: ${e.files} files so far`);
         break;
       case 'dev.batch':
-        if (e.settled) say(`settled after a burst of ${e.files.length} changes; one plan for: ${e.services.join(', ') || 'nothing'}`);
+        if (e.settled)
+          say(
+            `settled after a burst of ${e.files.length} changes; one plan for: ${e.services.join(', ') || 'nothing'}`,
+          );
         break;
       case 'dev.action': {
-        const files = e.files.length > 3 ? `${e.files.slice(0, 3).map(short).join(', ')} and ${e.files.length - 3} more` : e.files.map(short).join(', ');
+        const files =
+          e.files.length > 3
+            ? `${e.files.slice(0, 3).map(short).join(', ')} and ${e.files.length - 3} more`
+            : e.files.map(short).join(', ');
         if (e.phase === 'start') say(`${e.service.padEnd(width)} ${e.action}${files ? ` <- ${files}` : ''}`);
-        else if (e.phase === 'done') say(`${e.service.padEnd(width)} ${e.action} done: healthy ${e.latencyMs} ms after the save`);
+        else if (e.phase === 'done')
+          say(`${e.service.padEnd(width)} ${e.action} done: healthy ${e.latencyMs} ms after the save`);
         else {
           say(`${e.service.padEnd(width)} ${e.action} FAILED after ${e.latencyMs} ms: ${e.output ?? ''}`);
           for (const line of e.logs ?? []) write(`    | ${line}`);
@@ -78,8 +96,12 @@ export function plainReporter(write: (line: string) => void, { verbose = false }
         break;
       }
       case 'dev.reload':
-        say(e.ok ? `profile changed (${e.files.map(short).join(', ')}): applied` : `profile changed but is invalid, kept the running state:
-${e.message}`);
+        say(
+          e.ok
+            ? `profile changed (${e.files.map(short).join(', ')}): applied`
+            : `profile changed but is invalid, kept the running state:
+${e.message}`,
+        );
         break;
       case 'message':
         say(`${e.level === 'warn' ? 'warning: ' : ''}${e.text}`);

@@ -13,7 +13,16 @@ export interface DeployScreenProps {
   credentials?: string;
 }
 
-const ICON: Partial<Record<ServiceView['state'], string>> = { healthy: '✔', running: '✔', completed: '✔', kept: '=', failed: '✖', removed: '-', pending: '·', waiting: '·' };
+const ICON: Partial<Record<ServiceView['state'], string>> = {
+  healthy: '✔',
+  running: '✔',
+  completed: '✔',
+  kept: '=',
+  failed: '✖',
+  removed: '-',
+  pending: '·',
+  waiting: '·',
+};
 
 function describe(s: ServiceView, view: DeployView): string {
   switch (s.state) {
@@ -39,14 +48,39 @@ function describe(s: ServiceView, view: DeployView): string {
 
 function ServiceLine({ s, view, now, width }: { s: ServiceView; view: DeployView; now: number; width: number }) {
   const duration = s.startedAt ? seconds((s.endedAt ?? now) - s.startedAt) : '';
-  const color = s.state === 'failed' ? 'red' : s.state === 'healthy' || s.state === 'running' || s.state === 'completed' ? 'green' : s.state === 'kept' ? 'gray' : undefined;
+  const color =
+    s.state === 'failed'
+      ? 'red'
+      : s.state === 'healthy' || s.state === 'running' || s.state === 'completed'
+        ? 'green'
+        : s.state === 'kept'
+          ? 'gray'
+          : undefined;
   const text = clip(describe(s, view), Math.max(10, width - 32));
   return (
     <Box>
-      <Box width={3}>{isActive(s) && view.phase === 'running' ? <Text color="cyan"><Spinner type="dots" /></Text> : <Text color={color}>{ICON[s.state] ?? '·'}</Text>}</Box>
-      <Box width={20}><Text bold={s.state === 'failed'} color={color} wrap="truncate">{s.name}</Text></Box>
-      <Box flexGrow={1}><Text color={color} wrap="truncate">{text}</Text></Box>
-      <Box width={7} justifyContent="flex-end"><Text dimColor>{duration}</Text></Box>
+      <Box width={3}>
+        {isActive(s) && view.phase === 'running' ? (
+          <Text color="cyan">
+            <Spinner type="dots" />
+          </Text>
+        ) : (
+          <Text color={color}>{ICON[s.state] ?? '·'}</Text>
+        )}
+      </Box>
+      <Box width={20}>
+        <Text bold={s.state === 'failed'} color={color} wrap="truncate">
+          {s.name}
+        </Text>
+      </Box>
+      <Box flexGrow={1}>
+        <Text color={color} wrap="truncate">
+          {text}
+        </Text>
+      </Box>
+      <Box width={7} justifyContent="flex-end">
+        <Text dimColor>{duration}</Text>
+      </Box>
     </Box>
   );
 }
@@ -54,7 +88,12 @@ function ServiceLine({ s, view, now, width }: { s: ServiceView; view: DeployView
 export function DeployScreen({ view, now, width, height, endpoints, credentials }: DeployScreenProps) {
   const elapsed = view.startedAt ? (view.durationMs ?? now - view.startedAt) : 0;
   const p = progress(view, now);
-  const eta = view.phase === 'running' ? (p.etaMs === undefined ? 'first run, no estimate' : `about ${seconds(p.etaMs)} left`) : '';
+  const eta =
+    view.phase === 'running'
+      ? p.etaMs === undefined
+        ? 'first run, no estimate'
+        : `about ${seconds(p.etaMs)} left`
+      : '';
   const focus = logFocus(view);
   const serviceLines = view.steps.reduce((n, s) => n + s.length + 1, 0);
   const logRows = Math.max(3, Math.min(12, height - serviceLines - 8));
@@ -64,7 +103,9 @@ export function DeployScreen({ view, now, width, height, endpoints, credentials 
       <Text wrap="truncate">
         <Text bold>berth</Text> · profile {view.profile} · project {view.project}
         {view.engine ? ` · ${view.engine}` : ''} · {seconds(elapsed)}
-        {view.phase === 'cancelling' ? <Text color="yellow"> · cancelling… (the next deploy converges from here)</Text> : null}
+        {view.phase === 'cancelling' ? (
+          <Text color="yellow"> · cancelling… (the next deploy converges from here)</Text>
+        ) : null}
       </Text>
       {view.notices.map((n, i) => (
         <Text key={`notice-${i}`} color={n.level === 'warn' ? 'yellow' : undefined} wrap="truncate">
@@ -75,7 +116,11 @@ export function DeployScreen({ view, now, width, height, endpoints, credentials 
       {view.steps.map((step, i) => (
         <Box key={i} flexDirection="column">
           <Text dimColor>step {i + 1}</Text>
-          {step.map((name) => (view.services[name] ? <ServiceLine key={name} s={view.services[name]!} view={view} now={now} width={width} /> : null))}
+          {step.map((name) =>
+            view.services[name] ? (
+              <ServiceLine key={name} s={view.services[name]!} view={view} now={now} width={width} />
+            ) : null,
+          )}
         </Box>
       ))}
       {view.phase === 'running' || view.phase === 'cancelling' ? (
@@ -85,16 +130,35 @@ export function DeployScreen({ view, now, width, height, endpoints, credentials 
       ) : null}
       {view.phase === 'failed' && view.failure?.cancelled ? (
         <Box flexDirection="column" borderStyle="single" borderColor="yellow" paddingX={1}>
-          <Text color="yellow" bold wrap="truncate">cancelled after {seconds(view.durationMs)}</Text>
+          <Text color="yellow" bold wrap="truncate">
+            cancelled after {seconds(view.durationMs)}
+          </Text>
           <Text wrap="truncate">{view.failure.hint}</Text>
         </Box>
       ) : null}
       {view.phase === 'failed' && view.failure && !view.failure.cancelled ? (
         <Box flexDirection="column" borderStyle="single" borderColor="red" paddingX={1}>
-          <Text color="red" bold wrap="truncate">{view.failure.service ? `${view.failure.service} failed` : 'deploy failed'}</Text>
-          {view.failure.message.split('\n').slice(0, 3).map((l, i) => <Text key={i} wrap="truncate">{l}</Text>)}
-          {view.failure.logs.slice(-Math.max(3, logRows)).map((l, i) => <Text key={i} dimColor wrap="truncate">| {l}</Text>)}
-          {view.failure.hint ? <Text color="yellow" wrap="truncate">next: {view.failure.hint}</Text> : null}
+          <Text color="red" bold wrap="truncate">
+            {view.failure.service ? `${view.failure.service} failed` : 'deploy failed'}
+          </Text>
+          {view.failure.message
+            .split('\n')
+            .slice(0, 3)
+            .map((l, i) => (
+              <Text key={i} wrap="truncate">
+                {l}
+              </Text>
+            ))}
+          {view.failure.logs.slice(-Math.max(3, logRows)).map((l, i) => (
+            <Text key={i} dimColor wrap="truncate">
+              | {l}
+            </Text>
+          ))}
+          {view.failure.hint ? (
+            <Text color="yellow" wrap="truncate">
+              next: {view.failure.hint}
+            </Text>
+          ) : null}
         </Box>
       ) : null}
       {view.phase === 'done' ? (
@@ -113,8 +177,14 @@ export function DeployScreen({ view, now, width, height, endpoints, credentials 
       ) : null}
       {view.phase !== 'done' && view.phase !== 'failed' && focus ? (
         <Box flexDirection="column">
-          <Text dimColor wrap="truncate">── logs: {focus} (←/→ switch) {'─'.repeat(20)}</Text>
-          {logs.map((l, i) => <Text key={i} wrap="truncate">{l}</Text>)}
+          <Text dimColor wrap="truncate">
+            ── logs: {focus} (←/→ switch) {'─'.repeat(20)}
+          </Text>
+          {logs.map((l, i) => (
+            <Text key={i} wrap="truncate">
+              {l}
+            </Text>
+          ))}
         </Box>
       ) : null}
     </Box>

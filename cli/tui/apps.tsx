@@ -33,7 +33,17 @@ function useNow(active: boolean): number {
   return now;
 }
 
-function DeployApp({ store, endpoints, credentials, onCancel }: { store: ThrottledStore<DeployView>; endpoints: Endpoint[]; credentials?: string; onCancel: () => void }) {
+function DeployApp({
+  store,
+  endpoints,
+  credentials,
+  onCancel,
+}: {
+  store: ThrottledStore<DeployView>;
+  endpoints: Endpoint[];
+  credentials?: string;
+  onCancel: () => void;
+}) {
   const view = useSyncExternalStore(store.subscribe, store.get);
   const { width, height } = useTerminalSize();
   const now = useNow(view.phase === 'running' || view.phase === 'starting' || view.phase === 'cancelling');
@@ -45,13 +55,21 @@ function DeployApp({ store, endpoints, credentials, onCancel }: { store: Throttl
       onCancel();
     }
   });
-  return <DeployScreen view={view} now={now} width={width} height={height} endpoints={endpoints} credentials={credentials} />;
+  return (
+    <DeployScreen view={view} now={now} width={width} height={height} endpoints={endpoints} credentials={credentials} />
+  );
 }
 
 /** Renders the deploy screen from the bus's events until `finish` is called. */
-export function startDeployTui(bus: EventBus, meta: { profile: string; project: string }, extras: { endpoints: Endpoint[]; credentials?: string; onCancel: () => void }) {
+export function startDeployTui(
+  bus: EventBus,
+  meta: { profile: string; project: string },
+  extras: { endpoints: Endpoint[]; credentials?: string; onCancel: () => void },
+) {
   const store = new ThrottledStore(initialDeployView(meta));
-  const unsubscribe = bus.subscribe((e) => store.update((v) => reduceDeploy(v, e), { now: e.type === 'deploy.done' || e.type === 'deploy.failed' }));
+  const unsubscribe = bus.subscribe((e) =>
+    store.update((v) => reduceDeploy(v, e), { now: e.type === 'deploy.done' || e.type === 'deploy.failed' }),
+  );
   const app = render(<DeployApp store={store} {...extras} />, { exitOnCtrlC: false, maxFps: 10, patchConsole: false });
   return {
     async finish() {
@@ -64,7 +82,15 @@ export function startDeployTui(bus: EventBus, meta: { profile: string; project: 
   };
 }
 
-function DevApp({ store, control, onQuit }: { store: ThrottledStore<DevView>; control: () => DevControl | undefined; onQuit: () => void }) {
+function DevApp({
+  store,
+  control,
+  onQuit,
+}: {
+  store: ThrottledStore<DevView>;
+  control: () => DevControl | undefined;
+  onQuit: () => void;
+}) {
   const view = useSyncExternalStore(store.subscribe, store.get);
   const { width, height } = useTerminalSize();
   const [mode, setMode] = useState<DevMode>('main');
@@ -83,12 +109,16 @@ function DevApp({ store, control, onQuit }: { store: ThrottledStore<DevView>; co
     else if (input === 'p') control()?.setPaused(!view.paused);
     else if (input === '?') setMode('help');
     else if (input === 'l' && selected) {
-      void control()?.logs(selected, 200).then((lines) => {
-        setLogLines(lines);
-        setMode('logs');
-      });
+      void control()
+        ?.logs(selected, 200)
+        .then((lines) => {
+          setLogLines(lines);
+          setMode('logs');
+        });
     } else if (input === 'q' || (key.ctrl && input === 'c')) {
-      store.update((v) => ({ ...v, phase: 'stopping', notice: 'stopping: the environment keeps running' }), { now: true });
+      store.update((v) => ({ ...v, phase: 'stopping', notice: 'stopping: the environment keeps running' }), {
+        now: true,
+      });
       onQuit();
       exit();
     }
@@ -101,7 +131,11 @@ export function startDevTui(bus: EventBus, onQuit: () => void) {
   const store = new ThrottledStore(initialDevView(''));
   let control: DevControl | undefined;
   const unsubscribe = bus.subscribe((e) => store.update((v) => reduceDev(v, e)));
-  const app = render(<DevApp store={store} control={() => control} onQuit={onQuit} />, { exitOnCtrlC: false, maxFps: 10, patchConsole: false });
+  const app = render(<DevApp store={store} control={() => control} onQuit={onQuit} />, {
+    exitOnCtrlC: false,
+    maxFps: 10,
+    patchConsole: false,
+  });
   return {
     setControl: (c: DevControl) => (control = c),
     async finish() {

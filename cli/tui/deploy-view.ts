@@ -39,8 +39,23 @@ export interface DeployView {
 const NOTICES = 3;
 
 const LOG_LINES = 200;
-const ACTIVE: ReadonlySet<ServiceView['state']> = new Set(['pulling', 'building', 'creating', 'starting', 'health', 'bootstrapping', 'removing']);
-const FINISHED: ReadonlySet<ServiceView['state']> = new Set(['healthy', 'running', 'completed', 'kept', 'removed', 'failed']);
+const ACTIVE: ReadonlySet<ServiceView['state']> = new Set([
+  'pulling',
+  'building',
+  'creating',
+  'starting',
+  'health',
+  'bootstrapping',
+  'removing',
+]);
+const FINISHED: ReadonlySet<ServiceView['state']> = new Set([
+  'healthy',
+  'running',
+  'completed',
+  'kept',
+  'removed',
+  'failed',
+]);
 
 export function initialDeployView(meta: { profile: string; project: string }): DeployView {
   return { ...meta, runtime: '', engine: '', startedAt: 0, steps: [], services: {}, phase: 'starting', notices: [] };
@@ -62,7 +77,15 @@ function withLog(s: ServiceView, line: string): ServiceView {
 export function reduceDeploy(view: DeployView, e: BerthEvent): DeployView {
   switch (e.type) {
     case 'deploy.start':
-      return { ...view, runtime: e.runtime, engine: e.engine, steps: e.steps, startedAt: e.at, phase: 'running', services: Object.fromEntries(e.steps.flat().map((n) => [n, touch(view, n)])) };
+      return {
+        ...view,
+        runtime: e.runtime,
+        engine: e.engine,
+        steps: e.steps,
+        startedAt: e.at,
+        phase: 'running',
+        services: Object.fromEntries(e.steps.flat().map((n) => [n, touch(view, n)])),
+      };
     case 'plan': {
       const services = { ...view.services };
       for (const a of e.actions) services[a.service] = { ...touch(view, a.service), action: a.action };
@@ -82,7 +105,10 @@ export function reduceDeploy(view: DeployView, e: BerthEvent): DeployView {
       return { ...view, services: { ...view.services, [e.service]: { ...withLog(s, e.line), buildStep: step } } };
     }
     case 'health.probe':
-      return { ...view, services: { ...view.services, [e.service]: { ...touch(view, e.service), lastProbe: e.output } } };
+      return {
+        ...view,
+        services: { ...view.services, [e.service]: { ...touch(view, e.service), lastProbe: e.output } },
+      };
     case 'service.log':
       return { ...view, services: { ...view.services, [e.service]: withLog(touch(view, e.service), e.line) } };
     case 'message':
@@ -99,7 +125,13 @@ export function reduceDeploy(view: DeployView, e: BerthEvent): DeployView {
         ...view,
         phase: 'failed',
         durationMs: e.durationMs,
-        failure: { service: e.service, message: e.message, hint: e.hint, cancelled: e.cancelled, logs: e.logs ?? (e.service ? (view.services[e.service]?.logs.slice(-30) ?? []) : []) },
+        failure: {
+          service: e.service,
+          message: e.message,
+          hint: e.hint,
+          cancelled: e.cancelled,
+          logs: e.logs ?? (e.service ? (view.services[e.service]?.logs.slice(-30) ?? []) : []),
+        },
       };
     default:
       return view;
@@ -110,8 +142,15 @@ export function reduceDeploy(view: DeployView, e: BerthEvent): DeployView {
 export function logFocus(view: DeployView): string | undefined {
   if (view.pinnedLog) return view.pinnedLog;
   if (view.failure?.service) return view.failure.service;
-  const active = Object.values(view.services).filter(isActive).sort((a, b) => (a.startedAt ?? 0) - (b.startedAt ?? 0));
-  return active[0]?.name ?? Object.values(view.services).filter((s) => s.logs.length).sort((a, b) => (b.endedAt ?? 0) - (a.endedAt ?? 0))[0]?.name;
+  const active = Object.values(view.services)
+    .filter(isActive)
+    .sort((a, b) => (a.startedAt ?? 0) - (b.startedAt ?? 0));
+  return (
+    active[0]?.name ??
+    Object.values(view.services)
+      .filter((s) => s.logs.length)
+      .sort((a, b) => (b.endedAt ?? 0) - (a.endedAt ?? 0))[0]?.name
+  );
 }
 
 export interface Progress {
@@ -125,7 +164,11 @@ export function progress(view: DeployView, now: number): Progress {
   const all = Object.values(view.services);
   const done = all.filter(isFinished).length;
   const todo = new Set(all.filter((s) => !isFinished(s) && s.action !== 'keep').map((s) => s.name));
-  const etaMs = view.history ? estimateRemaining(view.steps, todo, view.history, (n) => (view.services[n]?.startedAt ? now - view.services[n]!.startedAt! : 0)) : undefined;
+  const etaMs = view.history
+    ? estimateRemaining(view.steps, todo, view.history, (n) =>
+        view.services[n]?.startedAt ? now - view.services[n]!.startedAt! : 0,
+      )
+    : undefined;
   return { done, total: all.length, etaMs };
 }
 

@@ -43,54 +43,116 @@ export async function runCiJob(opts: CiJobOptions): Promise<JUnitSuite> {
   const suite: JUnitSuite = { name: `berth ci ${job} ${profile.name}`, timestamp: new Date(), cases: [] };
   let failed = false;
   const step = async (name: string, fn: () => Promise<string | void>): Promise<void> => {
-    if (failed) return void suite.cases.push({ classname: `${job}.step`, name, timeMs: 0, skipped: 'an earlier step failed' });
+    if (failed)
+      return void suite.cases.push({ classname: `${job}.step`, name, timeMs: 0, skipped: 'an earlier step failed' });
     const t0 = Date.now();
     try {
       const output = await fn();
       suite.cases.push({ classname: `${job}.step`, name, timeMs: Date.now() - t0, output: output || undefined });
     } catch (err) {
       failed = true;
-      suite.cases.push({ classname: `${job}.step`, name, timeMs: Date.now() - t0, failure: describeFailure(err as Error) });
+      suite.cases.push({
+        classname: `${job}.step`,
+        name,
+        timeMs: Date.now() - t0,
+        failure: describeFailure(err as Error),
+      });
     }
   };
 
   const host = job === 'upgrade' ? opts.host : undefined;
-  await step('preflight: the project starts from nothing', async () => [await ensureFresh(runtime, profile.project), ...(host ? [await ensureFresh(host, profile.project)] : [])].join('; '));
+  await step('preflight: the project starts from nothing', async () =>
+    [await ensureFresh(runtime, profile.project), ...(host ? [await ensureFresh(host, profile.project)] : [])].join(
+      '; ',
+    ),
+  );
   const owned = !failed;
   if (host && opts.hostProfile) {
-    await step(`deploy ${profile.name} on the host runtime`, async () => summary(await deploy({ runtime: host, profile: opts.hostProfile!, bus, signal: opts.signal })));
+    await step(`deploy ${profile.name} on the host runtime`, async () =>
+      summary(await deploy({ runtime: host, profile: opts.hostProfile!, bus, signal: opts.signal })),
+    );
     await step('upgrade from host to containers', async () => {
-      const report = await upgradeFromHost({ host, docker: runtime, hostProfile: opts.hostProfile!, profile, bus, signal: opts.signal });
+      const report = await upgradeFromHost({
+        host,
+        docker: runtime,
+        hostProfile: opts.hostProfile!,
+        profile,
+        bus,
+        signal: opts.signal,
+      });
       return `moved ${report.moved.join(', ')}; backups in ${report.backupDir}`;
     });
-  } else await step(`deploy ${profile.name}`, async () => summary(await deploy({ runtime, profile, bus, signal: opts.signal })));
+  } else
+    await step(`deploy ${profile.name}`, async () =>
+      summary(await deploy({ runtime, profile, bus, signal: opts.signal })),
+    );
   if (job === 'update') {
     const target = opts.updated ?? profile;
     await step(`update${opts.refresh ? ' (refreshed packages)' : ''}`, async () =>
-      summary(await update({ runtime, profile: target, bus, signal: opts.signal, rollback: true, refreshPackages: opts.refresh })),
+      summary(
+        await update({
+          runtime,
+          profile: target,
+          bus,
+          signal: opts.signal,
+          rollback: true,
+          refreshPackages: opts.refresh,
+        }),
+      ),
     );
   }
   const verified = opts.updated ?? profile;
-  if (failed) suite.cases.push({ classname: `${job}.verify`, name: 'berth verify', timeMs: 0, skipped: 'an earlier step failed' });
+  if (failed)
+    suite.cases.push({
+      classname: `${job}.verify`,
+      name: 'berth verify',
+      timeMs: 0,
+      skipped: 'an earlier step failed',
+    });
   else {
     for (const r of await verify(runtime, verified)) {
       const details = [r.output, ...(r.logs ?? []).map((l) => `    | ${l}`)].join('\n');
-      suite.cases.push({ classname: `${job}.verify`, name: r.name, timeMs: r.durationMs, ...(r.ok ? { output: r.output } : { failure: { message: `${r.service}: ${r.output.split('\n').pop()}`, details } }) });
+      suite.cases.push({
+        classname: `${job}.verify`,
+        name: r.name,
+        timeMs: r.durationMs,
+        ...(r.ok
+          ? { output: r.output }
+          : { failure: { message: `${r.service}: ${r.output.split('\n').pop()}`, details } }),
+      });
     }
   }
   if (owned && !opts.keep) {
     const t0 = Date.now();
     try {
-      const result = await down(runtime, profile.project, bus, { volumes: true, order: verified.services.map((s) => s.name) });
+      const result = await down(runtime, profile.project, bus, {
+        volumes: true,
+        order: verified.services.map((s) => s.name),
+      });
       // Whatever an upgrade left on the host (all of it, if it failed early) goes too.
       if (host) await down(host, profile.project, bus, { volumes: true, order: verified.services.map((s) => s.name) });
       if (host) host.removeHostDir(profile.project);
-      suite.cases.push({ classname: `${job}.step`, name: 'teardown', timeMs: Date.now() - t0, output: `removed ${result.removed.length} containers and volumes ${result.volumesRemoved.join(', ') || 'none'}` });
+      suite.cases.push({
+        classname: `${job}.step`,
+        name: 'teardown',
+        timeMs: Date.now() - t0,
+        output: `removed ${result.removed.length} containers and volumes ${result.volumesRemoved.join(', ') || 'none'}`,
+      });
     } catch (err) {
-      suite.cases.push({ classname: `${job}.step`, name: 'teardown', timeMs: Date.now() - t0, failure: describeFailure(err as Error) });
+      suite.cases.push({
+        classname: `${job}.step`,
+        name: 'teardown',
+        timeMs: Date.now() - t0,
+        failure: describeFailure(err as Error),
+      });
     }
   } else {
-    suite.cases.push({ classname: `${job}.step`, name: 'teardown', timeMs: 0, skipped: owned ? 'kept (--keep)' : 'the project was not the job’s own' });
+    suite.cases.push({
+      classname: `${job}.step`,
+      name: 'teardown',
+      timeMs: 0,
+      skipped: owned ? 'kept (--keep)' : 'the project was not the job’s own',
+    });
   }
   return suite;
 }

@@ -28,7 +28,10 @@ export function toJUnitXml(suite: JUnitSuite): string {
   for (const c of suite.cases) {
     const open = `    <testcase classname=${attr(c.classname)} name=${attr(c.name)} time="${seconds(c.timeMs)}"`;
     const body: string[] = [];
-    if (c.failure) body.push(`      <failure message=${attr(c.failure.message)} type="failure">${text(c.failure.details)}</failure>`);
+    if (c.failure)
+      body.push(
+        `      <failure message=${attr(c.failure.message)} type="failure">${text(c.failure.details)}</failure>`,
+      );
     else if (c.skipped !== undefined) body.push(`      <skipped message=${attr(c.skipped)}/>`);
     if (c.output) body.push(`      <system-out>${text(c.output)}</system-out>`);
     lines.push(body.length ? `${open}>\n${body.join('\n')}\n    </testcase>` : `${open}/>`);

@@ -62,20 +62,37 @@ export async function applyOne(service: ResolvedService, action: PlanAction, ctx
   }
   if (service.healthcheck) {
     const check = service.healthcheck;
-    const quick = action.action === 'keep' ? await probeOnce(runtime, instance!, check.probe, check.timeoutMs, signal) : undefined;
+    const quick =
+      action.action === 'keep' ? await probeOnce(runtime, instance!, check.probe, check.timeoutMs, signal) : undefined;
     if (!quick?.ok) {
       bus.emit({ type: 'service.state', service: service.name, state: 'health', detail: describeProbe(check.probe) });
       // The container's own output while it comes up: what a person watching wants to see.
       const following = new AbortController();
-      void runtime.followLogs(instance!.id, (line) => bus.emit({ type: 'service.log', service: service.name, line }), following.signal, { tail: 100 }).catch(() => undefined);
+      void runtime
+        .followLogs(
+          instance!.id,
+          (line) => bus.emit({ type: 'service.log', service: service.name, line }),
+          following.signal,
+          { tail: 100 },
+        )
+        .catch(() => undefined);
       const result = await waitHealthy(runtime, instance!, check, {
         signal,
         initialIntervalMs: 50,
-        onProbe: (r, attempt) => bus.emit({ type: 'health.probe', service: service.name, ok: r.ok, output: r.output, attempt }),
+        onProbe: (r, attempt) =>
+          bus.emit({ type: 'health.probe', service: service.name, ok: r.ok, output: r.output, attempt }),
       }).finally(() => following.abort());
       if (!result.ok) {
-        const why = result.exited !== undefined ? `exited with code ${result.exited} before its health check passed` : `health check never passed after ${result.attempts} probes`;
-        throw new ServiceFailedError(service.name, `${why}; last probe: ${result.last.output}`, await runtime.logs(instance!.id, { tail: 30 }), `See all logs with "berth logs ${service.name}"; fix and run "berth deploy" again (healthy services are kept).`);
+        const why =
+          result.exited !== undefined
+            ? `exited with code ${result.exited} before its health check passed`
+            : `health check never passed after ${result.attempts} probes`;
+        throw new ServiceFailedError(
+          service.name,
+          `${why}; last probe: ${result.last.output}`,
+          await runtime.logs(instance!.id, { tail: 30 }),
+          `See all logs with "berth logs ${service.name}"; fix and run "berth deploy" again (healthy services are kept).`,
+        );
       }
     }
   }
@@ -83,13 +100,24 @@ export async function applyOne(service: ResolvedService, action: PlanAction, ctx
   bus.emit({ type: 'service.state', service: service.name, state: service.healthcheck ? 'healthy' : 'running' });
 }
 
-async function startAndFind(runtime: Runtime, project: string, service: ResolvedService, id: string, bus: EventBus): Promise<Instance> {
+async function startAndFind(
+  runtime: Runtime,
+  project: string,
+  service: ResolvedService,
+  id: string,
+  bus: EventBus,
+): Promise<Instance> {
   bus.emit({ type: 'service.state', service: service.name, state: 'starting' });
   try {
     await runtime.start(id);
   } catch (err) {
     if (err instanceof EngineUnreachableError) throw err;
-    throw new ServiceFailedError(service.name, (err as Error).message, await runtime.logs(id, { tail: 30 }), (err as BerthError).hint);
+    throw new ServiceFailedError(
+      service.name,
+      (err as Error).message,
+      await runtime.logs(id, { tail: 30 }),
+      (err as BerthError).hint,
+    );
   }
   const found = (await runtime.list(project)).find((i) => i.id === id);
   if (!found) throw new ServiceFailedError(service.name, 'its container disappeared right after start', []);
@@ -99,13 +127,21 @@ async function startAndFind(runtime: Runtime, project: string, service: Resolved
 /** A one-shot that never exits must not hold the deploy forever; a migration may legitimately take minutes. */
 export const ONE_SHOT_TIMEOUT_MS = 10 * 60_000;
 
-async function waitExited(service: ResolvedService, instance: Instance, { runtime, signal }: ApplyContext): Promise<void> {
+async function waitExited(
+  service: ResolvedService,
+  instance: Instance,
+  { runtime, signal }: ApplyContext,
+): Promise<void> {
   const deadline = Date.now() + (service.runTimeoutMs ?? ONE_SHOT_TIMEOUT_MS);
   for (;;) {
     const state = await runtime.inspectState(instance.id);
     if (!state.running && !state.restarting) {
       if (state.exitCode === 0) return;
-      throw new ServiceFailedError(service.name, `one-shot service exited with code ${state.exitCode}`, await runtime.logs(instance.id, { tail: 30 }));
+      throw new ServiceFailedError(
+        service.name,
+        `one-shot service exited with code ${state.exitCode}`,
+        await runtime.logs(instance.id, { tail: 30 }),
+      );
     }
     if (Date.now() > deadline) {
       const after = formatDuration(service.runTimeoutMs ?? ONE_SHOT_TIMEOUT_MS);

@@ -6,7 +6,10 @@ import type { ResolvedService } from '../profile/model.js';
  * A task's marker therefore names the generation of every named volume the service and its
  * dependencies (transitively) mount, so recreated volumes (down --volumes) make the tasks run again.
  */
-export function dataGenerations(services: readonly ResolvedService[], created: ReadonlyMap<string, string>): Map<string, string> {
+export function dataGenerations(
+  services: readonly ResolvedService[],
+  created: ReadonlyMap<string, string>,
+): Map<string, string> {
   const byName = new Map(services.map((s) => [s.name, s]));
   const closure = (name: string, seen = new Set<string>()): Set<string> => {
     if (seen.has(name)) return seen;
@@ -16,8 +19,18 @@ export function dataGenerations(services: readonly ResolvedService[], created: R
   };
   return new Map(
     services.map((s) => {
-      const volumes = [...closure(s.name)].flatMap((n) => (byName.get(n)?.volumes ?? []).filter((v) => v.type === 'volume').map((v) => `${v.source}@${created.get(v.source) ?? 'absent'}`));
-      return [s.name, createHash('sha256').update([...new Set(volumes)].sort().join('\n')).digest('hex').slice(0, 12)];
+      const volumes = [...closure(s.name)].flatMap((n) =>
+        (byName.get(n)?.volumes ?? [])
+          .filter((v) => v.type === 'volume')
+          .map((v) => `${v.source}@${created.get(v.source) ?? 'absent'}`),
+      );
+      return [
+        s.name,
+        createHash('sha256')
+          .update([...new Set(volumes)].sort().join('\n'))
+          .digest('hex')
+          .slice(0, 12),
+      ];
     }),
   );
 }

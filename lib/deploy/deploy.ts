@@ -52,24 +52,40 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
     runtime.removeLeftovers(profile.project),
   ]);
   if (engine.status === 'rejected') throw engine.reason;
-  bus.emit({ type: 'deploy.start', profile: profile.name, project: profile.project, runtime: runtime.name, engine: `${engine.value.name} ${engine.value.version}`, steps: profile.steps });
+  bus.emit({
+    type: 'deploy.start',
+    profile: profile.name,
+    project: profile.project,
+    runtime: runtime.name,
+    engine: `${engine.value.name} ${engine.value.version}`,
+    steps: profile.steps,
+  });
   try {
     if (actual.status === 'rejected') throw actual.reason;
     if (volumes.status === 'rejected') throw volumes.reason;
     if (leftovers.status === 'rejected') throw leftovers.reason;
     if (leftovers.value.length) {
-      bus.emit({ type: 'message', level: 'warn', text: `removed ${describeLeftovers(leftovers.value)} left by an interrupted run` });
+      bus.emit({
+        type: 'message',
+        level: 'warn',
+        text: `removed ${describeLeftovers(leftovers.value)} left by an interrupted run`,
+      });
     }
     await checkHostPorts(profile.services, actual.value);
     const imageIds = await ensureImages(opts);
     const actions = planDeploy({ services: profile.services, actual: actual.value, imageIds, volumes: volumes.value });
     const timings = new Timings(profile.stateDir);
-    bus.emit({ type: 'plan', actions: actions.map(({ service, action, reasons }) => ({ service, action, reasons })), history: timings.read() });
+    bus.emit({
+      type: 'plan',
+      actions: actions.map(({ service, action, reasons }) => ({ service, action, reasons })),
+      history: timings.read(),
+    });
     throwIfAborted(opts.signal);
 
     await runtime.prepare(profile.project, profile.services);
     const markers = new BootstrapMarkers(profile.stateDir);
-    for (const orphan of actions.filter((a) => a.action === 'remove')) await removeOrphan(runtime, orphan, bus, markers);
+    for (const orphan of actions.filter((a) => a.action === 'remove'))
+      await removeOrphan(runtime, orphan, bus, markers);
     const durations = await applyActions(opts, actions, imageIds);
     timings.record(durations);
     writeHostFiles(profile);

@@ -3,14 +3,24 @@ import type { ResolvedService } from '../profile/model.js';
 import type { DeployOptions } from './deploy.js';
 
 /** Every image the profile needs, built or pulled; returns the image ID each service runs. */
-export async function ensureImages({ runtime, profile, bus, signal, buildConcurrency, forceBuild, refreshPackages }: DeployOptions): Promise<Map<string, string>> {
+export async function ensureImages({
+  runtime,
+  profile,
+  bus,
+  signal,
+  buildConcurrency,
+  forceBuild,
+  refreshPackages,
+}: DeployOptions): Promise<Map<string, string>> {
   // Shared bases first, in the order the profile lists them: service images build FROM them.
   for (const image of profile.images) {
     await runtime.ensureBuiltImage(image.name, image.build, {
       signal,
-      force: forceBuild, noCache: refreshPackages,
+      force: forceBuild,
+      noCache: refreshPackages,
       onWork: () => bus.emit({ type: 'message', level: 'info', text: `building base image ${image.name}` }),
-      onProgress: (p) => bus.emit({ type: 'build.progress', service: image.name, step: p.step, totalSteps: p.totalSteps, line: p.line }),
+      onProgress: (p) =>
+        bus.emit({ type: 'build.progress', service: image.name, step: p.step, totalSteps: p.totalSteps, line: p.line }),
     });
   }
   const limit = pLimit(buildConcurrency ?? 2);
@@ -24,9 +34,17 @@ export async function ensureImages({ runtime, profile, bus, signal, buildConcurr
         const service = group.find((s) => s.build) ?? group[0]!;
         const id = await runtime.ensureImage(service, {
           signal,
-          force: forceBuild, noCache: refreshPackages,
+          force: forceBuild,
+          noCache: refreshPackages,
           onWork: (kind) => group.forEach((s) => bus.emit({ type: 'service.state', service: s.name, state: kind })),
-          onProgress: (p) => bus.emit({ type: 'build.progress', service: service.name, step: p.step, totalSteps: p.totalSteps, line: p.line }),
+          onProgress: (p) =>
+            bus.emit({
+              type: 'build.progress',
+              service: service.name,
+              step: p.step,
+              totalSteps: p.totalSteps,
+              line: p.line,
+            }),
         });
         for (const s of group) ids.set(s.name, id);
       }),

@@ -9,17 +9,33 @@ import type { BootstrapMarkers } from '../state/bootstrap-markers.js';
  * config still reaches the other services). A failing task keeps the container, so the next deploy
  * tries again rather than forgetting what it was meant to undo.
  */
-export async function removeOrphan(runtime: Runtime, orphan: PlanAction, bus: EventBus, markers: BootstrapMarkers): Promise<void> {
+export async function removeOrphan(
+  runtime: Runtime,
+  orphan: PlanAction,
+  bus: EventBus,
+  markers: BootstrapMarkers,
+): Promise<void> {
   bus.emit({ type: 'service.state', service: orphan.service, state: 'removing' });
   for (const i of orphan.instances) {
     if (!i.running && i.onRemove.length > 0) {
-      bus.emit({ type: 'message', level: 'warn', text: `${orphan.service} is not running: its removal tasks (${i.onRemove.map((t) => t.name).join(', ')}) were skipped` });
+      bus.emit({
+        type: 'message',
+        level: 'warn',
+        text: `${orphan.service} is not running: its removal tasks (${i.onRemove.map((t) => t.name).join(', ')}) were skipped`,
+      });
     }
     for (const task of i.running ? i.onRemove : []) {
       bus.emit({ type: 'bootstrap.task', removal: true, service: orphan.service, task: task.name, status: 'start' });
       const result = await runtime.exec(i.id, task.command);
       if (result.exitCode !== 0) {
-        bus.emit({ type: 'bootstrap.task', removal: true, service: orphan.service, task: task.name, status: 'failed', output: result.output });
+        bus.emit({
+          type: 'bootstrap.task',
+          removal: true,
+          service: orphan.service,
+          task: task.name,
+          status: 'failed',
+          output: result.output,
+        });
         throw new ServiceFailedError(
           orphan.service,
           `removal task "${task.name}" exited with code ${result.exitCode}; the container was kept`,

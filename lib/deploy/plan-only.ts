@@ -17,7 +17,9 @@ export async function planOnly(runtime: Runtime, profile: ResolvedProfile): Prom
 }
 
 export async function existingVolumes(runtime: Runtime, profile: ResolvedProfile): Promise<Set<string>> {
-  const names = new Set(profile.services.flatMap((s) => s.volumes.filter((v) => v.type === 'volume').map((v) => v.source)));
+  const names = new Set(
+    profile.services.flatMap((s) => s.volumes.filter((v) => v.type === 'volume').map((v) => v.source)),
+  );
   const present = new Set<string>();
   for (const name of names) if (await runtime.volumeExists(profile.project, name)) present.add(name);
   return present;

@@ -19,12 +19,17 @@ export async function checkHostPorts(services: readonly ResolvedService[], actua
       seen.set(port.hostPort, service.name);
       if (held.has(port.hostPort)) continue;
       if (!(await canListen(port.hostIp, port.hostPort))) {
-        problems.push(`service ${service.name}: host port ${port.hostIp}:${port.hostPort} (container port ${port.containerPort}) is already in use`);
+        problems.push(
+          `service ${service.name}: host port ${port.hostIp}:${port.hostPort} (container port ${port.containerPort}) is already in use`,
+        );
       }
     }
   }
   if (problems.length > 0) {
-    throw new BerthError(problems.join('\n'), 'Stop what holds the port (see "ss -ltnp"), or choose another with --param NAME=PORT or an environment file; nothing was changed.');
+    throw new BerthError(
+      problems.join('\n'),
+      'Stop what holds the port (see "ss -ltnp"), or choose another with --param NAME=PORT or an environment file; nothing was changed.',
+    );
   }
 }
 

@@ -12,7 +12,11 @@ import { gate, raceAbort } from './gate.js';
 import { PrioritySlots } from './priority-slots.js';
 
 /** Applies the plan; returns how long each created, recreated or started service took to be ready. */
-export async function applyActions(opts: DeployOptions, actions: PlanAction[], imageIds: Map<string, string>): Promise<Record<string, number>> {
+export async function applyActions(
+  opts: DeployOptions,
+  actions: PlanAction[],
+  imageIds: Map<string, string>,
+): Promise<Record<string, number>> {
   const durations: Record<string, number> = {};
   const { runtime, profile, bus } = opts;
   const markers = new BootstrapMarkers(profile.stateDir);
@@ -37,19 +41,42 @@ export async function applyActions(opts: DeployOptions, actions: PlanAction[], i
   const run = async (service: ResolvedService) => {
     const action = byName.get(service.name)!;
     try {
-      if (service.dependsOn.length) bus.emit({ type: 'service.state', service: service.name, state: 'waiting', detail: service.dependsOn.map((d) => `${d.service} (${d.condition})`).join(', ') });
-      await Promise.all(service.dependsOn.map((d) => raceAbort((d.condition === 'started' ? started : ready).get(d.service)!.promise, signal)));
+      if (service.dependsOn.length)
+        bus.emit({
+          type: 'service.state',
+          service: service.name,
+          state: 'waiting',
+          detail: service.dependsOn.map((d) => `${d.service} (${d.condition})`).join(', '),
+        });
+      await Promise.all(
+        service.dependsOn.map((d) =>
+          raceAbort((d.condition === 'started' ? started : ready).get(d.service)!.promise, signal),
+        ),
+      );
       await slots.run(priority.get(service.name) ?? 0, async () => {
         if (signal.aborted) throw new CancelledError();
         const t0 = Date.now();
-        await applyOne(service, action, { runtime, profile, bus, signal: inFlight, markers, imageId: imageIds.get(service.name)!, dataGeneration: dataGeneration.get(service.name)!, started: started.get(service.name)! });
+        await applyOne(service, action, {
+          runtime,
+          profile,
+          bus,
+          signal: inFlight,
+          markers,
+          imageId: imageIds.get(service.name)!,
+          dataGeneration: dataGeneration.get(service.name)!,
+          started: started.get(service.name)!,
+        });
         if (action.action !== 'keep') durations[service.name] = Date.now() - t0;
-        if (action.action !== 'keep' || !deployed.get(service.name)) deployed.record({ service, imageId: imageIds.get(service.name)! });
+        if (action.action !== 'keep' || !deployed.get(service.name))
+          deployed.record({ service, imageId: imageIds.get(service.name)! });
       });
       ready.get(service.name)!.resolve();
     } catch (caught) {
       // A stuck engine call is named with the service it was made for.
-      const err = caught instanceof EngineTimeoutError ? new ServiceFailedError(service.name, caught.message, [], caught.hint) : caught;
+      const err =
+        caught instanceof EngineTimeoutError
+          ? new ServiceFailedError(service.name, caught.message, [], caught.hint)
+          : caught;
       started.get(service.name)!.reject(err);
       ready.get(service.name)!.reject(err);
       if (!(err instanceof CancelledError) && !signal.aborted) {

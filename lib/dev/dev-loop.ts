@@ -8,7 +8,13 @@ import type { Runtime } from '../runtime/types.js';
 import { Batcher, DEFAULT_BATCH, realClock, type BatchOptions, type Clock } from '../watch/batcher.js';
 import { treeIgnore } from '../watch/ignore.js';
 import { ServiceQueues, type Work } from '../watch/service-queue.js';
-import { checkInotifyBudget, countWatchedDirectories, maxUserWatches, TreeWatcher, type FileEvent } from '../watch/watcher.js';
+import {
+  checkInotifyBudget,
+  countWatchedDirectories,
+  maxUserWatches,
+  TreeWatcher,
+  type FileEvent,
+} from '../watch/watcher.js';
 import { watch } from 'chokidar';
 import { withDevMounts } from './dev-mounts.js';
 import { planBatch, watchedSources, type WatchedSource } from './plan-batch.js';
@@ -48,12 +54,18 @@ export async function runDev(opts: DevOptions): Promise<void> {
 
   let sources = watchedSources(profile.services);
   const trees = [...new Set(sources.map((s) => s.root))].map((root) => ({ root, ignored: treeIgnore(root) }));
-  const counts = trees.map((t) => ({ root: t.root, services: sources.filter((s) => s.root === t.root).map((s) => s.service), directories: countWatchedDirectories(t) }));
+  const counts = trees.map((t) => ({
+    root: t.root,
+    services: sources.filter((s) => s.root === t.root).map((s) => s.service),
+    directories: countWatchedDirectories(t),
+  }));
   const needed = counts.reduce((n, c) => n + c.directories, 0);
   checkInotifyBudget(needed);
   bus.emit({ type: 'dev.watching', trees: counts, watches: needed, maxWatches: maxUserWatches() });
 
-  const queues = new ServiceQueues((service, work, workSignal) => runWork(service, work, AbortSignal.any([workSignal, signal])));
+  const queues = new ServiceQueues((service, work, workSignal) =>
+    runWork(service, work, AbortSignal.any([workSignal, signal])),
+  );
   let reloading = Promise.resolve();
 
   let paused = false;
@@ -71,10 +83,22 @@ export async function runDev(opts: DevOptions): Promise<void> {
       if (reloads.length) reloading = reloading.then(() => reload(reloads.map((r) => r.reload)));
       const work = planBatch(events, sources);
       const lastSeen = Math.max(...batch.items.map((i) => i.seenAt));
-      bus.emit({ type: 'dev.batch', files: [...new Set(events.map((e) => `${e.root}/${e.rel}`))], settled: batch.settled, services: work.map((w) => w.service) });
+      bus.emit({
+        type: 'dev.batch',
+        files: [...new Set(events.map((e) => `${e.root}/${e.rel}`))],
+        settled: batch.settled,
+        services: work.map((w) => w.service),
+      });
       for (const w of work) {
         const requestedAt = clock.now();
-        queues.submit(w.service, { action: w.action, files: w.files, firstChangeAt: batch.firstAt, sync: w.sync, commands: w.commands, overheadMs: requestedAt - lastSeen } as Work);
+        queues.submit(w.service, {
+          action: w.action,
+          files: w.files,
+          firstChangeAt: batch.firstAt,
+          sync: w.sync,
+          commands: w.commands,
+          overheadMs: requestedAt - lastSeen,
+        } as Work);
       }
     },
     { ...DEFAULT_BATCH, ...opts.batch },
@@ -90,7 +114,8 @@ export async function runDev(opts: DevOptions): Promise<void> {
     () => batcher.add({ reload: '', seenAt: clock.now() }, { settle: true }),
   );
   await watcher.start();
-  const manual = (service: string, action: 'restart' | 'rebuild') => queues.submit(service, { action, files: [], firstChangeAt: clock.now() });
+  const manual = (service: string, action: 'restart' | 'rebuild') =>
+    queues.submit(service, { action, files: [], firstChangeAt: clock.now() });
   opts.onControl?.({
     restart: (service) => manual(service, 'restart'),
     rebuild: (service) => manual(service, 'rebuild'),
@@ -123,7 +148,10 @@ export async function runDev(opts: DevOptions): Promise<void> {
   async function runWork(name: string, work: Work & { overheadMs?: number }, workSignal: AbortSignal): Promise<void> {
     const service = profile.services.find((s) => s.name === name);
     if (!service) return;
-    const emit = (phase: 'start' | 'done' | 'failed', extra: { output?: string; logs?: string[]; action?: 'restart-dependent'; service?: string } = {}) =>
+    const emit = (
+      phase: 'start' | 'done' | 'failed',
+      extra: { output?: string; logs?: string[]; action?: 'restart-dependent'; service?: string } = {},
+    ) =>
       bus.emit({
         type: 'dev.action',
         service: extra.service ?? name,
@@ -141,16 +169,26 @@ export async function runDev(opts: DevOptions): Promise<void> {
         await applyAction(service, work, workSignal);
         emit('done');
         if (service.dev?.restartDependents && (work.action === 'restart' || work.action === 'rebuild')) {
-          await restartDependents(service, workSignal, (dep, phase, output, logs) => emit(phase, { service: dep, action: 'restart-dependent', output, logs }));
+          await restartDependents(service, workSignal, (dep, phase, output, logs) =>
+            emit(phase, { service: dep, action: 'restart-dependent', output, logs }),
+          );
         }
         return;
       } catch (err) {
         if (workSignal.aborted) return;
         if (err instanceof EngineUnreachableError) {
           // Not the service's failure, and not a change to forget: hold it until the engine answers.
-          bus.emit({ type: 'message', level: 'warn', text: `${name}: ${work.action} held: the engine is not reachable; will retry when it answers` });
+          bus.emit({
+            type: 'message',
+            level: 'warn',
+            text: `${name}: ${work.action} held: the engine is not reachable; will retry when it answers`,
+          });
           if (!(await engineBack(workSignal))) return;
-          bus.emit({ type: 'message', level: 'info', text: `the engine answers again: applying the held ${work.action} of ${name}` });
+          bus.emit({
+            type: 'message',
+            level: 'info',
+            text: `the engine answers again: applying the held ${work.action} of ${name}`,
+          });
           continue;
         }
         const e = err as Error & { logs?: string[] };
@@ -190,7 +228,8 @@ export async function runDev(opts: DevOptions): Promise<void> {
     if (work.action === 'exec') {
       for (const command of work.commands ?? []) {
         const r = await runtime.exec(instance.id, command, { signal: workSignal });
-        if (r.exitCode !== 0) throw new BerthError(`exec ${command.join(' ')} exited ${r.exitCode}: ${r.output.trim().slice(-500)}`);
+        if (r.exitCode !== 0)
+          throw new BerthError(`exec ${command.join(' ')} exited ${r.exitCode}: ${r.output.trim().slice(-500)}`);
       }
       return;
     }
@@ -202,18 +241,32 @@ export async function runDev(opts: DevOptions): Promise<void> {
     if (!service.healthcheck) return;
     const fresh = (await runtime.list(profile.project)).find((i) => i.id === id);
     if (!fresh) throw new BerthError(`service ${service.name}: its container disappeared during restart`);
-    const result = await waitHealthy(runtime, fresh, service.healthcheck, { signal: workSignal, initialIntervalMs: 25 });
+    const result = await waitHealthy(runtime, fresh, service.healthcheck, {
+      signal: workSignal,
+      initialIntervalMs: 25,
+    });
     if (!result.ok) {
-      const why = result.exited !== undefined ? `exited with code ${result.exited}` : `health check never passed after ${result.attempts} probes`;
-      throw Object.assign(new BerthError(`service ${service.name} ${why}; last probe: ${result.last.output}`), { logs: await logsOf(service.name) });
+      const why =
+        result.exited !== undefined
+          ? `exited with code ${result.exited}`
+          : `health check never passed after ${result.attempts} probes`;
+      throw Object.assign(new BerthError(`service ${service.name} ${why}; last probe: ${result.last.output}`), {
+        logs: await logsOf(service.name),
+      });
     }
   }
 
   /** Dependents restart after the service is healthy again, wave by wave in dependency order, each gated on health. */
-  async function restartDependents(service: ResolvedService, workSignal: AbortSignal, report: (dep: string, phase: 'start' | 'done' | 'failed', output?: string, logs?: string[]) => void): Promise<void> {
+  async function restartDependents(
+    service: ResolvedService,
+    workSignal: AbortSignal,
+    report: (dep: string, phase: 'start' | 'done' | 'failed', output?: string, logs?: string[]) => void,
+  ): Promise<void> {
     const nodes = profile.services.map((s) => ({ name: s.name, dependsOn: s.dependsOn.map((d) => d.service) }));
     const dependents = new Set(dependentsOf(nodes, service.name));
-    const waves = graphSteps(nodes).map((step) => step.filter((n) => dependents.has(n))).filter((w) => w.length);
+    const waves = graphSteps(nodes)
+      .map((step) => step.filter((n) => dependents.has(n)))
+      .filter((w) => w.length);
     const instances = await runtime.list(profile.project);
     for (const wave of waves) {
       await Promise.all(
@@ -243,7 +296,11 @@ export async function runDev(opts: DevOptions): Promise<void> {
   const unapplied = batcher.discard();
   // Saves still in their quiet window are in the bind-mounted tree, but no restart applied them.
   if (unapplied) {
-    bus.emit({ type: 'message', level: 'warn', text: `stopped with ${unapplied} change${unapplied === 1 ? '' : 's'} not yet applied: "berth restart SERVICE" or the next "berth dev" applies them` });
+    bus.emit({
+      type: 'message',
+      level: 'warn',
+      text: `stopped with ${unapplied} change${unapplied === 1 ? '' : 's'} not yet applied: "berth restart SERVICE" or the next "berth dev" applies them`,
+    });
   }
   queues.cancelAll();
   await queues.idle();

@@ -10,7 +10,18 @@ export function withDevMounts(profile: ResolvedProfile): ResolvedProfile {
     ...profile,
     services: profile.services.map((s) =>
       s.dev?.sources.length
-        ? { ...s, volumes: [...s.volumes, ...s.dev.sources.map((src) => ({ type: 'bind' as const, source: src.path, target: src.target, readOnly: true }))] }
+        ? {
+            ...s,
+            volumes: [
+              ...s.volumes,
+              ...s.dev.sources.map((src) => ({
+                type: 'bind' as const,
+                source: src.path,
+                target: src.target,
+                readOnly: true,
+              })),
+            ],
+          }
         : s,
     ),
   };

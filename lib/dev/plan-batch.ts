@@ -38,12 +38,24 @@ export function planBatch(events: readonly FileEvent[], sources: readonly Watche
       if (src.root !== e.root) continue;
       const hit = matchRules(src.rules, e.rel);
       if (!hit) continue;
-      const work = byService.get(src.service) ?? { service: src.service, action: hit.rule.action, files: [], sync: [], commands: [] };
+      const work = byService.get(src.service) ?? {
+        service: src.service,
+        action: hit.rule.action,
+        files: [],
+        sync: [],
+        commands: [],
+      };
       work.action = strongest(work.action, hit.rule.action)!;
       const file = `${e.root}/${e.rel}`;
       if (!work.files.includes(file)) work.files.push(file);
-      if (hit.rule.action === 'sync') work.sync.push({ hostPath: file, target: `${(hit.rule.target ?? src.target).replace(/\/$/, '')}/${e.rel}` });
-      if (hit.rule.action === 'exec' && hit.rule.command && !work.commands.some((c) => c.join('\0') === hit.rule.command!.join('\0'))) work.commands.push(hit.rule.command);
+      if (hit.rule.action === 'sync')
+        work.sync.push({ hostPath: file, target: `${(hit.rule.target ?? src.target).replace(/\/$/, '')}/${e.rel}` });
+      if (
+        hit.rule.action === 'exec' &&
+        hit.rule.command &&
+        !work.commands.some((c) => c.join('\0') === hit.rule.command!.join('\0'))
+      )
+        work.commands.push(hit.rule.command);
       byService.set(src.service, work);
     }
   }

@@ -21,7 +21,15 @@ export type ServiceState =
 export type PlanActionKind = 'create' | 'recreate' | 'start' | 'keep' | 'remove';
 
 export type BerthEvent =
-  | { type: 'deploy.start'; at: number; profile: string; project: string; runtime: string; engine: string; steps: string[][] }
+  | {
+      type: 'deploy.start';
+      at: number;
+      profile: string;
+      project: string;
+      runtime: string;
+      engine: string;
+      steps: string[][];
+    }
   | {
       type: 'plan';
       at: number;
@@ -32,13 +40,36 @@ export type BerthEvent =
   | { type: 'service.state'; at: number; service: string; state: ServiceState; detail?: string }
   | { type: 'build.progress'; at: number; service: string; step?: number; totalSteps?: number; line: string }
   | { type: 'health.probe'; at: number; service: string; ok: boolean; output: string; attempt: number }
-  | { type: 'bootstrap.task'; at: number; service: string; task: string; status: 'start' | 'done' | 'skipped' | 'failed'; output?: string; /** An on_remove task, run as the service leaves. */ removal?: boolean }
+  | {
+      type: 'bootstrap.task';
+      at: number;
+      service: string;
+      task: string;
+      status: 'start' | 'done' | 'skipped' | 'failed';
+      output?: string;
+      /** An on_remove task, run as the service leaves. */ removal?: boolean;
+    }
   | { type: 'service.log'; at: number; service: string; line: string }
   | { type: 'deploy.done'; at: number; durationMs: number; services: number }
-  | { type: 'deploy.failed'; at: number; durationMs: number; service?: string; message: string; hint?: string; logs?: string[]; /** Ctrl-C or SIGTERM, not a fault. */ cancelled?: boolean }
+  | {
+      type: 'deploy.failed';
+      at: number;
+      durationMs: number;
+      service?: string;
+      message: string;
+      hint?: string;
+      logs?: string[];
+      /** Ctrl-C or SIGTERM, not a fault. */ cancelled?: boolean;
+    }
   | { type: 'message'; at: number; level: 'info' | 'warn'; text: string }
   | { type: 'rollback'; at: number; service: string; phase: 'start' | 'done' | 'failed'; detail?: string }
-  | { type: 'dev.watching'; at: number; trees: { root: string; services: string[]; directories: number }[]; watches: number; maxWatches?: number }
+  | {
+      type: 'dev.watching';
+      at: number;
+      trees: { root: string; services: string[]; directories: number }[];
+      watches: number;
+      maxWatches?: number;
+    }
   | { type: 'dev.batch'; at: number; files: string[]; settled: boolean; services: string[] }
   | {
       type: 'dev.action';

@@ -65,7 +65,11 @@ export function topologicalOrder(nodes: readonly Node[]): string[] {
 }
 
 /** Everything that depends on `name`, directly or not, in dependency order. */
-export function dependentsOf(nodes: readonly Node[], name: string, only?: (from: string, to: string) => boolean): string[] {
+export function dependentsOf(
+  nodes: readonly Node[],
+  name: string,
+  only?: (from: string, to: string) => boolean,
+): string[] {
   const found = new Set<string>();
   const walk = (target: string) => {
     for (const node of nodes) {

@@ -14,12 +14,20 @@ export function hostPortFor(instance: Pick<Instance, 'ports'>, containerPort: nu
   return instance.ports.find((p) => p.containerPort === containerPort && p.hostPort > 0)?.hostPort;
 }
 
-
-export async function probeOnce(runtime: Runtime, instance: Instance, probe: HealthProbe, timeoutMs: number, signal?: AbortSignal): Promise<ProbeResult> {
+export async function probeOnce(
+  runtime: Runtime,
+  instance: Instance,
+  probe: HealthProbe,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<ProbeResult> {
   // Not AbortSignal.timeout(): its timer is unref'd, and a probe hanging on docker-proxy while the
   // container boots would then leave the event loop empty and the process would exit mid-deploy.
   const timer = new AbortController();
-  const handle = setTimeout(() => timer.abort(Object.assign(new Error('timed out'), { name: 'TimeoutError' })), timeoutMs);
+  const handle = setTimeout(
+    () => timer.abort(Object.assign(new Error('timed out'), { name: 'TimeoutError' })),
+    timeoutMs,
+  );
   const timeout = AbortSignal.any([timer.signal, ...(signal ? [signal] : [])]);
   try {
     switch (probe.kind) {
@@ -29,7 +37,10 @@ export async function probeOnce(runtime: Runtime, instance: Instance, probe: Hea
         const url = `http://127.0.0.1:${port}${probe.path}`;
         const res = await httpGet(url, timeout);
         const body = res.body.slice(0, 200).trim();
-        return { ok: probe.status.includes(res.status), output: `GET ${url} -> ${res.status}${body ? ` ${body}` : ''}` };
+        return {
+          ok: probe.status.includes(res.status),
+          output: `GET ${url} -> ${res.status}${body ? ` ${body}` : ''}`,
+        };
       }
       case 'tcp': {
         const port = hostPortFor(instance, probe.port);
@@ -39,13 +50,19 @@ export async function probeOnce(runtime: Runtime, instance: Instance, probe: Hea
       }
       case 'exec': {
         const result = await runtime.exec(instance.id, probe.command, { signal: timeout });
-        return { ok: result.exitCode === 0, output: `exit ${result.exitCode}${result.output.trim() ? `: ${result.output.trim().slice(-300)}` : ''}` };
+        return {
+          ok: result.exitCode === 0,
+          output: `exit ${result.exitCode}${result.output.trim() ? `: ${result.output.trim().slice(-300)}` : ''}`,
+        };
       }
     }
   } catch (err) {
     if (signal?.aborted || err instanceof EngineUnreachableError) throw err;
     const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-    const reason = e.name === 'TimeoutError' || e.name === 'AbortError' ? `timed out after ${timeoutMs} ms` : e.cause?.code ?? e.cause?.message ?? e.message ?? String(err);
+    const reason =
+      e.name === 'TimeoutError' || e.name === 'AbortError'
+        ? `timed out after ${timeoutMs} ms`
+        : (e.cause?.code ?? e.cause?.message ?? e.message ?? String(err));
     return { ok: false, output: `${describeProbe(probe)}: ${reason}` };
   } finally {
     clearTimeout(handle);
@@ -96,13 +113,19 @@ export interface WaitOptions {
   now?: () => number;
 }
 
-export type WaitResult = { ok: true; attempts: number } | { ok: false; attempts: number; last: ProbeResult; exited?: number };
+export type WaitResult =
+  { ok: true; attempts: number } | { ok: false; attempts: number; last: ProbeResult; exited?: number };
 
 /**
  * Probe until healthy. Failures inside the start period do not count against retries; a container
  * that exits fails at once instead of waiting out every retry.
  */
-export async function waitHealthy(runtime: Runtime, instance: Instance, check: HealthCheck, opts: WaitOptions = {}): Promise<WaitResult> {
+export async function waitHealthy(
+  runtime: Runtime,
+  instance: Instance,
+  check: HealthCheck,
+  opts: WaitOptions = {},
+): Promise<WaitResult> {
   const sleep = opts.sleep ?? abortableSleep;
   const now = opts.now ?? Date.now;
   const started = now();

@@ -23,14 +23,20 @@ export async function seedBaseImage(docker: Docker, opts: SeedOptions = {}): Pro
   const suite = opts.suite ?? 'bookworm';
   const debootstrap = ['/usr/sbin/debootstrap', '/usr/bin/debootstrap'].find(existsSync);
   if (!debootstrap) {
-    throw new BerthError(`cannot seed ${tag}: debootstrap is not installed`, 'Install it with "apt-get install debootstrap" (Debian/Ubuntu), or load the image with "docker load".');
+    throw new BerthError(
+      `cannot seed ${tag}: debootstrap is not installed`,
+      'Install it with "apt-get install debootstrap" (Debian/Ubuntu), or load the image with "docker load".',
+    );
   }
   if (process.getuid?.() !== 0) {
     throw new BerthError(`cannot seed ${tag}: debootstrap needs root`, 'Run "sudo berth images seed-base".');
   }
   const mirror = opts.mirror ?? hostDebianMirror();
   if (!mirror) {
-    throw new BerthError(`cannot seed ${tag}: no Debian mirror found in /etc/apt/sources.list*`, 'Pass one with --mirror http://deb.debian.org/debian (or your local mirror).');
+    throw new BerthError(
+      `cannot seed ${tag}: no Debian mirror found in /etc/apt/sources.list*`,
+      'Pass one with --mirror http://deb.debian.org/debian (or your local mirror).',
+    );
   }
   // Loaded here, not at start-up: every other command would pay ~100 ms to import it.
   const { execa } = await import('execa');
@@ -38,25 +44,49 @@ export async function seedBaseImage(docker: Docker, opts: SeedOptions = {}): Pro
   try {
     opts.onLine?.(`debootstrap --variant=minbase ${suite} from ${mirror}`);
     try {
-      const child = execa(debootstrap, ['--variant=minbase', suite, dir, mirror], { cancelSignal: opts.signal, all: true });
-      child.all?.on('data', (chunk: Buffer) => chunk.toString().split('\n').filter(Boolean).forEach((l) => opts.onLine?.(l)));
+      const child = execa(debootstrap, ['--variant=minbase', suite, dir, mirror], {
+        cancelSignal: opts.signal,
+        all: true,
+      });
+      child.all?.on('data', (chunk: Buffer) =>
+        chunk
+          .toString()
+          .split('\n')
+          .filter(Boolean)
+          .forEach((l) => opts.onLine?.(l)),
+      );
       await child;
     } catch (cause) {
       throwIfAborted(opts.signal);
-      const output = String((cause as { all?: string }).all ?? '').split('\n').slice(-15).join('\n');
-      throw new BerthError(`debootstrap of ${suite} from ${mirror} failed:\n${output}`, 'Check that the mirror answers (curl it) and has this suite, or pass another with --mirror.', { cause });
+      const output = String((cause as { all?: string }).all ?? '')
+        .split('\n')
+        .slice(-15)
+        .join('\n');
+      throw new BerthError(
+        `debootstrap of ${suite} from ${mirror} failed:\n${output}`,
+        'Check that the mirror answers (curl it) and has this suite, or pass another with --mirror.',
+        { cause },
+      );
     }
     // Images built on this base should not keep apt caches or the host's resolv.conf.
     rmSync(join(dir, 'var/cache/apt/archives'), { recursive: true, force: true });
-    for (const f of readdirSync(join(dir, 'var/lib/apt/lists'))) if (f !== 'partial' && f !== 'lock') rmSync(join(dir, 'var/lib/apt/lists', f), { force: true });
+    for (const f of readdirSync(join(dir, 'var/lib/apt/lists')))
+      if (f !== 'partial' && f !== 'lock') rmSync(join(dir, 'var/lib/apt/lists', f), { force: true });
     opts.onLine?.(`importing as ${tag}`);
     const [repo, version] = tag.split(':') as [string, string | undefined];
-    const tarProc = execa('tar', ['-C', dir, '--numeric-owner', '-c', '.'], { buffer: false, cancelSignal: opts.signal });
+    const tarProc = execa('tar', ['-C', dir, '--numeric-owner', '-c', '.'], {
+      buffer: false,
+      cancelSignal: opts.signal,
+    });
     await new Promise<void>((resolve, reject) => {
-      docker.importImage(tarProc.stdout as unknown as NodeJS.ReadableStream, { repo, tag: version ?? 'latest', changes: ['CMD ["bash"]'] } as object, (err: unknown, stream?: NodeJS.ReadableStream) => {
-        if (err) return reject(err);
-        docker.modem.followProgress(stream!, (e: unknown) => (e ? reject(e) : resolve()));
-      });
+      docker.importImage(
+        tarProc.stdout as unknown as NodeJS.ReadableStream,
+        { repo, tag: version ?? 'latest', changes: ['CMD ["bash"]'] } as object,
+        (err: unknown, stream?: NodeJS.ReadableStream) => {
+          if (err) return reject(err);
+          docker.modem.followProgress(stream!, (e: unknown) => (e ? reject(e) : resolve()));
+        },
+      );
     });
     await tarProc;
     const image = await docker.getImage(tag).inspect();
@@ -69,12 +99,19 @@ export async function seedBaseImage(docker: Docker, opts: SeedOptions = {}): Pro
 
 /** The Debian mirror the host's apt uses, so the seeded image reaches the same packages. */
 export function hostDebianMirror(): string | undefined {
-  const files = ['/etc/apt/sources.list', ...listDir('/etc/apt/sources.list.d').map((f) => join('/etc/apt/sources.list.d', f))];
+  const files = [
+    '/etc/apt/sources.list',
+    ...listDir('/etc/apt/sources.list.d').map((f) => join('/etc/apt/sources.list.d', f)),
+  ];
   for (const file of files) {
     if (!existsSync(file)) continue;
     const text = readFileSync(file, 'utf8');
-    const deb822 = text.split(/\n\s*\n/).find((block) => /^Suites:.*\bbookworm\b/m.test(block) && /^URIs:.*debian\/?\s*$/m.test(block));
-    const uri = deb822 ? /^URIs:\s*(\S+)/m.exec(deb822)?.[1] : /^deb\s+(?:\[[^\]]*\]\s+)?(\S+\/debian)\/?\s+bookworm\s/m.exec(text)?.[1];
+    const deb822 = text
+      .split(/\n\s*\n/)
+      .find((block) => /^Suites:.*\bbookworm\b/m.test(block) && /^URIs:.*debian\/?\s*$/m.test(block));
+    const uri = deb822
+      ? /^URIs:\s*(\S+)/m.exec(deb822)?.[1]
+      : /^deb\s+(?:\[[^\]]*\]\s+)?(\S+\/debian)\/?\s+bookworm\s/m.exec(text)?.[1];
     if (uri) return uri.replace(/\/$/, '');
   }
   return undefined;

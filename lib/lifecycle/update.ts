@@ -34,7 +34,10 @@ export async function update(opts: UpdateOptions): Promise<DeployResult> {
   const { runtime, profile, bus } = opts;
   const before = await runtime.list(profile.project);
   if (before.length === 0) {
-    throw new BerthError(`project ${profile.project} has nothing deployed to update`, 'Run "berth deploy" first; "berth update" changes a running deployment.');
+    throw new BerthError(
+      `project ${profile.project} has nothing deployed to update`,
+      'Run "berth deploy" first; "berth update" changes a running deployment.',
+    );
   }
   for (const i of before) await runtime.tagImage(i.imageId, rollbackTag(profile.project, i.service));
   const record = new DeployedRecord(profile.stateDir);
@@ -45,11 +48,19 @@ export async function update(opts: UpdateOptions): Promise<DeployResult> {
     const previous = record.get(err.service);
     const old = before.find((i) => i.service === err.service);
     if (!opts.rollback) {
-      bus.emit({ type: 'message', level: 'warn', text: `${err.service} left as it failed (--no-rollback); its previous image is ${rollbackTag(profile.project, err.service)}` });
+      bus.emit({
+        type: 'message',
+        level: 'warn',
+        text: `${err.service} left as it failed (--no-rollback); its previous image is ${rollbackTag(profile.project, err.service)}`,
+      });
       throw err;
     }
     if (!previous || !old) {
-      bus.emit({ type: 'message', level: 'warn', text: `${err.service} is new in this update: there is nothing to roll it back to` });
+      bus.emit({
+        type: 'message',
+        level: 'warn',
+        text: `${err.service} is new in this update: there is nothing to roll it back to`,
+      });
       throw err;
     }
     await rollBack(runtime, profile.project, previous, old, bus, opts.signal);
@@ -61,7 +72,14 @@ export async function update(opts: UpdateOptions): Promise<DeployResult> {
 }
 
 /** Recreate the service from its recorded definition on the image it ran before, and wait until it is healthy. */
-async function rollBack(runtime: Runtime, project: string, previous: DeployedService, old: Instance, bus: EventBus, signal?: AbortSignal): Promise<void> {
+async function rollBack(
+  runtime: Runtime,
+  project: string,
+  previous: DeployedService,
+  old: Instance,
+  bus: EventBus,
+  signal?: AbortSignal,
+): Promise<void> {
   const name = previous.service.name;
   bus.emit({ type: 'rollback', service: name, phase: 'start', detail: `image ${old.imageId.slice(7, 19)}` });
   for (const i of (await runtime.list(project)).filter((x) => x.service === name)) {
@@ -78,8 +96,18 @@ async function rollBack(runtime: Runtime, project: string, previous: DeployedSer
     const result = await waitHealthy(runtime, instance, check, { signal, initialIntervalMs: 50 });
     if (!result.ok) {
       bus.emit({ type: 'rollback', service: name, phase: 'failed', detail: result.last.output });
-      throw new ServiceFailedError(name, `rollback failed too: ${result.last.output}`, await runtime.logs(id, { tail: 30 }), 'Inspect it with "berth logs"; the data volumes are untouched.');
+      throw new ServiceFailedError(
+        name,
+        `rollback failed too: ${result.last.output}`,
+        await runtime.logs(id, { tail: 30 }),
+        'Inspect it with "berth logs"; the data volumes are untouched.',
+      );
     }
   }
-  bus.emit({ type: 'rollback', service: name, phase: 'done', detail: check ? 'healthy on its previous image' : 'running on its previous image' });
+  bus.emit({
+    type: 'rollback',
+    service: name,
+    phase: 'done',
+    detail: check ? 'healthy on its previous image' : 'running on its previous image',
+  });
 }

@@ -1,4 +1,14 @@
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statfsSync, statSync } from 'node:fs';
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statfsSync,
+  statSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import tarFs from 'tar-fs';
@@ -56,9 +66,17 @@ export async function upgradeFromHost(opts: UpgradeOptions): Promise<UpgradeRepo
   // Pre-checks: nothing changes until all of them pass.
   const onHost = await host.list(project);
   const inContainers = new Set((await docker.list(project)).map((i) => i.service));
-  if (onHost.length === 0) throw new BerthError(`project ${project} has nothing on the host runtime to upgrade`, 'Deploy it with "berth deploy --runtime host" first, or check --project.');
+  if (onHost.length === 0)
+    throw new BerthError(
+      `project ${project} has nothing on the host runtime to upgrade`,
+      'Deploy it with "berth deploy --runtime host" first, or check --project.',
+    );
   const notRunning = onHost.filter((i) => !i.running);
-  if (notRunning.length) throw new BerthError(`host services not running: ${notRunning.map((i) => i.service).join(', ')}`, 'Bring the host deployment up ("berth deploy --runtime host") so its data is consistent before moving it.');
+  if (notRunning.length)
+    throw new BerthError(
+      `host services not running: ${notRunning.map((i) => i.service).join(', ')}`,
+      'Bring the host deployment up ("berth deploy --runtime host") so its data is consistent before moving it.',
+    );
   await docker.info(opts.signal);
   const toMove = profile.services.filter((s) => !inContainers.has(s.name));
   // Each container's port must be free, or held by this deployment's own host process it replaces.
@@ -66,20 +84,36 @@ export async function upgradeFromHost(opts: UpgradeOptions): Promise<UpgradeRepo
   const busy: string[] = [];
   for (const s of toMove) {
     for (const port of s.ports) {
-      if (port.hostPort && !heldByHost.has(port.hostPort) && !(await canListen(port.hostIp, port.hostPort))) busy.push(`${s.name}: ${port.hostIp}:${port.hostPort}`);
+      if (port.hostPort && !heldByHost.has(port.hostPort) && !(await canListen(port.hostIp, port.hostPort)))
+        busy.push(`${s.name}: ${port.hostIp}:${port.hostPort}`);
     }
   }
-  if (busy.length) throw new BerthError(`ports the containers need are in use by something else: ${busy.join(', ')}`, 'Free them (see "ss -ltnp"); nothing was changed.');
+  if (busy.length)
+    throw new BerthError(
+      `ports the containers need are in use by something else: ${busy.join(', ')}`,
+      'Free them (see "ss -ltnp"); nothing was changed.',
+    );
   const backupDir = join(profile.stateDir, 'backups', `upgrade-${new Date().toISOString().replace(/[:.]/g, '-')}`);
-  const dataBytes = toMove.reduce((sum, s) => sum + namedVolumes(s).reduce((n, v) => n + sizeOf(host.volumeDir(project, v)), 0), 0);
+  const dataBytes = toMove.reduce(
+    (sum, s) => sum + namedVolumes(s).reduce((n, v) => n + sizeOf(host.volumeDir(project, v)), 0),
+    0,
+  );
   const free = freeBytes(profile.stateDir);
   if (free < dataBytes * 1.1 + 10 * 2 ** 20) {
-    throw new BerthError(`not enough disk for the backup: ${mib(dataBytes)} of data, ${mib(free)} free under ${profile.stateDir}`, 'Free some space (or point BERTH_STATE_DIR elsewhere) and run the upgrade again; nothing was changed.');
+    throw new BerthError(
+      `not enough disk for the backup: ${mib(dataBytes)} of data, ${mib(free)} free under ${profile.stateDir}`,
+      'Free some space (or point BERTH_STATE_DIR elsewhere) and run the upgrade again; nothing was changed.',
+    );
   }
-  say(`plan: move ${toMove.map((s) => `${s.name}${namedVolumes(s).length ? ` (data: ${namedVolumes(s).join(', ')})` : ''}`).join(', then ')}; each: back up, stop the host process, copy the data, start the container, health-gate`);
-  say(`pre-checks passed: ${toMove.length} services to move, ${mib(dataBytes)} of data, ${mib(free)} free${inContainers.size ? `; already in containers: ${[...inContainers].join(', ')}` : ''}`);
+  say(
+    `plan: move ${toMove.map((s) => `${s.name}${namedVolumes(s).length ? ` (data: ${namedVolumes(s).join(', ')})` : ''}`).join(', then ')}; each: back up, stop the host process, copy the data, start the container, health-gate`,
+  );
+  say(
+    `pre-checks passed: ${toMove.length} services to move, ${mib(dataBytes)} of data, ${mib(free)} free${inContainers.size ? `; already in containers: ${[...inContainers].join(', ')}` : ''}`,
+  );
   for (const image of profile.images) await docker.ensureBuiltImage(image.name, image.build, { signal: opts.signal });
-  for (const s of toMove) await docker.ensureImage(s, { signal: opts.signal, onWork: (kind) => say(`${kind} the image of ${s.name}`) });
+  for (const s of toMove)
+    await docker.ensureImage(s, { signal: opts.signal, onWork: (kind) => say(`${kind} the image of ${s.name}`) });
 
   const moved: string[] = [];
   for (const service of toMove) {
@@ -97,7 +131,8 @@ export async function upgradeFromHost(opts: UpgradeOptions): Promise<UpgradeRepo
       for (const v of volumes) if (!(await docker.volumeExists(project, v))) created.push(v);
       await docker.prepare(project, [service]);
       for (const v of volumes) {
-        if (existsSync(host.volumeDir(project, v))) await docker.fillVolume(project, service, v, host.volumeDir(project, v), opts.signal);
+        if (existsSync(host.volumeDir(project, v)))
+          await docker.fillVolume(project, service, v, host.volumeDir(project, v), opts.signal);
       }
       const done = new Set([...inContainers, ...moved, service.name]);
       await deploy({ runtime: docker, profile: subset(profile, done), bus, signal: opts.signal });
@@ -109,7 +144,12 @@ export async function upgradeFromHost(opts: UpgradeOptions): Promise<UpgradeRepo
       await rollBackToHost(opts, service, hostInstance?.id, created, backupDir);
       const reason = err instanceof Error ? err.message : String(err);
       throw new UpgradeFailedError(
-        `upgrade stopped at ${service.name}: ${reason}. It runs on the host again with its data restored from the backup${moved.length ? `; already moved: ${moved.join(', ')}` : ''}; not moved: ${toMove.slice(toMove.indexOf(service) + 1).map((s) => s.name).join(', ') || 'none'}`,
+        `upgrade stopped at ${service.name}: ${reason}. It runs on the host again with its data restored from the backup${moved.length ? `; already moved: ${moved.join(', ')}` : ''}; not moved: ${
+          toMove
+            .slice(toMove.indexOf(service) + 1)
+            .map((s) => s.name)
+            .join(', ') || 'none'
+        }`,
         `Fix the cause and run "berth upgrade --from host" again: it continues from here. Backup: ${backupDir}`,
         { moved, skipped: [...inContainers], backupDir, failed: service.name },
       );
@@ -123,9 +163,12 @@ export async function upgradeFromHost(opts: UpgradeOptions): Promise<UpgradeRepo
  * installed for these services are purged and the project's host directory (configs, logs, data dirs)
  * removed. The backups stay, under the project's state directory, until the user deletes them.
  */
-export async function cleanupHost(opts: Pick<UpgradeOptions, 'host' | 'hostProfile' | 'bus'>): Promise<{ purged: string[]; removed: string }> {
+export async function cleanupHost(
+  opts: Pick<UpgradeOptions, 'host' | 'hostProfile' | 'bus'>,
+): Promise<{ purged: string[]; removed: string }> {
   const { host, hostProfile, bus } = opts;
-  if ((await host.list(hostProfile.project)).length) throw new BerthError('host services are still deployed: not cleaning up', 'Finish the upgrade first.');
+  if ((await host.list(hostProfile.project)).length)
+    throw new BerthError('host services are still deployed: not cleaning up', 'Finish the upgrade first.');
   // Only what berth installed for these services, and nothing another host deployment still runs from.
   const wanted = new Set(hostProfile.services.flatMap((s) => s.host?.packages ?? []));
   const elsewhere = host.packagesInUseElsewhere(hostProfile.project);
@@ -133,11 +176,21 @@ export async function cleanupHost(opts: Pick<UpgradeOptions, 'host' | 'hostProfi
   await purgePackages(purged);
   host.forgetInstalled(purged);
   const removed = host.removeHostDir(hostProfile.project);
-  bus.emit({ type: 'message', level: 'info', text: `cleanup: purged ${purged.join(', ') || 'no packages (berth installed none of them)'}; removed ${removed}` });
+  bus.emit({
+    type: 'message',
+    level: 'info',
+    text: `cleanup: purged ${purged.join(', ') || 'no packages (berth installed none of them)'}; removed ${removed}`,
+  });
   return { purged, removed };
 }
 
-async function rollBackToHost(opts: UpgradeOptions, service: ResolvedService, hostId: string | undefined, createdVolumes: string[], backupDir: string): Promise<void> {
+async function rollBackToHost(
+  opts: UpgradeOptions,
+  service: ResolvedService,
+  hostId: string | undefined,
+  createdVolumes: string[],
+  backupDir: string,
+): Promise<void> {
   const { host, docker, profile, bus } = opts;
   const project = profile.project;
   for (const i of (await docker.list(project)).filter((x) => x.service === service.name)) {
@@ -156,9 +209,19 @@ async function rollBackToHost(opts: UpgradeOptions, service: ResolvedService, ho
   const check = opts.hostProfile.services.find((s) => s.name === service.name)?.healthcheck;
   if (instance && check) {
     const result = await waitHealthy(host, instance, check, { signal: opts.signal, initialIntervalMs: 50 });
-    if (!result.ok) throw new ServiceFailedError(service.name, `did not come back healthy on the host either: ${result.last.output}`, await host.logs(hostId, { tail: 30 }));
+    if (!result.ok)
+      throw new ServiceFailedError(
+        service.name,
+        `did not come back healthy on the host either: ${result.last.output}`,
+        await host.logs(hostId, { tail: 30 }),
+      );
   }
-  bus.emit({ type: 'rollback', service: service.name, phase: 'done', detail: 'running on the host again, data restored from the backup' });
+  bus.emit({
+    type: 'rollback',
+    service: service.name,
+    phase: 'done',
+    detail: 'running on the host again, data restored from the backup',
+  });
 }
 
 /** The profile restricted to the given services: what is in containers so far. */

@@ -21,35 +21,84 @@ export async function doctor(runtime: DockerRuntime, profile?: ResolvedProfile):
   try {
     const info = await runtime.info();
     engineOk = true;
-    findings.push({ check: 'engine', ok: true, detail: `Docker ${info.version} (API ${info.apiVersion}) at ${process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock'}` });
+    findings.push({
+      check: 'engine',
+      ok: true,
+      detail: `Docker ${info.version} (API ${info.apiVersion}) at ${process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock'}`,
+    });
   } catch (e) {
-    findings.push({ check: 'engine', ok: false, detail: (e as Error).message, remedy: 'Run "make engine" (Debian, root) or start Docker and set DOCKER_HOST.' });
+    findings.push({
+      check: 'engine',
+      ok: false,
+      detail: (e as Error).message,
+      remedy: 'Run "make engine" (Debian, root) or start Docker and set DOCKER_HOST.',
+    });
   }
   const diskPath = existsSync('/var/lib/docker') ? '/var/lib/docker' : '/';
   const fs = statfsSync(diskPath);
   const free = (fs.bavail * fs.bsize) / GiB;
-  findings.push({ check: 'disk', ok: free >= 10, detail: `${free.toFixed(1)} GiB free on ${diskPath}`, remedy: free < 10 ? 'Images need about 10 GiB: free space, or run "docker system prune".' : undefined });
+  findings.push({
+    check: 'disk',
+    ok: free >= 10,
+    detail: `${free.toFixed(1)} GiB free on ${diskPath}`,
+    remedy: free < 10 ? 'Images need about 10 GiB: free space, or run "docker system prune".' : undefined,
+  });
   const mem = freemem() / GiB;
-  findings.push({ check: 'memory', ok: mem >= 3, detail: `${mem.toFixed(1)} of ${(totalmem() / GiB).toFixed(1)} GiB free`, remedy: mem < 3 ? 'The full undercloud needs about 3 GiB: stop other workloads.' : undefined });
+  findings.push({
+    check: 'memory',
+    ok: mem >= 3,
+    detail: `${mem.toFixed(1)} of ${(totalmem() / GiB).toFixed(1)} GiB free`,
+    remedy: mem < 3 ? 'The full undercloud needs about 3 GiB: stop other workloads.' : undefined,
+  });
   if (engineOk) {
-    const base = await runtime.docker.getImage(BASE_IMAGE).inspect().catch(() => undefined);
-    findings.push({ check: 'base image', ok: Boolean(base), detail: base ? `${BASE_IMAGE} present` : `${BASE_IMAGE} missing`, remedy: base ? undefined : 'Run "berth images seed-base" (no registry needed) or "docker pull debian:bookworm-slim".' });
+    const base = await runtime.docker
+      .getImage(BASE_IMAGE)
+      .inspect()
+      .catch(() => undefined);
+    findings.push({
+      check: 'base image',
+      ok: Boolean(base),
+      detail: base ? `${BASE_IMAGE} present` : `${BASE_IMAGE} missing`,
+      remedy: base
+        ? undefined
+        : 'Run "berth images seed-base" (no registry needed) or "docker pull debian:bookworm-slim".',
+    });
   }
   if (profile) {
-    const held = new Set((engineOk ? await runtime.list(profile.project) : []).flatMap((i) => i.ports.map((p) => p.hostPort)));
+    const held = new Set(
+      (engineOk ? await runtime.list(profile.project) : []).flatMap((i) => i.ports.map((p) => p.hostPort)),
+    );
     for (const s of profile.services) {
       for (const p of s.ports) {
         if (!p.hostPort || held.has(p.hostPort)) continue;
-        if (!(await canListen(p.hostIp, p.hostPort))) findings.push({ check: 'ports', ok: false, detail: `service ${s.name}: ${p.hostIp}:${p.hostPort} is in use by another process`, remedy: 'Stop it (see "ss -ltnp") or pick another port with --param.' });
+        if (!(await canListen(p.hostIp, p.hostPort)))
+          findings.push({
+            check: 'ports',
+            ok: false,
+            detail: `service ${s.name}: ${p.hostIp}:${p.hostPort} is in use by another process`,
+            remedy: 'Stop it (see "ss -ltnp") or pick another port with --param.',
+          });
       }
     }
-    if (!findings.some((f) => f.check === 'ports')) findings.push({ check: 'ports', ok: true, detail: `the ${profile.services.reduce((n, s) => n + s.ports.length, 0)} ports of ${profile.name} are free or already ours` });
+    if (!findings.some((f) => f.check === 'ports'))
+      findings.push({
+        check: 'ports',
+        ok: true,
+        detail: `the ${profile.services.reduce((n, s) => n + s.ports.length, 0)} ports of ${profile.name} are free or already ours`,
+      });
   }
   const watches = readNumber('/proc/sys/fs/inotify/max_user_watches');
   const instances = readNumber('/proc/sys/fs/inotify/max_user_instances');
   if (watches !== undefined) {
     const ok = watches >= 65536 && (instances ?? 128) >= 128;
-    findings.push({ check: 'inotify', ok, detail: `max_user_watches ${watches}, max_user_instances ${instances}`, remedy: ok ? undefined : 'berth dev watches source trees: sysctl -w fs.inotify.max_user_watches=524288 fs.inotify.max_user_instances=512' });
+    findings.push({
+      check: 'inotify',
+      ok,
+      detail: `max_user_watches ${watches}, max_user_instances ${instances}`,
+      remedy: ok
+        ? undefined
+        : 'berth dev watches source trees: sysctl -w fs.inotify.max_user_watches=524288 fs.inotify.max_user_instances=512',
+    });
   }
   return findings;
 }

@@ -6,10 +6,20 @@ import type { Runtime } from '../runtime/types.js';
  * Stop and remove the project's containers and network. Named volumes hold data (databases), so they
  * are kept unless the caller passes `volumes: true`, which only an explicit --volumes flag does.
  */
-export async function down(runtime: Runtime, project: string, bus: EventBus, opts: { volumes: boolean; order?: string[] }): Promise<{ removed: string[]; volumesRemoved: string[]; volumesKept: string[] }> {
+export async function down(
+  runtime: Runtime,
+  project: string,
+  bus: EventBus,
+  opts: { volumes: boolean; order?: string[] },
+): Promise<{ removed: string[]; volumesRemoved: string[]; volumesKept: string[] }> {
   // A killed run's throwaway containers would otherwise keep the volumes (and the network) in use.
   const [instances, leftovers] = await Promise.all([runtime.list(project), runtime.removeLeftovers(project)]);
-  if (leftovers.length) bus.emit({ type: 'message', level: 'info', text: `removed ${describeLeftovers(leftovers)} left by an interrupted run` });
+  if (leftovers.length)
+    bus.emit({
+      type: 'message',
+      level: 'info',
+      text: `removed ${describeLeftovers(leftovers)} left by an interrupted run`,
+    });
   // Dependents stop before what they depend on.
   const rank = (service: string) => {
     const i = opts.order?.indexOf(service) ?? -1;

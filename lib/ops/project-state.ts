@@ -19,7 +19,11 @@ export interface ProjectStatus {
 }
 
 /** One document describing the project: every declared service, plus containers no longer declared. */
-export async function projectStatus(runtime: Runtime, project: string, profile?: ResolvedProfile): Promise<ProjectStatus> {
+export async function projectStatus(
+  runtime: Runtime,
+  project: string,
+  profile?: ResolvedProfile,
+): Promise<ProjectStatus> {
   const [instances, leftovers] = await Promise.all([runtime.list(project), runtime.leftovers(project)]);
   const declared = profile?.services ?? [];
   const names = [...new Set([...declared.map((s) => s.name), ...instances.map((i) => i.service)])];
@@ -40,7 +44,11 @@ export async function projectStatus(runtime: Runtime, project: string, profile?:
   return { project, services, leftovers };
 }
 
-async function healthOf(runtime: Runtime, instance: Instance | undefined, check: ResolvedProfile['services'][number]['healthcheck']): Promise<ServiceStatus['health']> {
+async function healthOf(
+  runtime: Runtime,
+  instance: Instance | undefined,
+  check: ResolvedProfile['services'][number]['healthcheck'],
+): Promise<ServiceStatus['health']> {
   if (!instance?.running) return 'unknown';
   if (!check) return 'none';
   const result = await probeOnce(runtime, instance, check.probe, Math.min(check.timeoutMs, 3000));

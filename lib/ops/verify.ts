@@ -17,7 +17,11 @@ interface Outcome {
 }
 
 /** Every service running and healthy, then the profile's own functional checks; each a named result. */
-export async function verify(runtime: Runtime, profile: ResolvedProfile, onResult?: (r: CheckResult) => void): Promise<CheckResult[]> {
+export async function verify(
+  runtime: Runtime,
+  profile: ResolvedProfile,
+  onResult?: (r: CheckResult) => void,
+): Promise<CheckResult[]> {
   const instances = await runtime.list(profile.project);
   const results: CheckResult[] = [];
   const timed = async (name: string, service: string, fn: () => Promise<Outcome>) => {
@@ -33,7 +37,8 @@ export async function verify(runtime: Runtime, profile: ResolvedProfile, onResul
     const instance = instances.find((i) => i.service === service.name);
     await timed(`${service.name} is ${service.healthcheck ? 'healthy' : 'running'}`, service.name, async () => {
       if (!instance) return { ok: false, output: 'not deployed' };
-      if (!instance.running) return { ok: instance.exitCode === 0 && service.restart === 'no', output: instance.status };
+      if (!instance.running)
+        return { ok: instance.exitCode === 0 && service.restart === 'no', output: instance.status };
       if (!service.healthcheck) return { ok: true, output: 'running' };
       const r = await probeOnce(runtime, instance, service.healthcheck.probe, service.healthcheck.timeoutMs);
       return { ok: r.ok, output: r.output || describeProbe(service.healthcheck.probe) };
@@ -44,7 +49,12 @@ export async function verify(runtime: Runtime, profile: ResolvedProfile, onResul
       let last: Outcome = { ok: false, output: 'not run' };
       for (let attempt = 0; attempt <= check.retries; attempt++) {
         if (attempt > 0) await abortableSleep(1000);
-        last = await runCheck(runtime, profile, check, instances.find((i) => i.service === check.service));
+        last = await runCheck(
+          runtime,
+          profile,
+          check,
+          instances.find((i) => i.service === check.service),
+        );
         if (last.ok) break;
       }
       return last;
@@ -53,21 +63,50 @@ export async function verify(runtime: Runtime, profile: ResolvedProfile, onResul
   return results;
 }
 
-async function runCheck(runtime: Runtime, profile: ResolvedProfile, check: VerifyCheck, instance: Instance | undefined): Promise<Outcome> {
+async function runCheck(
+  runtime: Runtime,
+  profile: ResolvedProfile,
+  check: VerifyCheck,
+  instance: Instance | undefined,
+): Promise<Outcome> {
   const expect = (r: Outcome, what: string): Outcome =>
-    r.ok && check.contains && !r.output.includes(check.contains) ? { ok: false, output: `${r.output}\n(expected ${what} to contain ${JSON.stringify(check.contains)})` } : r;
+    r.ok && check.contains && !r.output.includes(check.contains)
+      ? { ok: false, output: `${r.output}\n(expected ${what} to contain ${JSON.stringify(check.contains)})` }
+      : r;
   if (check.client) {
     if (!profile.client) return { ok: false, output: 'the profile declares no client image for client checks' };
-    const r = await runtime.runTool(profile.project, { image: profile.client.image, command: check.client, files: profile.client.files });
-    return expect({ ok: r.exitCode === 0, output: `$ ${check.client.join(' ')}\n${r.output.trim().slice(-2000)}${r.exitCode ? `\n(exit ${r.exitCode})` : ''}` }, 'the output');
+    const r = await runtime.runTool(profile.project, {
+      image: profile.client.image,
+      command: check.client,
+      files: profile.client.files,
+    });
+    return expect(
+      {
+        ok: r.exitCode === 0,
+        output: `$ ${check.client.join(' ')}\n${r.output.trim().slice(-2000)}${r.exitCode ? `\n(exit ${r.exitCode})` : ''}`,
+      },
+      'the output',
+    );
   }
   if (!instance?.running) return { ok: false, output: `${check.service} is not running` };
   if (check.exec) {
     const r = await runtime.exec(instance.id, check.exec);
-    return expect({ ok: r.exitCode === 0, output: `exec ${check.exec.join(' ')} -> exit ${r.exitCode} ${r.output.trim().slice(-300)}` }, 'the output');
+    return expect(
+      {
+        ok: r.exitCode === 0,
+        output: `exec ${check.exec.join(' ')} -> exit ${r.exitCode} ${r.output.trim().slice(-300)}`,
+      },
+      'the output',
+    );
   }
   const http = check.http!;
-  const r = await probeOnce(runtime, instance, { kind: 'http', port: http.port, path: http.path, status: http.status }, 10_000);
-  if (r.ok && http.contains && !r.output.includes(http.contains)) return { ok: false, output: `${r.output} (expected the body to contain ${JSON.stringify(http.contains)})` };
+  const r = await probeOnce(
+    runtime,
+    instance,
+    { kind: 'http', port: http.port, path: http.path, status: http.status },
+    10_000,
+  );
+  if (r.ok && http.contains && !r.output.includes(http.contains))
+    return { ok: false, output: `${r.output} (expected the body to contain ${JSON.stringify(http.contains)})` };
   return r;
 }

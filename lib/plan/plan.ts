@@ -35,7 +35,13 @@ export function planDeploy(input: PlanInput): PlanAction[] {
     const mine = input.actual.filter((i) => i.service === service.name);
     const imageId = input.imageIds.get(service.name);
     if (mine.length === 0) {
-      actions.push({ service: service.name, action: 'create', reasons: ['not deployed'], instances: [], configHash: hash });
+      actions.push({
+        service: service.name,
+        action: 'create',
+        reasons: ['not deployed'],
+        instances: [],
+        configHash: hash,
+      });
       recreated.add(service.name);
       continue;
     }
@@ -49,7 +55,8 @@ export function planDeploy(input: PlanInput): PlanAction[] {
     if (input.rebuilds?.has(service.name)) reasons.push('image rebuilt (build context changed)');
     else if (imageId && current.imageId !== imageId) reasons.push('image changed');
     for (const v of service.volumes) {
-      if (v.type === 'volume' && (!input.volumes.has(v.source) || !current.volumes.includes(v.source))) reasons.push(`volume ${v.source} missing`);
+      if (v.type === 'volume' && (!input.volumes.has(v.source) || !current.volumes.includes(v.source)))
+        reasons.push(`volume ${v.source} missing`);
     }
     for (const dep of service.dependsOn) {
       if (dep.restart && recreated.has(dep.service)) reasons.push(`dependency ${dep.service} recreated`);
@@ -58,7 +65,13 @@ export function planDeploy(input: PlanInput): PlanAction[] {
       actions.push({ service: service.name, action: 'recreate', reasons, instances: mine, configHash: hash });
       recreated.add(service.name);
     } else if (!current.running && !(service.restart === 'no' && current.exitCode === 0)) {
-      actions.push({ service: service.name, action: 'start', reasons: [`${current.status}`], instances: mine, configHash: hash });
+      actions.push({
+        service: service.name,
+        action: 'start',
+        reasons: [`${current.status}`],
+        instances: mine,
+        configHash: hash,
+      });
     } else {
       actions.push({ service: service.name, action: 'keep', reasons: [], instances: mine, configHash: hash });
     }
@@ -66,7 +79,8 @@ export function planDeploy(input: PlanInput): PlanAction[] {
   const desired = new Set(input.services.map((s) => s.name));
   const orphans = new Map<string, Instance[]>();
   for (const instance of input.actual) {
-    if (!desired.has(instance.service)) orphans.set(instance.service, [...(orphans.get(instance.service) ?? []), instance]);
+    if (!desired.has(instance.service))
+      orphans.set(instance.service, [...(orphans.get(instance.service) ?? []), instance]);
   }
   for (const [service, instances] of [...orphans].sort(([a], [b]) => a.localeCompare(b))) {
     actions.push({ service, action: 'remove', reasons: ['no longer in the profile'], instances });

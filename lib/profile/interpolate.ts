@@ -10,7 +10,13 @@ const REFERENCE = /\$\$\{|\$\{([^}]*)\}/g;
  * parameter's type (so `port: ${api_port}` stays a number); `$${` writes a literal `${`.
  * An unknown name is an error at its line, never an empty string.
  */
-export function interpolateTree(source: YamlSource, value: unknown, params: Parameters, path: KeyPath, errors: ProfileError[]): unknown {
+export function interpolateTree(
+  source: YamlSource,
+  value: unknown,
+  params: Parameters,
+  path: KeyPath,
+  errors: ProfileError[],
+): unknown {
   if (typeof value === 'string') {
     return interpolateString(value, params, (name) => {
       errors.push(source.error(path, `unknown parameter "${name}"`, hintFor(name, params)));
@@ -18,12 +24,18 @@ export function interpolateTree(source: YamlSource, value: unknown, params: Para
   }
   if (Array.isArray(value)) return value.map((item, i) => interpolateTree(source, item, params, [...path, i], errors));
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolateTree(source, v, params, [...path, k], errors)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, interpolateTree(source, v, params, [...path, k], errors)]),
+    );
   }
   return value;
 }
 
-export function interpolateString(text: string, params: Parameters, onUnknown: (name: string, offset: number) => void): string | number | boolean {
+export function interpolateString(
+  text: string,
+  params: Parameters,
+  onUnknown: (name: string, offset: number) => void,
+): string | number | boolean {
   const whole = /^\$\{([^}]+)\}$/.exec(text);
   if (whole) {
     const name = whole[1]!.trim();
@@ -50,7 +62,10 @@ export function hintFor(name: string, params: Parameters): string {
  * `--param` moves both. Resolved after every layer is merged, so the winning value is the one used.
  * Returns problems (unknown names, cycles) instead of throwing: the caller reports them with the rest.
  */
-export function resolveParameterReferences(params: Parameters): { params: Parameters; problems: { name: string; message: string }[] } {
+export function resolveParameterReferences(params: Parameters): {
+  params: Parameters;
+  problems: { name: string; message: string }[];
+} {
   const resolved: Parameters = { ...params };
   const problems: { name: string; message: string }[] = [];
   const visiting = new Set<string>();
@@ -59,13 +74,20 @@ export function resolveParameterReferences(params: Parameters): { params: Parame
     const value = resolved[name]!;
     if (done.has(name) || typeof value !== 'string' || !value.includes('${')) return value;
     if (visiting.has(name)) {
-      problems.push({ name, message: `parameters refer to each other in a cycle: ${[...visiting, name].join(' -> ')}` });
+      problems.push({
+        name,
+        message: `parameters refer to each other in a cycle: ${[...visiting, name].join(' -> ')}`,
+      });
       return '';
     }
     visiting.add(name);
-    const out = interpolateString(value, new Proxy(resolved, { get: (t, key: string) => (key in t ? resolveOne(key) : undefined) }), (unknown) => {
-      problems.push({ name, message: `parameter "${name}" refers to unknown parameter "${unknown}"` });
-    });
+    const out = interpolateString(
+      value,
+      new Proxy(resolved, { get: (t, key: string) => (key in t ? resolveOne(key) : undefined) }),
+      (unknown) => {
+        problems.push({ name, message: `parameter "${name}" refers to unknown parameter "${unknown}"` });
+      },
+    );
     visiting.delete(name);
     done.add(name);
     resolved[name] = out;

@@ -13,7 +13,8 @@ export interface Layer {
 export function lastLayer(layers: Layer[], path: KeyPath): Layer {
   for (let i = layers.length - 1; i >= 0; i--) {
     let here: unknown = layers[i]!.value;
-    for (const key of path) here = isPlainObject(here) || Array.isArray(here) ? (here as Record<string | number, unknown>)[key] : undefined;
+    for (const key of path)
+      here = isPlainObject(here) || Array.isArray(here) ? (here as Record<string | number, unknown>)[key] : undefined;
     if (here !== undefined) return layers[i]!;
   }
   return layers[0]!;

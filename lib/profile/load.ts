@@ -7,11 +7,28 @@ import { findCycle, steps as graphSteps } from '../graph/graph.js';
 import { hostDir, projectStateDir } from '../state/paths.js';
 import { ensureSecrets } from '../state/secrets.js';
 import { checkReferences } from './check-references.js';
-import { hintFor, interpolateString, interpolateTree, resolveParameterReferences, type Parameters } from './interpolate.js';
+import {
+  hintFor,
+  interpolateString,
+  interpolateTree,
+  resolveParameterReferences,
+  type Parameters,
+} from './interpolate.js';
 import { lastLayer, type Layer } from './layers.js';
 import { deepMerge, isPlainObject } from './merge.js';
 import type { ConfigFileContent, ResolvedProfile, ResolvedService, VerifyCheck } from './model.js';
-import { parseBootstrap, parseDependsOn, parseDev, parseDuration, parseHealthCheck, parsePort, parseVolume, resolvePath, stringifyEnv, toCommand } from './normalize.js';
+import {
+  parseBootstrap,
+  parseDependsOn,
+  parseDev,
+  parseDuration,
+  parseHealthCheck,
+  parsePort,
+  parseVolume,
+  resolvePath,
+  stringifyEnv,
+  toCommand,
+} from './normalize.js';
 import { EnvironmentFile, ProfileFile, ServiceFile } from './schema.js';
 import { validateSource } from './validate.js';
 import { YamlSource, type KeyPath } from './yaml-source.js';
@@ -37,12 +54,15 @@ export function defaultProfilesRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'package.json')) || !existsSync(join(dir, 'profiles'))) {
     const parent = dirname(dir);
-    if (parent === dir) throw new BerthError('cannot find the profiles/ directory shipped with berth', 'Pass a profile as a path to its profile.yaml.');
+    if (parent === dir)
+      throw new BerthError(
+        'cannot find the profiles/ directory shipped with berth',
+        'Pass a profile as a path to its profile.yaml.',
+      );
     dir = parent;
   }
   return join(dir, 'profiles');
 }
-
 
 /**
  * Load a profile, its parents and environment files into a validated, interpolated, merged model.
@@ -62,7 +82,10 @@ export function loadProfile(opts: LoadOptions): ResolvedProfile {
   const top = chain[chain.length - 1]!;
   const project = opts.project ?? top.profile.name;
   if (!/^[a-z0-9][a-z0-9_-]*$/.test(project)) {
-    throw new BerthError(`invalid project name "${project}"`, 'Use lower-case letters, digits, "-" and "_" (it prefixes container, network and volume names).');
+    throw new BerthError(
+      `invalid project name "${project}"`,
+      'Use lower-case letters, digits, "-" and "_" (it prefixes container, network and volume names).',
+    );
   }
 
   const envSources = (opts.envFiles ?? []).map((file) => YamlSource.read(resolve(file)));
@@ -77,7 +100,10 @@ export function loadProfile(opts: LoadOptions): ResolvedProfile {
   }
   for (const source of envSources) {
     // Parameters first (services are interpolated with them); the rest is validated after interpolation.
-    const { value } = collect(validateSource(source, z.looseObject({ parameters: EnvironmentFile.shape.parameters })), errors);
+    const { value } = collect(
+      validateSource(source, z.looseObject({ parameters: EnvironmentFile.shape.parameters })),
+      errors,
+    );
     parameters = { ...parameters, ...(value?.parameters ?? {}) };
     for (const name of Object.keys(value?.parameters ?? {})) origin.set(name, source);
   }
@@ -104,7 +130,10 @@ export function loadProfile(opts: LoadOptions): ResolvedProfile {
     if (inFiles.length === references.problems.length) {
       throw new ProfileErrors(inFiles.map((p) => origin.get(p.name)!.error(['parameters', p.name], p.message, hint)));
     }
-    throw new BerthError(references.problems.map((p) => (origin.has(p.name) ? p.message : `--param ${p.name}: ${p.message}`)).join('\n'), hint);
+    throw new BerthError(
+      references.problems.map((p) => (origin.has(p.name) ? p.message : `--param ${p.name}: ${p.message}`)).join('\n'),
+      hint,
+    );
   }
   parameters = { ...references.params, ...ensureSecrets(stateDir, [...secretNames]) };
 
@@ -115,7 +144,13 @@ export function loadProfile(opts: LoadOptions): ResolvedProfile {
   }
   const overrides = new Map<string, Layer[]>();
   for (const source of envSources) {
-    const interpolated = interpolateTree(source, isPlainObject(source.value) ? { ...source.value, parameters: undefined } : source.value, parameters, [], errors);
+    const interpolated = interpolateTree(
+      source,
+      isPlainObject(source.value) ? { ...source.value, parameters: undefined } : source.value,
+      parameters,
+      [],
+      errors,
+    );
     const { value } = collect(validateSource(source, EnvironmentFile, interpolated), errors);
     for (const [name, override] of Object.entries(value?.services ?? {})) {
       const at = ['services', name];
@@ -125,7 +160,14 @@ export function loadProfile(opts: LoadOptions): ResolvedProfile {
       }
       if (override.enabled === true) enabled.set(name, { source, at });
       else if (!enabled.has(name)) {
-        errors.push(source.error(at, `service "${name}" is not part of profile "${top.profile.name}"`, 'Add "enabled: true" to add it from the service library, or check the name.', { key: true }));
+        errors.push(
+          source.error(
+            at,
+            `service "${name}" is not part of profile "${top.profile.name}"`,
+            'Add "enabled: true" to add it from the service library, or check the name.',
+            { key: true },
+          ),
+        );
         continue;
       }
       const { enabled: _drop, ...fields } = override;
@@ -143,22 +185,42 @@ export function loadProfile(opts: LoadOptions): ResolvedProfile {
   for (const [name, ref] of enabled) {
     const file = libraryDirs.map((d) => join(d, `${name}.yaml`)).find(existsSync);
     if (!file) {
-      errors.push(ref.source.error(ref.at, `no service named "${name}" in the service library`, `Looked in ${libraryDirs.join(', ')}. Available: ${availableServices(libraryDirs).join(', ') || 'none'}.`));
+      errors.push(
+        ref.source.error(
+          ref.at,
+          `no service named "${name}" in the service library`,
+          `Looked in ${libraryDirs.join(', ')}. Available: ${availableServices(libraryDirs).join(', ') || 'none'}.`,
+        ),
+      );
       continue;
     }
     const source = YamlSource.read(file);
     const interpolated = interpolateTree(source, source.value, parameters, [], errors);
     const { value } = collect(validateSource(source, ServiceFile, interpolated), errors);
     if (!value) continue;
-    const layers: Layer[] = [{ source, at: [], value: absolutize(value as Record<string, unknown>, dirname(file)) }, ...(overrides.get(name) ?? [])];
+    const layers: Layer[] = [
+      { source, at: [], value: absolutize(value as Record<string, unknown>, dirname(file)) },
+      ...(overrides.get(name) ?? []),
+    ];
     layersByService.set(name, layers);
     const merged = layers.slice(1).reduce((acc, layer) => deepMerge(acc, layer.value), layers[0]!.value);
     const checked = ServiceFile.safeParse(merged);
     if (!checked.success) {
-      errors.push(lastLayer(layers, []).source.error(lastLayer(layers, []).at, `the merged service "${name}" is invalid: ${checked.error.issues[0]?.message}`));
+      errors.push(
+        lastLayer(layers, []).source.error(
+          lastLayer(layers, []).at,
+          `the merged service "${name}" is invalid: ${checked.error.issues[0]?.message}`,
+        ),
+      );
       continue;
     }
-    const forRuntime = forRuntimeOf(name, checked.data as ServiceFile, opts.runtime ?? 'docker', lastLayer(layers, ['host']), errors);
+    const forRuntime = forRuntimeOf(
+      name,
+      checked.data as ServiceFile,
+      opts.runtime ?? 'docker',
+      lastLayer(layers, ['host']),
+      errors,
+    );
     if (forRuntime) mergedByService.set(name, { file, data: forRuntime });
   }
   fail();
@@ -169,7 +231,13 @@ export function loadProfile(opts: LoadOptions): ResolvedProfile {
     if (service) services.push(service);
     if (service?.onRemove?.some((t) => t.command.some((arg) => secretValues.some((v) => arg.includes(v))))) {
       const layer = lastLayer(layersByService.get(name)!, ['on_remove']);
-      errors.push(layer.source.error([...layer.at, 'on_remove'], `an on_remove command of "${name}" contains a secret`, 'Removal commands are kept in a container label, where anyone who can inspect it reads them: let the command read the secret from a file in the container instead.'));
+      errors.push(
+        layer.source.error(
+          [...layer.at, 'on_remove'],
+          `an on_remove command of "${name}" contains a secret`,
+          'Removal commands are kept in a container label, where anyone who can inspect it reads them: let the command read the secret from a file in the container instead.',
+        ),
+      );
     }
   }
   fail();
@@ -180,7 +248,13 @@ export function loadProfile(opts: LoadOptions): ResolvedProfile {
   const cycle = findCycle(nodes);
   if (cycle) {
     const layer = lastLayer(layersByService.get(cycle[0]!)!, ['depends_on']);
-    throw new ProfileErrors([layer.source.error([...layer.at, 'depends_on'], `dependency cycle: ${cycle.join(' -> ')}`, 'Remove one of these depends_on entries.')]);
+    throw new ProfileErrors([
+      layer.source.error(
+        [...layer.at, 'depends_on'],
+        `dependency cycle: ${cycle.join(' -> ')}`,
+        'Remove one of these depends_on entries.',
+      ),
+    ]);
   }
   const stepList = graphSteps(nodes);
   const order = stepList.flat();
@@ -190,23 +264,48 @@ export function loadProfile(opts: LoadOptions): ResolvedProfile {
   for (const c of chain) {
     (c.profile.verify ?? []).forEach((v, i) => {
       if (enabled.has(v.service) || libraryDirs.some((d) => existsSync(join(d, `${v.service}.yaml`)))) return;
-      errors.push(c.source.error(['verify', i, 'service'], `check "${v.name}" is about "${v.service}", a service this profile does not have`, `Services in this profile: ${[...enabled.keys()].sort().join(', ')}.`));
+      errors.push(
+        c.source.error(
+          ['verify', i, 'service'],
+          `check "${v.name}" is about "${v.service}", a service this profile does not have`,
+          `Services in this profile: ${[...enabled.keys()].sort().join(', ')}.`,
+        ),
+      );
     });
   }
   const verify = chain
-    .flatMap((c) => (c.profile.verify ?? []).map((v, i) => interpolateTree(c.source, v, parameters, ['verify', i], errors) as typeof v))
+    .flatMap((c) =>
+      (c.profile.verify ?? []).map(
+        (v, i) => interpolateTree(c.source, v, parameters, ['verify', i], errors) as typeof v,
+      ),
+    )
     .filter((v) => enabled.has(v.service))
     .map(toVerifyCheck);
   const images = chain.flatMap((c) =>
-    (c.profile.images ?? []).map((i) => ({ name: i.name, build: { context: resolvePath(dirname(c.source.file), i.context), dockerfile: i.dockerfile ?? 'Dockerfile', args: stringifyEnv(i.args) } })),
+    (c.profile.images ?? []).map((i) => ({
+      name: i.name,
+      build: {
+        context: resolvePath(dirname(c.source.file), i.context),
+        dockerfile: i.dockerfile ?? 'Dockerfile',
+        args: stringifyEnv(i.args),
+      },
+    })),
   );
-  const render = (c: (typeof chain)[number], f: { source: string; mode?: number }) => renderTemplate(resolvePath(dirname(c.source.file), f.source), parameters, errors);
-  const hostFiles = chain.flatMap((c) => (c.profile.host_files ?? []).map((f) => ({ target: f.target, content: render(c, f) ?? '', mode: f.mode ?? 0o600 })));
+  const render = (c: (typeof chain)[number], f: { source: string; mode?: number }) =>
+    renderTemplate(resolvePath(dirname(c.source.file), f.source), parameters, errors);
+  const hostFiles = chain.flatMap((c) =>
+    (c.profile.host_files ?? []).map((f) => ({ target: f.target, content: render(c, f) ?? '', mode: f.mode ?? 0o600 })),
+  );
   const clientOwner = [...chain].reverse().find((c) => c.profile.client);
   const client = clientOwner?.profile.client
     ? {
         image: clientOwner.profile.client.image,
-        files: (clientOwner.profile.client.files ?? []).map((f) => ({ target: f.target, content: render(clientOwner, f) ?? '', mode: 0o600, source: f.source })),
+        files: (clientOwner.profile.client.files ?? []).map((f) => ({
+          target: f.target,
+          content: render(clientOwner, f) ?? '',
+          mode: 0o600,
+          source: f.source,
+        })),
       }
     : undefined;
   fail();
@@ -218,14 +317,30 @@ export function loadProfile(opts: LoadOptions): ResolvedProfile {
       ...chain.flatMap((c) => (c.profile.host_files ?? []).map((f) => resolvePath(dirname(c.source.file), f.source))),
     ]),
   ];
-  return { name: top.profile.name, project, runtime: opts.runtime ?? 'docker', file: top.source.file, services, steps: stepList, secretNames: [...secretNames], stateDir, verify, images, hostFiles, client, files };
+  return {
+    name: top.profile.name,
+    project,
+    runtime: opts.runtime ?? 'docker',
+    file: top.source.file,
+    services,
+    steps: stepList,
+    secretNames: [...secretNames],
+    stateDir,
+    verify,
+    images,
+    hostFiles,
+    client,
+    files,
+  };
 }
 
 function toVerifyCheck(v: NonNullable<ProfileFile['verify']>[number]): VerifyCheck {
   return {
     name: v.name,
     service: v.service,
-    http: v.http ? { port: v.http.port, path: v.http.path, status: v.http.status ?? [200], contains: v.http.contains } : undefined,
+    http: v.http
+      ? { port: v.http.port, path: v.http.path, status: v.http.status ?? [200], contains: v.http.contains }
+      : undefined,
     exec: toCommand(v.exec),
     client: toCommand(v.client),
     contains: v.contains,
@@ -242,30 +357,56 @@ export function resolveProfileFile(profile: string, root: string): string {
   if (profile.endsWith('.yaml') || profile.endsWith('.yml')) return resolve(profile);
   const file = join(root, profile, 'profile.yaml');
   if (existsSync(file)) return file;
-  throw new BerthError(`no profile named "${profile}"`, `Profiles available under ${root}: ${availableProfiles(root).join(', ') || 'none'}.`);
+  throw new BerthError(
+    `no profile named "${profile}"`,
+    `Profiles available under ${root}: ${availableProfiles(root).join(', ') || 'none'}.`,
+  );
 }
 
 export function availableProfiles(root: string): string[] {
   if (!existsSync(root)) return [];
-  return readdirSync(root).filter((d) => existsSync(join(root, d, 'profile.yaml'))).sort();
+  return readdirSync(root)
+    .filter((d) => existsSync(join(root, d, 'profile.yaml')))
+    .sort();
 }
 
 function availableServices(dirs: string[]): string[] {
-  return [...new Set(dirs.filter(existsSync).flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.yaml')).map((f) => basename(f, '.yaml'))))].sort();
+  return [
+    ...new Set(
+      dirs.filter(existsSync).flatMap((d) =>
+        readdirSync(d)
+          .filter((f) => f.endsWith('.yaml'))
+          .map((f) => basename(f, '.yaml')),
+      ),
+    ),
+  ].sort();
 }
 
-function loadProfileChain(file: string, root: string, seen: string[], errors: ProfileError[]): { source: YamlSource; profile: ProfileFile }[] {
+function loadProfileChain(
+  file: string,
+  root: string,
+  seen: string[],
+  errors: ProfileError[],
+): { source: YamlSource; profile: ProfileFile }[] {
   const source = YamlSource.read(file);
   const { value } = collect(validateSource(source, ProfileFile), errors);
   if (!value) return [];
   if (seen.includes(value.name)) {
-    errors.push(source.error(['extends'], `profiles extend each other in a cycle: ${[...seen, value.name].join(' -> ')}`));
+    errors.push(
+      source.error(['extends'], `profiles extend each other in a cycle: ${[...seen, value.name].join(' -> ')}`),
+    );
     return [];
   }
   const parents = (value.extends ?? []).flatMap((parent, i) => {
     const parentFile = join(root, parent, 'profile.yaml');
     if (!existsSync(parentFile)) {
-      errors.push(source.error(['extends', i], `no profile named "${parent}"`, `Available: ${availableProfiles(root).join(', ')}.`));
+      errors.push(
+        source.error(
+          ['extends', i],
+          `no profile named "${parent}"`,
+          `Available: ${availableProfiles(root).join(', ')}.`,
+        ),
+      );
       return [];
     }
     return loadProfileChain(parentFile, root, [...seen, value.name], errors);
@@ -283,11 +424,15 @@ function absolutize(value: Record<string, unknown>, baseDir: string): Record<str
       return m.type === 'bind' ? { source: m.source, target: m.target, read_only: m.readOnly } : v;
     });
   }
-  const absoluteSources = (files: any[]) => files.map((c: any) => (c.source === undefined ? c : { ...c, source: resolvePath(baseDir, c.source) }));
+  const absoluteSources = (files: any[]) =>
+    files.map((c: any) => (c.source === undefined ? c : { ...c, source: resolvePath(baseDir, c.source) }));
   if (Array.isArray(out.config_files)) out.config_files = absoluteSources(out.config_files);
   if (isPlainObject(out.contributes)) {
     out.contributes = Object.fromEntries(
-      Object.entries(out.contributes).map(([to, c]: [string, any]) => [to, Array.isArray(c?.config_files) ? { ...c, config_files: absoluteSources(c.config_files) } : c]),
+      Object.entries(out.contributes).map(([to, c]: [string, any]) => [
+        to,
+        Array.isArray(c?.config_files) ? { ...c, config_files: absoluteSources(c.config_files) } : c,
+      ]),
     );
   }
   if (isPlainObject(out.host)) {
@@ -296,28 +441,44 @@ function absolutize(value: Record<string, unknown>, baseDir: string): Record<str
     if (Array.isArray(host.config_files)) host.config_files = absoluteSources(host.config_files);
     out.host = host;
   }
-  if (out.dev?.sources) out.dev = { ...out.dev, sources: out.dev.sources.map((s: any) => ({ ...s, path: resolvePath(baseDir, s.path) })) };
+  if (out.dev?.sources)
+    out.dev = { ...out.dev, sources: out.dev.sources.map((s: any) => ({ ...s, path: resolvePath(baseDir, s.path) })) };
   return out;
 }
 
-
-function toResolved(name: string, file: string, s: ServiceFile, params: Parameters, layers: Layer[], errors: ProfileError[]): ResolvedService | undefined {
+function toResolved(
+  name: string,
+  file: string,
+  s: ServiceFile,
+  params: Parameters,
+  layers: Layer[],
+  errors: ProfileError[],
+): ResolvedService | undefined {
   if (!s.image && !s.build) {
     const layer = layers[0]!;
-    errors.push(layer.source.error(layer.at, `service "${name}" has neither "image" nor "build"`, 'Add "image: NAME:TAG" to run an existing image, or "build: {context: DIR}" to build one.'));
+    errors.push(
+      layer.source.error(
+        layer.at,
+        `service "${name}" has neither "image" nor "build"`,
+        'Add "image: NAME:TAG" to run an existing image, or "build: {context: DIR}" to build one.',
+      ),
+    );
     return undefined;
   }
   const configFiles: ConfigFileContent[] = [];
   for (const c of s.config_files ?? []) {
     // Inline content was interpolated with its service file; a template is rendered here.
     const rendered = c.source === undefined ? c.content : renderTemplate(c.source, params, errors);
-    if (rendered !== undefined) configFiles.push({ target: c.target, content: rendered, mode: c.mode ?? 0o644, source: c.source ?? file });
+    if (rendered !== undefined)
+      configFiles.push({ target: c.target, content: rendered, mode: c.mode ?? 0o644, source: c.source ?? file });
   }
   return {
     name,
     file,
     image: s.image ?? `berth/${name}:latest`,
-    build: s.build ? { context: s.build.context, dockerfile: s.build.dockerfile ?? 'Dockerfile', args: stringifyEnv(s.build.args) } : undefined,
+    build: s.build
+      ? { context: s.build.context, dockerfile: s.build.dockerfile ?? 'Dockerfile', args: stringifyEnv(s.build.args) }
+      : undefined,
     command: toCommand(s.command),
     entrypoint: toCommand(s.entrypoint),
     user: s.user,
@@ -341,17 +502,34 @@ function toResolved(name: string, file: string, s: ServiceFile, params: Paramete
 }
 
 /** The service as it runs on this runtime: its host block merged over it on the host, and left out on Docker. */
-function forRuntimeOf(name: string, data: ServiceFile, runtime: 'docker' | 'host', layer: Layer, errors: ProfileError[]): ServiceFile | undefined {
+function forRuntimeOf(
+  name: string,
+  data: ServiceFile,
+  runtime: 'docker' | 'host',
+  layer: Layer,
+  errors: ProfileError[],
+): ServiceFile | undefined {
   const { host, ...base } = data;
   if (runtime === 'docker') return base;
   if (!host) {
-    errors.push(layer.source.error(layer.at, `service "${name}" has no "host" block, so it cannot run on the host runtime`, 'Add host: { packages: [...], command: [...] } to its service file, disable it in an environment file, or deploy with --runtime docker.'));
+    errors.push(
+      layer.source.error(
+        layer.at,
+        `service "${name}" has no "host" block, so it cannot run on the host runtime`,
+        'Add host: { packages: [...], command: [...] } to its service file, disable it in an environment file, or deploy with --runtime docker.',
+      ),
+    );
     return undefined;
   }
   const { packages, ...fields } = host;
   const merged = ServiceFile.safeParse(deepMerge(base as Record<string, unknown>, fields as Record<string, unknown>));
   if (!merged.success) {
-    errors.push(layer.source.error([...layer.at, 'host'], `the host form of "${name}" is invalid: ${merged.error.issues[0]?.message}`));
+    errors.push(
+      layer.source.error(
+        [...layer.at, 'host'],
+        `the host form of "${name}" is invalid: ${merged.error.issues[0]?.message}`,
+      ),
+    );
     return undefined;
   }
   return { ...merged.data, host: { packages: packages ?? [] } };
@@ -381,14 +559,28 @@ function renderTemplate(file: string, params: Parameters, errors: ProfileError[]
   try {
     text = readFileSync(file, 'utf8');
   } catch {
-    errors.push(new ProfileError({ file, line: 1, column: 1 }, '', 'config template not found', 'Check config_files[].source; it is relative to the service file.'));
+    errors.push(
+      new ProfileError(
+        { file, line: 1, column: 1 },
+        '',
+        'config template not found',
+        'Check config_files[].source; it is relative to the service file.',
+      ),
+    );
     return undefined;
   }
   const before = errors.length;
   const out = String(
     interpolateString(text, params, (name, offset) => {
       const prefix = text.slice(0, offset).split('\n');
-      errors.push(new ProfileError({ file, line: prefix.length, column: prefix[prefix.length - 1]!.length + 1 }, '', `unknown parameter "${name}" in config template`, hintFor(name, params)));
+      errors.push(
+        new ProfileError(
+          { file, line: prefix.length, column: prefix[prefix.length - 1]!.length + 1 },
+          '',
+          `unknown parameter "${name}" in config template`,
+          hintFor(name, params),
+        ),
+      );
     }),
   );
   return errors.length > before ? undefined : out;

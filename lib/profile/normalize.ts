@@ -1,7 +1,15 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { z } from 'zod';
 import type { BootstrapTask, Dependency, DevConfig, HealthCheck, PortBinding, VolumeMount } from './model.js';
-import { durationMs, type DependsOn, type Duration, type HealthCheck as HealthCheckSchema, type PortSpec, type ServiceFile, type VolumeSpec } from './schema.js';
+import {
+  durationMs,
+  type DependsOn,
+  type Duration,
+  type HealthCheck as HealthCheckSchema,
+  type PortSpec,
+  type ServiceFile,
+  type VolumeSpec,
+} from './schema.js';
 
 export function parseDuration(value: z.infer<typeof Duration> | undefined, fallbackMs: number): number {
   return value === undefined ? fallbackMs : durationMs(value);
@@ -19,9 +27,17 @@ export function parsePort(spec: z.infer<typeof PortSpec>): PortBinding {
 }
 
 export function parseVolume(spec: z.infer<typeof VolumeSpec>, baseDir: string): VolumeMount {
-  const v = typeof spec === 'string' ? splitVolume(spec) : { source: spec.source, target: spec.target, readOnly: spec.read_only ?? false };
+  const v =
+    typeof spec === 'string'
+      ? splitVolume(spec)
+      : { source: spec.source, target: spec.target, readOnly: spec.read_only ?? false };
   const isBind = v.source.startsWith('.') || v.source.startsWith('/') || v.source.startsWith('~');
-  return { type: isBind ? 'bind' : 'volume', source: isBind ? resolvePath(baseDir, v.source) : v.source, target: v.target, readOnly: v.readOnly };
+  return {
+    type: isBind ? 'bind' : 'volume',
+    source: isBind ? resolvePath(baseDir, v.source) : v.source,
+    target: v.target,
+    readOnly: v.readOnly,
+  };
 }
 
 function splitVolume(spec: string): { source: string; target: string; readOnly: boolean } {
@@ -37,7 +53,11 @@ export function resolvePath(baseDir: string, path: string): string {
 export function parseDependsOn(value: z.infer<typeof DependsOn> | undefined): Dependency[] {
   if (!value) return [];
   if (Array.isArray(value)) return value.map((service) => ({ service, condition: 'healthy', restart: false }));
-  return Object.entries(value).map(([service, d]) => ({ service, condition: d.condition, restart: d.restart ?? false }));
+  return Object.entries(value).map(([service, d]) => ({
+    service,
+    condition: d.condition,
+    restart: d.restart ?? false,
+  }));
 }
 
 export function toCommand(value: string | string[] | undefined): string[] | undefined {
@@ -52,7 +72,12 @@ export function stringifyEnv(env: Record<string, string | number | boolean> | un
 export function parseHealthCheck(h: z.infer<typeof HealthCheckSchema> | undefined): HealthCheck | undefined {
   if (!h) return undefined;
   const probe = h.http
-    ? { kind: 'http' as const, port: h.http.port, path: h.http.path, status: h.http.status ?? [200, 201, 202, 203, 204, 300, 301, 302, 401] }
+    ? {
+        kind: 'http' as const,
+        port: h.http.port,
+        path: h.http.path,
+        status: h.http.status ?? [200, 201, 202, 203, 204, 300, 301, 302, 401],
+      }
     : h.tcp
       ? { kind: 'tcp' as const, port: h.tcp.port }
       : { kind: 'exec' as const, command: toCommand(h.exec)! };
@@ -79,7 +104,13 @@ export function parseDev(dev: ServiceFile['dev'], baseDir: string): DevConfig | 
   if (!dev) return undefined;
   return {
     sources: (dev.sources ?? []).map((s) => ({ path: resolvePath(baseDir, s.path), target: s.target })),
-    rules: (dev.rules ?? []).map((r) => ({ paths: r.paths, action: r.action, ignore: r.ignore ?? [], command: toCommand(r.command), target: r.target })),
+    rules: (dev.rules ?? []).map((r) => ({
+      paths: r.paths,
+      action: r.action,
+      ignore: r.ignore ?? [],
+      command: toCommand(r.command),
+      target: r.target,
+    })),
     restartDependents: dev.restart_dependents ?? false,
     stopTimeoutMs: dev.stop_timeout === undefined ? undefined : parseDuration(dev.stop_timeout, 0),
   };

@@ -25,7 +25,7 @@ const Port = z.number().int().min(1, 'a port between 1 and 65535').max(65535, 'a
 export const ServiceName = z
   .string()
   .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'a name of letters, digits, "_", "." and "-", starting with a letter or digit')
-  .max(63, 'a name of at most 63 characters (it is the container\'s hostname)');
+  .max(63, "a name of at most 63 characters (it is the container's hostname)");
 
 /** Variable names the engine passes through unchanged: no "=", no whitespace, no line break. */
 const EnvKey = z.string().regex(/^[^=\s]+$/, 'an environment variable name without "=", spaces or line breaks');
@@ -33,7 +33,10 @@ const EnvKey = z.string().regex(/^[^=\s]+$/, 'an environment variable name witho
 /** SIGTERM, TERM or a signal number, as the engine and Node know them. */
 const Signal = z
   .string()
-  .refine((s) => /^\d+$/.test(s) ? Number(s) >= 1 && Number(s) <= 64 : `SIG${s.replace(/^SIG/, '')}` in constants.signals, 'a signal name like SIGTERM or SIGKILL');
+  .refine(
+    (s) => (/^\d+$/.test(s) ? Number(s) >= 1 && Number(s) <= 64 : `SIG${s.replace(/^SIG/, '')}` in constants.signals),
+    'a signal name like SIGTERM or SIGKILL',
+  );
 
 const StringList = z.union([z.string(), z.array(z.string())]);
 const EnvValue = z.union([z.string(), z.number(), z.boolean()]);
@@ -42,16 +45,26 @@ const Environment = z.record(EnvKey, EnvValue);
 export const PortSpec = z.union([
   z
     .string()
-    .regex(/^((\d{1,3}\.){3}\d{1,3}:)?(\d{1,5}:)?\d{1,5}(\/(tcp|udp))?$/, 'a port like "8080", "18080:8080" or "0.0.0.0:18080:8080"')
+    .regex(
+      /^((\d{1,3}\.){3}\d{1,3}:)?(\d{1,5}:)?\d{1,5}(\/(tcp|udp))?$/,
+      'a port like "8080", "18080:8080" or "0.0.0.0:18080:8080"',
+    )
     .refine(
-      (p) => p.split('/')[0]!.split(':').slice(-2).every((n) => Number(n) >= 1 && Number(n) <= 65535),
+      (p) =>
+        p
+          .split('/')[0]!
+          .split(':')
+          .slice(-2)
+          .every((n) => Number(n) >= 1 && Number(n) <= 65535),
       'ports between 1 and 65535 (host and container)',
     ),
   Port,
 ]);
 
 export const VolumeSpec = z.union([
-  z.string().regex(/^[^:]+:\/[^:]*(:(ro|rw))?$/, 'a volume like "data:/var/lib/x" (named) or "./conf:/etc/x:ro" (bind)'),
+  z
+    .string()
+    .regex(/^[^:]+:\/[^:]*(:(ro|rw))?$/, 'a volume like "data:/var/lib/x" (named) or "./conf:/etc/x:ro" (bind)'),
   z.strictObject({ source: z.string(), target: z.string().startsWith('/'), read_only: z.boolean().optional() }),
 ]);
 
@@ -62,7 +75,9 @@ export const DependsOn = z.union([
 ]);
 
 const HealthCheckFields = z.strictObject({
-  http: z.strictObject({ port: Port, path: z.string().default('/'), status: z.array(z.number().int()).optional() }).optional(),
+  http: z
+    .strictObject({ port: Port, path: z.string().default('/'), status: z.array(z.number().int()).optional() })
+    .optional(),
   tcp: z.strictObject({ port: Port }).optional(),
   exec: StringList.optional(),
   interval: PositiveDuration.optional(),
@@ -71,7 +86,10 @@ const HealthCheckFields = z.strictObject({
   start_period: Duration.optional(),
 });
 
-export const HealthCheck = HealthCheckFields.refine((h) => [h.http, h.tcp, h.exec].filter(Boolean).length === 1, 'exactly one of http, tcp or exec');
+export const HealthCheck = HealthCheckFields.refine(
+  (h) => [h.http, h.tcp, h.exec].filter(Boolean).length === 1,
+  'exactly one of http, tcp or exec',
+);
 
 export const BootstrapTask = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, 'a lower-case task name'),
@@ -127,7 +145,11 @@ const serviceShape = {
   description: z.string().optional(),
   image: z.string().optional(),
   build: z
-    .strictObject({ context: z.string(), dockerfile: z.string().optional(), args: z.record(z.string(), EnvValue).optional() })
+    .strictObject({
+      context: z.string(),
+      dockerfile: z.string().optional(),
+      args: z.record(z.string(), EnvValue).optional(),
+    })
     .optional(),
   command: StringList.optional(),
   entrypoint: StringList.optional(),
@@ -176,7 +198,12 @@ export type ServiceFile = z.infer<typeof ServiceFile>;
  * What an environment file may say about one service: any field, plus enabling or disabling it. A health
  * check may be tuned in part (say, only its retries): the merged service is checked as a whole after.
  */
-export const ServiceOverride = z.strictObject({ ...serviceShape, host: HostBlock.optional(), healthcheck: HealthCheckFields.optional(), enabled: z.boolean().optional() });
+export const ServiceOverride = z.strictObject({
+  ...serviceShape,
+  host: HostBlock.optional(),
+  healthcheck: HealthCheckFields.optional(),
+  enabled: z.boolean().optional(),
+});
 
 const ParamValue = z.union([z.string(), z.number(), z.boolean()]);
 
@@ -185,7 +212,14 @@ export const VerifyCheck = z
     name: z.string(),
     /** The service the check is about: named in failures, and whose logs are shown. */
     service: z.string(),
-    http: z.strictObject({ port: z.number().int(), path: z.string().default('/'), status: z.array(z.number().int()).optional(), contains: z.string().optional() }).optional(),
+    http: z
+      .strictObject({
+        port: z.number().int(),
+        path: z.string().default('/'),
+        status: z.array(z.number().int()).optional(),
+        contains: z.string().optional(),
+      })
+      .optional(),
     exec: StringList.optional(),
     /** A command in a throwaway container of the client image on the host network, as a user on the host would run it. */
     client: StringList.optional(),
@@ -221,7 +255,12 @@ export const ProfileFile = z.strictObject({
   /** Files rendered into the state directory after a deploy, e.g. clouds.yaml. */
   host_files: z.array(HostFile).optional(),
   /** The image verify's client checks run in (e.g. one with python3-openstackclient). */
-  client: z.strictObject({ image: z.string(), files: z.array(z.strictObject({ source: z.string(), target: z.string().startsWith('/') })).optional() }).optional(),
+  client: z
+    .strictObject({
+      image: z.string(),
+      files: z.array(z.strictObject({ source: z.string(), target: z.string().startsWith('/') })).optional(),
+    })
+    .optional(),
 });
 export type ProfileFile = z.infer<typeof ProfileFile>;
 

@@ -6,7 +6,11 @@ import type { KeyPath, YamlSource } from './yaml-source.js';
 type Issue = z.core.$ZodIssue;
 
 /** Validate a parsed file against a schema; every issue becomes an error at its file:line with a key path. */
-export function validateSource<T extends z.ZodType>(source: YamlSource, schema: T, value: unknown = source.value): { value?: z.output<T>; errors: ProfileError[] } {
+export function validateSource<T extends z.ZodType>(
+  source: YamlSource,
+  schema: T,
+  value: unknown = source.value,
+): { value?: z.output<T>; errors: ProfileError[] } {
   const result = schema.safeParse(value);
   if (result.success) return { value: result.data, errors: [] };
   const errors = flattenIssues(result.error.issues, [], value).map((issue) => issueToError(source, schema, issue));
@@ -22,7 +26,9 @@ function flattenIssues(issues: readonly Issue[], base: KeyPath, root: unknown): 
   for (const issue of issues) {
     const fullPath = [...base, ...(issue.path as KeyPath)];
     if (issue.code === 'invalid_union' && issue.errors.length > 0) {
-      const meant = issue.errors.find((branch) => !branch.every((i) => i.code === 'invalid_type' && i.path.length === 0));
+      const meant = issue.errors.find(
+        (branch) => !branch.every((i) => i.code === 'invalid_type' && i.path.length === 0),
+      );
       if (meant) {
         out.push(...flattenIssues(meant, fullPath, root));
         continue;
@@ -40,8 +46,11 @@ function issueToError(source: YamlSource, schema: z.ZodType, issue: Issue & { fu
     const shown = key.length > 60 ? `${key.slice(0, 57)}...` : key;
     const known = knownKeys(schema, issue.fullPath);
     const near = known.length > 0 ? closest(key, known) : undefined;
-    const suggestion = near && distance(key, near) <= Math.max(2, Math.floor(key.length / 3)) ? `did you mean "${near}"?` : undefined;
-    const hint = [suggestion, known.length ? `Valid keys here: ${known.join(', ')}.` : undefined].filter(Boolean).join(' ');
+    const suggestion =
+      near && distance(key, near) <= Math.max(2, Math.floor(key.length / 3)) ? `did you mean "${near}"?` : undefined;
+    const hint = [suggestion, known.length ? `Valid keys here: ${known.join(', ')}.` : undefined]
+      .filter(Boolean)
+      .join(' ');
     return source.error([...issue.fullPath, key], `unknown key "${shown}"`, hint || undefined, { key: true });
   }
   if (issue.code === 'invalid_key') {
@@ -50,19 +59,36 @@ function issueToError(source: YamlSource, schema: z.ZodType, issue: Issue & { fu
   }
   if (issue.code === 'invalid_type') {
     const got = describe(valueAt(source.value, issue.fullPath));
-    const problem = got === 'nothing' ? `missing, expected ${issue.expected}` : `expected ${issue.expected}, got ${got}`;
+    const problem =
+      got === 'nothing' ? `missing, expected ${issue.expected}` : `expected ${issue.expected}, got ${got}`;
     return source.error(issue.fullPath, problem);
   }
   if (issue.code === 'invalid_value') {
-    return source.error(issue.fullPath, `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${JSON.stringify(valueAt(source.value, issue.fullPath))}`);
+    return source.error(
+      issue.fullPath,
+      `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${JSON.stringify(valueAt(source.value, issue.fullPath))}`,
+    );
   }
   if (issue.code === 'invalid_format') {
-    return source.error(issue.fullPath, `expected ${issue.message ?? issue.format}, got ${JSON.stringify(valueAt(source.value, issue.fullPath))}`);
+    return source.error(
+      issue.fullPath,
+      `expected ${issue.message ?? issue.format}, got ${JSON.stringify(valueAt(source.value, issue.fullPath))}`,
+    );
   }
   if (issue.code === 'invalid_union') {
     // Every branch refused the value's type (a list where a number or a string goes): say what fits.
-    const expected = [...new Set(issue.errors.flatMap((branch) => branch.filter((i) => i.code === 'invalid_type').map((i) => (i as { expected: string }).expected)))];
-    if (expected.length) return source.error(issue.fullPath, `expected ${expected.join(' or ')}, got ${describe(valueAt(source.value, issue.fullPath))}`);
+    const expected = [
+      ...new Set(
+        issue.errors.flatMap((branch) =>
+          branch.filter((i) => i.code === 'invalid_type').map((i) => (i as { expected: string }).expected),
+        ),
+      ),
+    ];
+    if (expected.length)
+      return source.error(
+        issue.fullPath,
+        `expected ${expected.join(' or ')}, got ${describe(valueAt(source.value, issue.fullPath))}`,
+      );
   }
   return source.error(issue.fullPath, issue.message);
 }
@@ -135,7 +161,8 @@ function peel(schema: z.ZodType | undefined): z.ZodType | undefined {
   let s = schema;
   for (let i = 0; i < 10 && s; i++) {
     const def = s.def as unknown as Record<string, unknown>;
-    if (def.type === 'optional' || def.type === 'default' || def.type === 'nullable' || def.type === 'prefault') s = def.innerType as z.ZodType;
+    if (def.type === 'optional' || def.type === 'default' || def.type === 'nullable' || def.type === 'prefault')
+      s = def.innerType as z.ZodType;
     else if (def.type === 'pipe') s = def.in as z.ZodType;
     else return s;
   }

@@ -18,7 +18,14 @@ export class YamlSource {
     try {
       text = readFileSync(file, 'utf8');
     } catch (cause) {
-      throw new ProfileErrors([new ProfileError({ file, line: 1, column: 1 }, '', `cannot read file (${(cause as NodeJS.ErrnoException).code ?? cause})`, 'Check the path; profiles and services are looked up under profiles/.')]);
+      throw new ProfileErrors([
+        new ProfileError(
+          { file, line: 1, column: 1 },
+          '',
+          `cannot read file (${(cause as NodeJS.ErrnoException).code ?? cause})`,
+          'Check the path; profiles and services are looked up under profiles/.',
+        ),
+      ]);
     }
     return YamlSource.parse(file, text);
   }
@@ -30,7 +37,14 @@ export class YamlSource {
     if (first) {
       const pos = lines.linePos(first.pos[0]);
       const message = first.message.split('\n')[0] ?? first.message;
-      throw new ProfileErrors([new ProfileError({ file, line: pos.line, column: pos.col }, '', `malformed YAML: ${message}`, 'Fix the YAML syntax at that line (indentation, a missing colon or quote).')]);
+      throw new ProfileErrors([
+        new ProfileError(
+          { file, line: pos.line, column: pos.col },
+          '',
+          `malformed YAML: ${message}`,
+          'Fix the YAML syntax at that line (indentation, a missing colon or quote).',
+        ),
+      ]);
     }
     let value: unknown;
     try {
@@ -41,7 +55,12 @@ export class YamlSource {
       visit(doc, { Alias: (_key, node) => ((at ||= node.range?.[0] ?? 0), visit.BREAK) });
       const pos = lines.linePos(at);
       throw new ProfileErrors([
-        new ProfileError({ file, line: pos.line, column: pos.col }, '', `YAML alias refused: ${(cause as Error).message.split('\n')[0]}`, 'An alias must follow its anchor and may not expand too far; profiles need none: write the values out.'),
+        new ProfileError(
+          { file, line: pos.line, column: pos.col },
+          '',
+          `YAML alias refused: ${(cause as Error).message.split('\n')[0]}`,
+          'An alias must follow its anchor and may not expand too far; profiles need none: write the values out.',
+        ),
       ]);
     }
     return new YamlSource(file, value, doc, lines);

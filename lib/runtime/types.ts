@@ -82,11 +82,28 @@ export interface Runtime {
   restart(id: string, opts: { timeoutMs: number }): Promise<void>;
   /** Copy host files into a running instance (dev `sync`); a missing host file is removed there. */
   copyInto(id: string, files: { hostPath: string; target: string }[]): Promise<void>;
-  exec(id: string, command: string[], opts?: { env?: Record<string, string>; signal?: AbortSignal }): Promise<ExecResult>;
+  exec(
+    id: string,
+    command: string[],
+    opts?: { env?: Record<string, string>; signal?: AbortSignal },
+  ): Promise<ExecResult>;
   /** Run a command once in a throwaway instance of the service's image, on the project's network. */
-  runOnce(project: string, service: ResolvedService, command: string[], opts?: { env?: Record<string, string>; signal?: AbortSignal }): Promise<ExecResult>;
+  runOnce(
+    project: string,
+    service: ResolvedService,
+    command: string[],
+    opts?: { env?: Record<string, string>; signal?: AbortSignal },
+  ): Promise<ExecResult>;
   /** Run a tool image once on the host network (sees 127.0.0.1 published ports as a host user does). */
-  runTool(project: string, opts: { image: string; command: string[]; files: { target: string; content: string; mode: number }[]; signal?: AbortSignal }): Promise<ExecResult>;
+  runTool(
+    project: string,
+    opts: {
+      image: string;
+      command: string[];
+      files: { target: string; content: string; mode: number }[];
+      signal?: AbortSignal;
+    },
+  ): Promise<ExecResult>;
   logs(id: string, opts: { tail: number }): Promise<string[]>;
   followLogs(id: string, onLine: (line: string) => void, signal: AbortSignal, opts?: { tail?: number }): Promise<void>;
   inspectState(id: string): Promise<{ running: boolean; exitCode: number; restarting: boolean; status: string }>;
@@ -117,7 +134,9 @@ export function parseRemovalLabel(value: string | undefined): RemovalTask[] {
   if (!value) return [];
   try {
     const parsed = JSON.parse(value) as unknown;
-    return Array.isArray(parsed) ? parsed.filter((t): t is RemovalTask => typeof t?.name === 'string' && Array.isArray(t?.command)) : [];
+    return Array.isArray(parsed)
+      ? parsed.filter((t): t is RemovalTask => typeof t?.name === 'string' && Array.isArray(t?.command))
+      : [];
   } catch {
     return [];
   }

@@ -23,7 +23,12 @@ export class Timings {
  * Remaining time along the steps: a step takes as long as its slowest unfinished service (they run in
  * parallel), steps run one after another. Undefined when any service to do has no history.
  */
-export function estimateRemaining(steps: readonly string[][], todo: ReadonlySet<string>, history: Readonly<Record<string, number>>, elapsedOf: (service: string) => number): number | undefined {
+export function estimateRemaining(
+  steps: readonly string[][],
+  todo: ReadonlySet<string>,
+  history: Readonly<Record<string, number>>,
+  elapsedOf: (service: string) => number,
+): number | undefined {
   let total = 0;
   for (const step of steps) {
     const pending = step.filter((s) => todo.has(s));

@@ -27,7 +27,13 @@ export interface BatchOptions {
   maxMs: number;
 }
 
-export const DEFAULT_BATCH: BatchOptions = { quietMs: 150, capMs: 2000, burstThreshold: 200, settleQuietMs: 500, maxMs: 30_000 };
+export const DEFAULT_BATCH: BatchOptions = {
+  quietMs: 150,
+  capMs: 2000,
+  burstThreshold: 200,
+  settleQuietMs: 500,
+  maxMs: 30_000,
+};
 
 export interface Batch<T> {
   items: T[];

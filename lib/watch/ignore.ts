@@ -3,17 +3,42 @@ import { join } from 'node:path';
 import picomatch from 'picomatch';
 
 /** Files editors write next to the real one while saving; never a reason to restart anything. */
-export const EDITOR_TEMP = ['**/*.swp', '**/*.swx', '**/*.swo', '**/*~', '**/.#*', '**/#*#', '**/4913', '**/*.tmp', '**/.DS_Store'];
+export const EDITOR_TEMP = [
+  '**/*.swp',
+  '**/*.swx',
+  '**/*.swo',
+  '**/*~',
+  '**/.#*',
+  '**/#*#',
+  '**/4913',
+  '**/*.tmp',
+  '**/.DS_Store',
+];
 
 /** Directories that are never worth a watch: VCS metadata and dependency or tool caches. */
-export const ALWAYS_IGNORED_DIRS = ['.git', 'node_modules', '.tox', '.venv', 'venv', '__pycache__', '.mypy_cache', '.pytest_cache', '.eggs'];
+export const ALWAYS_IGNORED_DIRS = [
+  '.git',
+  'node_modules',
+  '.tox',
+  '.venv',
+  'venv',
+  '__pycache__',
+  '.mypy_cache',
+  '.pytest_cache',
+  '.eggs',
+];
 
 /**
  * One tree's ignore decision, on paths relative to the tree's root: .gitignore and .dockerignore
  * of the root, editor temp files, the always-ignored directories, and extra patterns.
  */
 export function treeIgnore(root: string, extra: readonly string[] = []): (rel: string, isDir?: boolean) => boolean {
-  const patterns = [...EDITOR_TEMP, ...extra, ...readIgnoreFile(join(root, '.gitignore')), ...readIgnoreFile(join(root, '.dockerignore'))];
+  const patterns = [
+    ...EDITOR_TEMP,
+    ...extra,
+    ...readIgnoreFile(join(root, '.gitignore')),
+    ...readIgnoreFile(join(root, '.dockerignore')),
+  ];
   const negations = patterns.filter((p) => p.startsWith('!')).map((p) => p.slice(1));
   const positives = patterns.filter((p) => !p.startsWith('!'));
   const match = picomatch(positives.flatMap(expandGitPattern), { dot: true });

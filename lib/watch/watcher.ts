@@ -87,7 +87,14 @@ export class TreeWatcher {
         },
       });
       for (const kind of ['add', 'change', 'unlink'] as const) {
-        w.on(kind, (path: string) => this.onEvent({ root: tree.root, rel: relative(tree.root, path).split(sep).join('/'), kind, seenAt: performance.now() }));
+        w.on(kind, (path: string) =>
+          this.onEvent({
+            root: tree.root,
+            rel: relative(tree.root, path).split(sep).join('/'),
+            kind,
+            seenAt: performance.now(),
+          }),
+        );
       }
       ready.push(new Promise((resolve) => w.once('ready', () => resolve())));
       this.watchers.push(w);

@@ -2,7 +2,17 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, describe, expect, it } from 'vitest';
-import { berth, byService, fixtureProfile, freePort, purge, repoRoot, stateDir, uniqueProject, volumes } from '../helpers/engine.js';
+import {
+  berth,
+  byService,
+  fixtureProfile,
+  freePort,
+  purge,
+  repoRoot,
+  stateDir,
+  uniqueProject,
+  volumes,
+} from '../helpers/engine.js';
 
 interface Case {
   name: string;
@@ -12,7 +22,11 @@ interface Case {
 }
 
 function junitCases(file: string): { suite: Record<string, string>; cases: Case[] } {
-  const parsed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (name) => name === 'testcase' }).parse(readFileSync(file, 'utf8'));
+  const parsed = new XMLParser({
+    ignoreAttributes: false,
+    attributeNamePrefix: '',
+    isArray: (name) => name === 'testcase',
+  }).parse(readFileSync(file, 'utf8'));
   return { suite: parsed.testsuites.testsuite, cases: parsed.testsuites.testsuite.testcase };
 }
 
@@ -24,13 +38,23 @@ afterAll(async () => {
 /** The project's own CI jobs, as `berth ci` runs them headless, on the real engine. */
 describe('berth ci', () => {
   const state = stateDir();
-  const demoPorts = async () => ['--param', `demo_api_port=${await freePort()}`, '--param', `demo_proxy_port=${await freePort()}`, '--param', `demo_cache_port=${await freePort()}`];
+  const demoPorts = async () => [
+    '--param',
+    `demo_api_port=${await freePort()}`,
+    '--param',
+    `demo_proxy_port=${await freePort()}`,
+    '--param',
+    `demo_cache_port=${await freePort()}`,
+  ];
 
   it('install on the demo profile: deploy, every check, teardown, all passing in JUnit', async () => {
     const project = uniqueProject('ci-install');
     projects.push(project);
     const junit = join(state, 'install.xml');
-    const run = await berth(['ci', 'install', '-p', 'demo', '--project', project, ...(await demoPorts()), '--junit', junit], { state });
+    const run = await berth(
+      ['ci', 'install', '-p', 'demo', '--project', project, ...(await demoPorts()), '--junit', junit],
+      { state },
+    );
     expect(run.exitCode, run.all).toBe(0);
     const { suite, cases } = junitCases(junit);
     expect(suite.failures).toBe('0');
@@ -53,19 +77,32 @@ describe('berth ci', () => {
     projects.push(project);
     const junit = join(state, 'update.xml');
     const to = join(repoRoot, 'test', 'fixtures', 'update', 'new-greeting.yaml');
-    const run = await berth(['ci', 'update', '-p', 'demo', '--project', project, ...(await demoPorts()), '--to', to, '--junit', junit], { state });
+    const run = await berth(
+      ['ci', 'update', '-p', 'demo', '--project', project, ...(await demoPorts()), '--to', to, '--junit', junit],
+      { state },
+    );
     expect(run.exitCode, run.all).toBe(0);
     const { cases } = junitCases(junit);
-    expect(cases.filter((c) => c.classname === 'update.step').map((c) => c.name)).toEqual(['preflight: the project starts from nothing', 'deploy demo', 'update', 'teardown']);
+    expect(cases.filter((c) => c.classname === 'update.step').map((c) => c.name)).toEqual([
+      'preflight: the project starts from nothing',
+      'deploy demo',
+      'update',
+      'teardown',
+    ]);
     expect(run.all).toMatch(/demo-api\s+plan: recreate/);
-    expect(cases.find((c) => c.name === 'api answers through the proxy with the seeded greeting')!.failure).toBeUndefined();
+    expect(
+      cases.find((c) => c.name === 'api answers through the proxy with the seeded greeting')!.failure,
+    ).toBeUndefined();
   });
 
   it('upgrade on the demo profile: deploy on the host, upgrade to containers, verify, teardown of both', async () => {
     const project = uniqueProject('ci-upgrade');
     projects.push(project);
     const junit = join(state, 'upgrade.xml');
-    const run = await berth(['ci', 'upgrade', '-p', 'demo', '--project', project, ...(await demoPorts()), '--junit', junit], { state });
+    const run = await berth(
+      ['ci', 'upgrade', '-p', 'demo', '--project', project, ...(await demoPorts()), '--junit', junit],
+      { state },
+    );
     expect(run.exitCode, run.all).toBe(0);
     const { suite, cases } = junitCases(junit);
     expect(suite.failures).toBe('0');
@@ -79,30 +116,41 @@ describe('berth ci', () => {
     expect(existsSync(join(state, 'projects', project, 'host'))).toBe(false);
   });
 
-  it('install and upgrade on undercloud-minimal, as the project CI runs them', async () => {
-    const ports = async () => {
-      const out: string[] = [];
-      for (const name of ['keystone_public_port', 'mariadb_port', 'rabbitmq_port', 'memcached_port']) out.push('--param', `${name}=${await freePort()}`);
-      return out;
-    };
-    for (const job of ['install', 'upgrade']) {
-      const project = uniqueProject(`ci-ucmin-${job}`);
-      projects.push(project);
-      const junit = join(state, `ucmin-${job}.xml`);
-      const run = await berth(['ci', job, '-p', 'undercloud-minimal', '--project', project, ...(await ports()), '--junit', junit], { state });
-      expect(run.exitCode, run.all.slice(-4000)).toBe(0);
-      const { suite, cases } = junitCases(junit);
-      expect(suite.failures).toBe('0');
-      expect(cases.map((c) => c.name)).toContain('token issue');
-      expect(await byService(project)).toEqual({});
-    }
-  }, 20 * 60_000);
+  it(
+    'install and upgrade on undercloud-minimal, as the project CI runs them',
+    async () => {
+      const ports = async () => {
+        const out: string[] = [];
+        for (const name of ['keystone_public_port', 'mariadb_port', 'rabbitmq_port', 'memcached_port'])
+          out.push('--param', `${name}=${await freePort()}`);
+        return out;
+      };
+      for (const job of ['install', 'upgrade']) {
+        const project = uniqueProject(`ci-ucmin-${job}`);
+        projects.push(project);
+        const junit = join(state, `ucmin-${job}.xml`);
+        const run = await berth(
+          ['ci', job, '-p', 'undercloud-minimal', '--project', project, ...(await ports()), '--junit', junit],
+          { state },
+        );
+        expect(run.exitCode, run.all.slice(-4000)).toBe(0);
+        const { suite, cases } = junitCases(junit);
+        expect(suite.failures).toBe('0');
+        expect(cases.map((c) => c.name)).toContain('token issue');
+        expect(await byService(project)).toEqual({});
+      }
+    },
+    20 * 60_000,
+  );
 
   it('a failing check fails the job, and JUnit names it with its output', async () => {
     const project = uniqueProject('ci-fail');
     projects.push(project);
     const junit = join(state, 'fail.xml');
-    const run = await berth(['ci', 'install', '-p', fixtureProfile('verify-fails'), '--project', project, '--junit', junit], { state });
+    const run = await berth(
+      ['ci', 'install', '-p', fixtureProfile('verify-fails'), '--project', project, '--junit', junit],
+      { state },
+    );
     expect(run.exitCode).toBe(1);
     expect(run.all).toContain('FAILED install.verify the ledger balances');
     const { suite, cases } = junitCases(junit);
@@ -117,10 +165,15 @@ describe('berth ci', () => {
   it('refuses a project that already exists, and leaves it alone', async () => {
     const project = uniqueProject('ci-taken');
     projects.push(project);
-    expect((await berth(['deploy', '-p', fixtureProfile('verify-fails'), '--project', project], { state })).exitCode).toBe(0);
+    expect(
+      (await berth(['deploy', '-p', fixtureProfile('verify-fails'), '--project', project], { state })).exitCode,
+    ).toBe(0);
     const before = await byService(project);
     const junit = join(state, 'taken.xml');
-    const run = await berth(['ci', 'install', '-p', fixtureProfile('verify-fails'), '--project', project, '--junit', junit], { state });
+    const run = await berth(
+      ['ci', 'install', '-p', fixtureProfile('verify-fails'), '--project', project, '--junit', junit],
+      { state },
+    );
     expect(run.exitCode).toBe(1);
     const { cases } = junitCases(junit);
     expect(cases[0]!.failure!.message).toContain(`project ${project} already has 1 containers`);

@@ -7,7 +7,12 @@ const suite = {
   timestamp: new Date('2026-11-24T10:00:00.123Z'),
   cases: [
     { classname: 'install.step', name: 'deploy', timeMs: 1500, output: 'done: 3 services converged' },
-    { classname: 'install.verify', name: 'api answers <through> the "proxy" & more', timeMs: 20, failure: { message: 'expected "hello"', details: 'exec -> exit 1\n    | log line \u001b[31mred\u001b[0m ]]> 🚀' } },
+    {
+      classname: 'install.verify',
+      name: 'api answers <through> the "proxy" & more',
+      timeMs: 20,
+      failure: { message: 'expected "hello"', details: 'exec -> exit 1\n    | log line \u001b[31mred\u001b[0m ]]> 🚀' },
+    },
     { classname: 'install.step', name: 'teardown', timeMs: 0, skipped: 'kept (--keep)' },
   ],
 };

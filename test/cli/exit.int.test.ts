@@ -84,7 +84,9 @@ describe('SIGTERM and a second Ctrl-C end berth even when the engine stops answe
       child.kill('SIGINT');
       const run = await child;
       expect(run.exitCode, run.all).toBe(130);
-      expect(run.all).toContain('cancelled: Containers that were running were left as they are; rerun the same command to converge.');
+      expect(run.all).toContain(
+        'cancelled: Containers that were running were left as they are; rerun the same command to converge.',
+      );
       expect(run.all).not.toMatch(/still winding down|again: exiting now/);
     } finally {
       await proxy.close();
@@ -95,9 +97,14 @@ describe('SIGTERM and a second Ctrl-C end berth even when the engine stops answe
     await purge(project);
     const proxy = await engineProxy({ stall: /^POST \/.*containers\/create/ });
     try {
-      const run = await berth(['deploy', ...args], { state, env: { DOCKER_HOST: proxy.dockerHost, BERTH_ENGINE_TIMEOUT: '2' } });
+      const run = await berth(['deploy', ...args], {
+        state,
+        env: { DOCKER_HOST: proxy.dockerHost, BERTH_ENGINE_TIMEOUT: '2' },
+      });
       expect(run.exitCode, run.all).toBe(1);
-      expect(run.all).toContain(`FAILED (instant-first): service instant-first: the Docker engine at ${proxy.dockerHost} did not answer POST /containers/create within 2 s`);
+      expect(run.all).toContain(
+        `FAILED (instant-first): service instant-first: the Docker engine at ${proxy.dockerHost} did not answer POST /containers/create within 2 s`,
+      );
     } finally {
       await proxy.close();
     }

@@ -21,7 +21,10 @@ describe('make deploy in a real terminal', () => {
    * Types a command at the shell and waits for its exit status, which the prompt prints. Not `cmd; echo $?`:
    * an interactive shell drops the rest of the line when its job dies of SIGINT, as make does on Ctrl-C.
    */
-  async function run(command: string, onPane?: (text: string) => Promise<boolean>): Promise<{ exitCode: number; text: string }> {
+  async function run(
+    command: string,
+    onPane?: (text: string) => Promise<boolean>,
+  ): Promise<{ exitCode: number; text: string }> {
     const marker = `run${Math.random().toString(36).slice(2, 8)}`;
     await execa('tmux', ['send-keys', '-t', session, `M=${marker}; clear; tmux clear-history; ${command}`, 'Enter']);
     const deadline = Date.now() + 600_000;
@@ -35,12 +38,25 @@ describe('make deploy in a real terminal', () => {
       await sleep(250);
     }
   }
-  const make = (extra = '') => `env -u CI BERTH_STATE_DIR=${state} make -s deploy PROFILE=demo BERTH_ARGS="${berthArgs}${extra}"`;
+  const make = (extra = '') =>
+    `env -u CI BERTH_STATE_DIR=${state} make -s deploy PROFILE=demo BERTH_ARGS="${berthArgs}${extra}"`;
 
   beforeAll(async () => {
     await purge(project);
     berthArgs = `--project ${project} --param demo_api_port=${await freePort()} --param demo_proxy_port=${await freePort()} --param demo_cache_port=${await freePort()}`;
-    await execa('tmux', ['new-session', '-d', '-s', session, '-x', '180', '-y', '50', '-c', repoRoot, 'bash --norc --noprofile']);
+    await execa('tmux', [
+      'new-session',
+      '-d',
+      '-s',
+      session,
+      '-x',
+      '180',
+      '-y',
+      '50',
+      '-c',
+      repoRoot,
+      'bash --norc --noprofile',
+    ]);
     await execa('tmux', ['send-keys', '-t', session, `PROMPT_COMMAND='s=$?; echo "done:$M:$s"'`, 'Enter']);
   });
   afterAll(async () => {
@@ -79,7 +95,11 @@ describe('make deploy in a real terminal', () => {
     expect(again.exitCode, again.text).toBe(0);
     expect(again.text).toMatch(/5 passed, 0 failed/);
     const converged = await containers(project);
-    expect(converged.map((c) => c.Config.Labels['org.berth.service']).sort()).toEqual(['demo-api', 'demo-cache', 'demo-proxy']);
+    expect(converged.map((c) => c.Config.Labels['org.berth.service']).sort()).toEqual([
+      'demo-api',
+      'demo-cache',
+      'demo-proxy',
+    ]);
     expect(converged.every((c) => c.State.Running)).toBe(true);
   });
 });

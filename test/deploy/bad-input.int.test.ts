@@ -1,6 +1,15 @@
 import net from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { berth, byService, containers, fixtureProfile, freePort, purge, stateDir, uniqueProject } from '../helpers/engine.js';
+import {
+  berth,
+  byService,
+  containers,
+  fixtureProfile,
+  freePort,
+  purge,
+  stateDir,
+  uniqueProject,
+} from '../helpers/engine.js';
 
 const projects: string[] = [];
 function project(prefix: string): string {
@@ -29,9 +38,26 @@ describe('bad input gets a clear error, a non-zero exit, and nothing half-deploy
     const taken = await freePort();
     const holder = net.createServer().listen(taken, '127.0.0.1');
     try {
-      const run = await berth(['deploy', '--profile', 'demo', '--project', p, '--param', `demo_api_port=${taken}`, '--param', `demo_proxy_port=${await freePort()}`, '--param', `demo_cache_port=${await freePort()}`], { state });
+      const run = await berth(
+        [
+          'deploy',
+          '--profile',
+          'demo',
+          '--project',
+          p,
+          '--param',
+          `demo_api_port=${taken}`,
+          '--param',
+          `demo_proxy_port=${await freePort()}`,
+          '--param',
+          `demo_cache_port=${await freePort()}`,
+        ],
+        { state },
+      );
       expect(run.exitCode).toBe(1);
-      expect(run.all).toContain(`service demo-api: host port 127.0.0.1:${taken} (container port 8080) is already in use`);
+      expect(run.all).toContain(
+        `service demo-api: host port 127.0.0.1:${taken} (container port 8080) is already in use`,
+      );
       expect(run.all).toContain('nothing was changed');
       expect(await containers(p)).toEqual([]);
     } finally {
@@ -53,7 +79,9 @@ describe('bad input gets a clear error, a non-zero exit, and nothing half-deploy
     const p = project('health');
     const run = await berth(['deploy', '--profile', fixtureProfile('health-fails'), '--project', p], { state });
     expect(run.exitCode).toBe(1);
-    expect(run.all).toContain('FAILED (never-healthy): service never-healthy: health check never passed after 5 probes; last probe: exit 1: probe: no peer');
+    expect(run.all).toContain(
+      'FAILED (never-healthy): service never-healthy: health check never passed after 5 probes; last probe: exit 1: probe: no peer',
+    );
     expect(run.all).toContain('| waiting for a peer that never comes');
     expect(run.all).toContain('next: See all logs with "berth logs never-healthy"');
     const state_ = await byService(p);
@@ -74,9 +102,14 @@ describe('bad input gets a clear error, a non-zero exit, and nothing half-deploy
   });
 
   it('an unreachable engine is one line and a remedy', async () => {
-    const run = await berth(['deploy', '--profile', 'demo', '--project', project('noengine')], { state, env: { DOCKER_HOST: 'unix:///tmp/berth-no-such-engine.sock' } });
+    const run = await berth(['deploy', '--profile', 'demo', '--project', project('noengine')], {
+      state,
+      env: { DOCKER_HOST: 'unix:///tmp/berth-no-such-engine.sock' },
+    });
     expect(run.exitCode).toBe(1);
-    expect(run.stderr.split('\n')[0]).toBe('berth: Docker engine not reachable at unix:///tmp/berth-no-such-engine.sock (connect ENOENT /tmp/berth-no-such-engine.sock)');
+    expect(run.stderr.split('\n')[0]).toBe(
+      'berth: Docker engine not reachable at unix:///tmp/berth-no-such-engine.sock (connect ENOENT /tmp/berth-no-such-engine.sock)',
+    );
     expect(run.stderr).toContain('next: Start it with "make engine"');
   });
 });

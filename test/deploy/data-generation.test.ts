@@ -6,20 +6,46 @@ const vol = (source: string) => ({ type: 'volume' as const, source, target: `/${
 const services = [
   service('mariadb', { volumes: [vol('mariadb-data')] }),
   service('memcached'),
-  service('keystone', { volumes: [vol('keystone-fernet')], dependsOn: [{ service: 'mariadb', condition: 'healthy', restart: false }, { service: 'memcached', condition: 'healthy', restart: false }] }),
+  service('keystone', {
+    volumes: [vol('keystone-fernet')],
+    dependsOn: [
+      { service: 'mariadb', condition: 'healthy', restart: false },
+      { service: 'memcached', condition: 'healthy', restart: false },
+    ],
+  }),
 ];
 
 describe('dataGenerations', () => {
-  const before = dataGenerations(services, new Map([['mariadb-data', 't1'], ['keystone-fernet', 't1']]));
+  const before = dataGenerations(
+    services,
+    new Map([
+      ['mariadb-data', 't1'],
+      ['keystone-fernet', 't1'],
+    ]),
+  );
 
   it("changes a service's generation when a volume it or a dependency mounts is recreated", () => {
-    const after = dataGenerations(services, new Map([['mariadb-data', 't2'], ['keystone-fernet', 't1']]));
+    const after = dataGenerations(
+      services,
+      new Map([
+        ['mariadb-data', 't2'],
+        ['keystone-fernet', 't1'],
+      ]),
+    );
     expect(after.get('mariadb')).not.toBe(before.get('mariadb'));
     expect(after.get('keystone')).not.toBe(before.get('keystone'));
     expect(after.get('memcached')).toBe(before.get('memcached'));
   });
 
   it('is stable while the volumes are', () => {
-    expect(dataGenerations(services, new Map([['keystone-fernet', 't1'], ['mariadb-data', 't1']]))).toEqual(before);
+    expect(
+      dataGenerations(
+        services,
+        new Map([
+          ['keystone-fernet', 't1'],
+          ['mariadb-data', 't1'],
+        ]),
+      ),
+    ).toEqual(before);
   });
 });

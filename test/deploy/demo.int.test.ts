@@ -14,7 +14,18 @@ describe('demo profile on a real engine', () => {
   beforeAll(async () => {
     await purge(project);
     [apiPort, proxyPort] = [await freePort(), await freePort()];
-    args = ['--profile', 'demo', '--project', project, '--param', `demo_api_port=${apiPort}`, '--param', `demo_proxy_port=${proxyPort}`, '--param', `demo_cache_port=${await freePort()}`];
+    args = [
+      '--profile',
+      'demo',
+      '--project',
+      project,
+      '--param',
+      `demo_api_port=${apiPort}`,
+      '--param',
+      `demo_proxy_port=${proxyPort}`,
+      '--param',
+      `demo_cache_port=${await freePort()}`,
+    ];
   });
   afterAll(() => purge(project));
 
@@ -25,7 +36,9 @@ describe('demo profile on a real engine', () => {
 
     const status = JSON.parse((await berth(['status', '--json', ...args], { state })).stdout);
     expect(status.project).toBe(project);
-    expect(status.services.map((s: { name: string; state: string; health: string }) => [s.name, s.state, s.health])).toEqual([
+    expect(
+      status.services.map((s: { name: string; state: string; health: string }) => [s.name, s.state, s.health]),
+    ).toEqual([
       ['demo-cache', 'running', 'healthy'],
       ['demo-api', 'running', 'healthy'],
       ['demo-proxy', 'running', 'healthy'],
@@ -56,7 +69,11 @@ describe('demo profile on a real engine', () => {
     expect(run.all).not.toMatch(/creating|starting|building/);
     expect(await byService(project)).toEqual(before);
     const plan = await berth(['plan', ...args], { state });
-    expect(plan.stdout.trim().split('\n')).toEqual(['keep      demo-cache', 'keep      demo-api', 'keep      demo-proxy']);
+    expect(plan.stdout.trim().split('\n')).toEqual([
+      'keep      demo-cache',
+      'keep      demo-api',
+      'keep      demo-proxy',
+    ]);
   });
 
   it('recreates only the service whose environment changed', async () => {
@@ -110,7 +127,10 @@ describe('demo profile on a real engine', () => {
     expect(outputs.length).toBeGreaterThan(100);
     expect(outputs).not.toContain(secret);
     // Nor in the command line of any process in the containers (it is in a config file).
-    const ps = await berth(['exec', 'demo-cache', ...args, '--', 'sh', '-c', 'cat /proc/[0-9]*/cmdline | tr "\\0" " "'], { state });
+    const ps = await berth(
+      ['exec', 'demo-cache', ...args, '--', 'sh', '-c', 'cat /proc/[0-9]*/cmdline | tr "\\0" " "'],
+      { state },
+    );
     expect(ps.stdout).toContain('redis-server');
     expect(ps.stdout).not.toContain(secret);
   });

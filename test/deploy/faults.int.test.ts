@@ -1,11 +1,29 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { BerthEvent } from '../../lib/events/types.js';
-import { berth, containers, demoArgs, docker, fixtureProfile, purge, stateDir, uniqueProject, volumes } from '../helpers/engine.js';
+import {
+  berth,
+  containers,
+  demoArgs,
+  docker,
+  fixtureProfile,
+  purge,
+  stateDir,
+  uniqueProject,
+  volumes,
+} from '../helpers/engine.js';
 import { engineProxy } from '../helpers/engine-proxy.js';
 
-const events = (output: string): BerthEvent[] => output.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as BerthEvent);
+const events = (output: string): BerthEvent[] =>
+  output
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as BerthEvent);
 const tasks = (output: string, status: string) =>
-  events(output).filter((e): e is Extract<BerthEvent, { type: 'bootstrap.task' }> => e.type === 'bootstrap.task' && e.status === status).map((e) => `${e.service}/${e.task}`);
+  events(output)
+    .filter(
+      (e): e is Extract<BerthEvent, { type: 'bootstrap.task' }> => e.type === 'bootstrap.task' && e.status === status,
+    )
+    .map((e) => `${e.service}/${e.task}`);
 
 describe('bootstrap markers follow the data, not directory timestamps', () => {
   const project = uniqueProject('generation');
@@ -21,7 +39,9 @@ describe('bootstrap markers follow the data, not directory timestamps', () => {
 
     // A write at the volume's root moves its directory's ctime, which the engine reports as CreatedAt.
     const cache = (await containers(project)).find((c) => c.Config.Labels['org.berth.service'] === 'demo-cache')!;
-    const exec = await docker.getContainer(cache.Id).exec({ Cmd: ['sh', '-c', 'echo x > /var/lib/redis/written-at-root && rm /var/lib/redis/written-at-root'] });
+    const exec = await docker
+      .getContainer(cache.Id)
+      .exec({ Cmd: ['sh', '-c', 'echo x > /var/lib/redis/written-at-root && rm /var/lib/redis/written-at-root'] });
     await exec.start({});
     expect((await berth(['down', ...args], { state })).exitCode).toBe(0);
 
@@ -55,13 +75,19 @@ describe('a container created but never configured', () => {
       await proxy.close();
     }
     const left = await containers(project);
-    expect(left.map((c) => [c.Config.Labels['org.berth.service'], c.State.Status])).toEqual([['demo-cache', 'created']]);
+    expect(left.map((c) => [c.Config.Labels['org.berth.service'], c.State.Status])).toEqual([
+      ['demo-cache', 'created'],
+    ]);
 
     const again = await berth(['deploy', ...args], { state });
     expect(again.exitCode, again.all).toBe(0);
     expect(again.all).toMatch(/demo-cache\s+plan: recreate \(never started/);
     const converged = await containers(project);
-    expect(converged.map((c) => c.Config.Labels['org.berth.service']).sort()).toEqual(['demo-api', 'demo-cache', 'demo-proxy']);
+    expect(converged.map((c) => c.Config.Labels['org.berth.service']).sort()).toEqual([
+      'demo-api',
+      'demo-cache',
+      'demo-proxy',
+    ]);
     expect(converged.every((c) => c.State.Running)).toBe(true);
     expect(await volumes(project)).toEqual([`${project}_cache-data`]);
   });
@@ -71,14 +97,19 @@ describe('throwaway containers of a killed berth', () => {
   const project = uniqueProject('leftover');
   const state = stateDir();
   const args = ['--profile', fixtureProfile('slow-task'), '--project', project];
-  const throwaways = () => docker.listContainers({ all: true, filters: { label: [`org.berth.project=${project}`, 'org.berth.one-off=true'] } });
+  const throwaways = () =>
+    docker.listContainers({
+      all: true,
+      filters: { label: [`org.berth.project=${project}`, 'org.berth.one-off=true'] },
+    });
   afterAll(() => purge(project));
   /** Starts a deploy and SIGKILLs it once its bootstrap task runs in a throwaway container. */
   async function killDuringTask(): Promise<void> {
     const child = berth(['deploy', '--json', ...args], { state });
     const deadline = Date.now() + 120_000;
     while ((await throwaways()).filter((c) => c.State === 'running').length === 0) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the bootstrap task never started:\n${child.exitCode}`);
+      if (Date.now() > deadline || child.exitCode !== null)
+        throw new Error(`the bootstrap task never started:\n${child.exitCode}`);
       await new Promise((r) => setTimeout(r, 100));
     }
     child.kill('SIGKILL');
@@ -140,7 +171,11 @@ describe('an engine that goes away', () => {
     const volumeName = `${project}_task-data`;
     await docker.createVolume({ Name: volumeName, Labels: { 'org.berth.project': project } });
     await docker.createVolume({ Name: `${project}_other`, Labels: { 'org.berth.project': project } });
-    const foreign = await docker.createContainer({ Image: 'debian:bookworm-slim', Cmd: ['true'], HostConfig: { Mounts: [{ Type: 'volume', Source: volumeName, Target: '/data' }] } });
+    const foreign = await docker.createContainer({
+      Image: 'debian:bookworm-slim',
+      Cmd: ['true'],
+      HostConfig: { Mounts: [{ Type: 'volume', Source: volumeName, Target: '/data' }] },
+    });
     try {
       const run = await berth(['down', '--volumes', ...slow], { state });
       expect(run.exitCode, run.all).toBe(1);
@@ -159,9 +194,13 @@ describe('a one-shot service that never exits', () => {
 
   it('fails the deploy at its timeout, naming it, and what waits on it never starts', async () => {
     await purge(project);
-    const run = await berth(['deploy', '--profile', fixtureProfile('one-shot-forever'), '--project', project], { state });
+    const run = await berth(['deploy', '--profile', fixtureProfile('one-shot-forever'), '--project', project], {
+      state,
+    });
     expect(run.exitCode, run.all).toBe(1);
-    expect(run.all).toContain('service stuck-migration: one-shot still running after 2s; see "berth logs stuck-migration"');
+    expect(run.all).toContain(
+      'service stuck-migration: one-shot still running after 2s; see "berth logs stuck-migration"',
+    );
     expect(run.all).toContain('| migrating');
     expect((await containers(project)).map((c) => c.Config.Labels['org.berth.service'])).toEqual(['stuck-migration']);
   });

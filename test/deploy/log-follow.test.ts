@@ -45,9 +45,28 @@ describe('deploy and the log follow it opens for the screen', () => {
   it('closes a follow that the engine answers only after the health check has passed', async () => {
     const { runtime, nextRequest } = fixture();
     const profile: ResolvedProfile = {
-      name: 'p', project: 'p', runtime: 'docker', file: '/p/profile.yaml',
-      services: [service('quick', { healthcheck: { probe: { kind: 'exec', command: ['true'] }, intervalMs: 250, timeoutMs: 1000, retries: 3, startPeriodMs: 0 } })],
-      steps: [['quick']], secretNames: [], stateDir: mkdtempSync(join(tmpdir(), 'berth-follow-')), verify: [], images: [], hostFiles: [], files: [],
+      name: 'p',
+      project: 'p',
+      runtime: 'docker',
+      file: '/p/profile.yaml',
+      services: [
+        service('quick', {
+          healthcheck: {
+            probe: { kind: 'exec', command: ['true'] },
+            intervalMs: 250,
+            timeoutMs: 1000,
+            retries: 3,
+            startPeriodMs: 0,
+          },
+        }),
+      ],
+      steps: [['quick']],
+      secretNames: [],
+      stateDir: mkdtempSync(join(tmpdir(), 'berth-follow-')),
+      verify: [],
+      images: [],
+      hostFiles: [],
+      files: [],
     };
     const bus = new EventBus();
     const events: BerthEvent['type'][] = [];

@@ -14,7 +14,13 @@ describe('PrioritySlots', () => {
         await new Promise((r) => setTimeout(r, 5));
         running--;
       });
-    await Promise.all([job('glance', 0), job('neutron', 0), job('nova-api', 2), job('ironic-api', 1), job('heat-api', 1)]);
+    await Promise.all([
+      job('glance', 0),
+      job('neutron', 0),
+      job('nova-api', 2),
+      job('ironic-api', 1),
+      job('heat-api', 1),
+    ]);
     expect(started.slice(0, 2)).toEqual(['nova-api', 'ironic-api']);
     expect(started).toHaveLength(5);
     expect(peak).toBe(2);

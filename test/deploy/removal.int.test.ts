@@ -11,7 +11,9 @@ describe('a service leaving the composition runs its removal tasks first', () =>
   afterAll(() => purge(project));
 
   async function ledger(): Promise<string> {
-    const exec = await docker.getContainer((await byService(project)).ledger!.id).exec({ Cmd: ['sh', '-c', 'cat /ledger/removals 2>/dev/null || true'], AttachStdout: true });
+    const exec = await docker
+      .getContainer((await byService(project)).ledger!.id)
+      .exec({ Cmd: ['sh', '-c', 'cat /ledger/removals 2>/dev/null || true'], AttachStdout: true });
     const stream = await exec.start({});
     const chunks: Buffer[] = [];
     await new Promise((res) => stream.on('data', (c: Buffer) => chunks.push(c)).on('end', res));
@@ -21,7 +23,9 @@ describe('a service leaving the composition runs its removal tasks first', () =>
   it('runs the task inside the running container, then removes it', async () => {
     expect((await berth(['deploy', '-p', profile, '--project', project], { state })).exitCode).toBe(0);
     expect(await ledger()).toBe('');
-    const drop = await berth(['deploy', '-p', profile, '--project', project, '-e', envFile('drop-registered')], { state });
+    const drop = await berth(['deploy', '-p', profile, '--project', project, '-e', envFile('drop-registered')], {
+      state,
+    });
     expect(drop.exitCode).toBe(0);
     expect(drop.all).toMatch(/registered\s+on_remove deregister: done/);
     expect(await ledger()).toContain('registered was deregistered');
@@ -30,7 +34,10 @@ describe('a service leaving the composition runs its removal tasks first', () =>
 
   it('keeps the container and fails, naming the service, task and output, when a task fails', async () => {
     const before = (await byService(project)).stubborn!;
-    const drop = await berth(['deploy', '-p', profile, '--project', project, '-e', envFile('drop-registered'), '-e', envFile('drop-stubborn')], { state });
+    const drop = await berth(
+      ['deploy', '-p', profile, '--project', project, '-e', envFile('drop-registered'), '-e', envFile('drop-stubborn')],
+      { state },
+    );
     expect(drop.exitCode).toBe(1);
     expect(drop.all).toContain('removal task "refuse" exited with code 3; the container was kept');
     expect(drop.all).toContain('the catalog is unreachable');

@@ -15,26 +15,32 @@ describe('undercloud-minimal on a real engine', () => {
   beforeAll(async () => {
     await purge(project);
     args = ['--profile', 'undercloud-minimal', '--project', project];
-    for (const name of ['keystone_public_port', 'mariadb_port', 'rabbitmq_port', 'memcached_port']) args.push('--param', `${name}=${await freePort()}`);
+    for (const name of ['keystone_public_port', 'mariadb_port', 'rabbitmq_port', 'memcached_port'])
+      args.push('--param', `${name}=${await freePort()}`);
   });
   afterAll(() => purge(project));
 
-  it('deploys and bootstraps keystone, and the openstack client gets a real token', async () => {
-    const run = await berth(['deploy', ...args], { state });
-    expect(run.exitCode, run.all).toBe(0);
-    for (const task of ['db-create', 'db-sync', 'fernet-setup', 'credential-setup', 'bootstrap']) expect(run.all).toContain(`keystone     bootstrap ${task}: done`);
+  it(
+    'deploys and bootstraps keystone, and the openstack client gets a real token',
+    async () => {
+      const run = await berth(['deploy', ...args], { state });
+      expect(run.exitCode, run.all).toBe(0);
+      for (const task of ['db-create', 'db-sync', 'fernet-setup', 'credential-setup', 'bootstrap'])
+        expect(run.all).toContain(`keystone     bootstrap ${task}: done`);
 
-    const verify = await berth(['verify', ...args], { state });
-    expect(verify.exitCode, verify.all).toBe(0);
-    expect(verify.stdout).toMatch(/^ok {3}token issue/m);
-    expect(verify.stdout).toContain('7 passed, 0 failed');
+      const verify = await berth(['verify', ...args], { state });
+      expect(verify.exitCode, verify.all).toBe(0);
+      expect(verify.stdout).toMatch(/^ok {3}token issue/m);
+      expect(verify.stdout).toContain('7 passed, 0 failed');
 
-    const clouds = join(state, 'projects', project, 'clouds.yaml');
-    expect(statSync(clouds).mode & 0o777).toBe(0o600);
-    const password = readFileSync(join(state, 'projects', project, 'secrets', 'admin_password'), 'utf8').trim();
-    expect(readFileSync(clouds, 'utf8')).toContain(`password: ${password}`);
-    expect(run.all + verify.all).not.toContain(password);
-  }, COLD_BUILD_TIMEOUT_MS);
+      const clouds = join(state, 'projects', project, 'clouds.yaml');
+      expect(statSync(clouds).mode & 0o777).toBe(0o600);
+      const password = readFileSync(join(state, 'projects', project, 'secrets', 'admin_password'), 'utf8').trim();
+      expect(readFileSync(clouds, 'utf8')).toContain(`password: ${password}`);
+      expect(run.all + verify.all).not.toContain(password);
+    },
+    COLD_BUILD_TIMEOUT_MS,
+  );
 
   it('redeploys as a no-op: no container touched, no bootstrap task rerun', async () => {
     const before = await byService(project);
@@ -55,7 +61,8 @@ describe('undercloud-minimal on a real engine', () => {
     expect((await berth(['down', '--volumes', ...args], { state })).exitCode).toBe(0);
     const run = await berth(['deploy', ...args], { state });
     expect(run.exitCode, run.all).toBe(0);
-    for (const task of ['db-create', 'db-sync', 'fernet-setup', 'bootstrap']) expect(run.all).toContain(`keystone     bootstrap ${task}: done`);
+    for (const task of ['db-create', 'db-sync', 'fernet-setup', 'bootstrap'])
+      expect(run.all).toContain(`keystone     bootstrap ${task}: done`);
     const verify = await berth(['verify', ...args], { state });
     expect(verify.exitCode, verify.all).toBe(0);
   });

@@ -17,26 +17,53 @@ describe('undercloud on a real engine', () => {
   /** The catalog's service types, asked with the clouds.yaml berth wrote, as a user on the host would. */
   async function catalogTypes(): Promise<string[]> {
     const clouds = join(state, 'projects', project, 'clouds.yaml');
-    const run = await execa('docker', ['run', '--rm', '--network', 'host', '-v', `${clouds}:/etc/openstack/clouds.yaml:ro`, 'berth/openstack-base:zed', 'openstack', '--os-cloud', 'undercloud', 'catalog', 'list', '-f', 'value', '-c', 'Type']);
+    const run = await execa('docker', [
+      'run',
+      '--rm',
+      '--network',
+      'host',
+      '-v',
+      `${clouds}:/etc/openstack/clouds.yaml:ro`,
+      'berth/openstack-base:zed',
+      'openstack',
+      '--os-cloud',
+      'undercloud',
+      'catalog',
+      'list',
+      '-f',
+      'value',
+      '-c',
+      'Type',
+    ]);
     return run.stdout.split('\n').filter(Boolean).sort();
   }
 
   beforeAll(async () => {
     await purge(project);
     args = ['--profile', 'undercloud', '--project', project];
-    for (const name of [...apis.flatMap((a) => [`${a}_public_port`, `${a}_direct_port`]), 'haproxy_monitor_port', 'mariadb_port', 'rabbitmq_port', 'memcached_port']) {
+    for (const name of [
+      ...apis.flatMap((a) => [`${a}_public_port`, `${a}_direct_port`]),
+      'haproxy_monitor_port',
+      'mariadb_port',
+      'rabbitmq_port',
+      'memcached_port',
+    ]) {
       port[name] = await freePort();
       args.push('--param', `${name}=${port[name]}`);
     }
   });
   afterAll(() => purge(project));
 
-  it('deploys all 17 services healthy and bootstrapped, haproxy in front of the APIs', async () => {
-    const run = await berth(['deploy', ...args], { state });
-    expect(run.exitCode, run.all.slice(-6000)).toBe(0);
-    expect(run.all).toMatch(/done: 17 services converged/);
-    expect(run.all).toMatch(/nova-db\s+completed/);
-  }, COLD_BUILD_TIMEOUT_MS);
+  it(
+    'deploys all 17 services healthy and bootstrapped, haproxy in front of the APIs',
+    async () => {
+      const run = await berth(['deploy', ...args], { state });
+      expect(run.exitCode, run.all.slice(-6000)).toBe(0);
+      expect(run.all).toMatch(/done: 17 services converged/);
+      expect(run.all).toMatch(/nova-db\s+completed/);
+    },
+    COLD_BUILD_TIMEOUT_MS,
+  );
 
   it('passes every verification check with the real openstack client', async () => {
     const verify = await berth(['verify', ...args], { state });
@@ -68,11 +95,14 @@ describe('undercloud on a real engine', () => {
     expect(await byService(project)).toEqual(before);
   });
 
-  it("dropping heat (no-heat.yaml) removes its catalog entries and haproxy frontend, and nothing else", async () => {
+  it('dropping heat (no-heat.yaml) removes its catalog entries and haproxy frontend, and nothing else', async () => {
     expect(await catalogTypes()).toContain('orchestration');
     expect((await httpGet(port.heat_public_port!, '/')).status).toBe(300);
     const before = await byService(project);
-    const run = await berth(['deploy', ...args, '-e', join(repoRoot, 'profiles/undercloud/environments/no-heat.yaml')], { state });
+    const run = await berth(
+      ['deploy', ...args, '-e', join(repoRoot, 'profiles/undercloud/environments/no-heat.yaml')],
+      { state },
+    );
     expect(run.exitCode, run.all).toBe(0);
     expect(run.all).toMatch(/heat-api\s+on_remove deregister: done/);
     expect(await catalogTypes()).toEqual(['baremetal', 'compute', 'identity', 'image', 'network', 'placement']);

@@ -19,10 +19,26 @@ describe('berth dev when the engine goes away', () => {
     await purge(project);
     cpSync(join(repoRoot, 'profiles', 'demo', 'api', 'src'), join(work, 'src'), { recursive: true });
     const envFile = join(work, 'dev.yaml');
-    writeFileSync(envFile, `services:\n  demo-api:\n    dev:\n      sources: [{ path: ${work}/src, target: /app/src }]\n`);
+    writeFileSync(
+      envFile,
+      `services:\n  demo-api:\n    dev:\n      sources: [{ path: ${work}/src, target: /app/src }]\n`,
+    );
     apiPort = await freePort();
     proxy = await engineProxy();
-    const args = ['--profile', 'demo', '--project', project, '-e', envFile, '--param', `demo_api_port=${apiPort}`, '--param', `demo_proxy_port=${await freePort()}`, '--param', `demo_cache_port=${await freePort()}`];
+    const args = [
+      '--profile',
+      'demo',
+      '--project',
+      project,
+      '-e',
+      envFile,
+      '--param',
+      `demo_api_port=${apiPort}`,
+      '--param',
+      `demo_proxy_port=${await freePort()}`,
+      '--param',
+      `demo_cache_port=${await freePort()}`,
+    ];
     dev = startDev(args, state, { DOCKER_HOST: proxy.dockerHost });
     await dev.waitFor((e): e is never => e.type === 'dev.watching', { timeoutMs: 240_000 });
   });
@@ -36,7 +52,9 @@ describe('berth dev when the engine goes away', () => {
     const mark = dev.events.length;
     proxy.disconnect();
     writeFileSync(join(work, 'src', 'version.mjs'), "export const VERSION = 'after-outage';\n");
-    const isHeld = (e: BerthEvent): e is Extract<BerthEvent, { type: 'message' }> => e.type === 'message' && /demo-api: restart held: the engine is not reachable; will retry when it answers/.test(e.text);
+    const isHeld = (e: BerthEvent): e is Extract<BerthEvent, { type: 'message' }> =>
+      e.type === 'message' &&
+      /demo-api: restart held: the engine is not reachable; will retry when it answers/.test(e.text);
     await dev.waitFor(isHeld, { after: mark });
     expect(dev.actions('demo-api', 'failed', mark)).toEqual([]);
     proxy.reconnect();

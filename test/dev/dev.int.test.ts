@@ -2,7 +2,17 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, appendFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { berth, byService, docker, freePort, httpGet, purge, repoRoot, stateDir, uniqueProject } from '../helpers/engine.js';
+import {
+  berth,
+  byService,
+  docker,
+  freePort,
+  httpGet,
+  purge,
+  repoRoot,
+  stateDir,
+  uniqueProject,
+} from '../helpers/engine.js';
 import type { BerthEvent } from '../../lib/events/types.js';
 import { sleep, startDev } from '../helpers/dev-process.js';
 
@@ -44,7 +54,8 @@ ${debug ? '    environment: { DEBUG: "1" }\n' : ''}`,
     const at = dev.events.length;
     writeFileSync(sentinelFile(), `export const at = ${at};\n`);
     const start = await dev.waitFor(
-      (e): e is Extract<BerthEvent, { type: 'dev.action' }> => dev.isAction('demo-api', 'start')(e) && e.files.includes(sentinelFile()),
+      (e): e is Extract<BerthEvent, { type: 'dev.action' }> =>
+        dev.isAction('demo-api', 'start')(e) && e.files.includes(sentinelFile()),
       { after: at },
     );
     expect(start.files).toEqual([sentinelFile()]);
@@ -53,7 +64,8 @@ ${debug ? '    environment: { DEBUG: "1" }\n' : ''}`,
     return index;
   }
   /** Restarts of a service that began between two event indexes. */
-  const startsBetween = (service: string, from: number, to: number) => dev.actions(service, 'start', from).filter((e) => dev.events.indexOf(e) < to);
+  const startsBetween = (service: string, from: number, to: number) =>
+    dev.actions(service, 'start', from).filter((e) => dev.events.indexOf(e) < to);
 
   beforeAll(async () => {
     await purge(project);
@@ -61,7 +73,20 @@ ${debug ? '    environment: { DEBUG: "1" }\n' : ''}`,
     mkdirSync(join(api, 'assets'));
     writeEnv();
     apiPort = await freePort();
-    const args = ['--profile', 'demo', '--project', project, '-e', envFile, '--param', `demo_api_port=${apiPort}`, '--param', `demo_proxy_port=${await freePort()}`, '--param', `demo_cache_port=${await freePort()}`];
+    const args = [
+      '--profile',
+      'demo',
+      '--project',
+      project,
+      '-e',
+      envFile,
+      '--param',
+      `demo_api_port=${apiPort}`,
+      '--param',
+      `demo_proxy_port=${await freePort()}`,
+      '--param',
+      `demo_cache_port=${await freePort()}`,
+    ];
     dev = startDev(args, state);
     await dev.waitFor((e): e is never => e.type === 'dev.watching', { timeoutMs: 240_000 });
   });
@@ -150,7 +175,9 @@ ${debug ? '    environment: { DEBUG: "1" }\n' : ''}`,
     writeFileSync(join(api, 'assets', 'hello.txt'), 'synced\n');
     const done = await dev.waitFor(dev.isAction('demo-api', 'done'), { after: mark });
     expect(done.action).toBe('sync');
-    const cat = await berth(['exec', 'demo-api', '--project', project, '--', 'cat', '/srv/api/assets/hello.txt'], { state });
+    const cat = await berth(['exec', 'demo-api', '--project', project, '--', 'cat', '/srv/api/assets/hello.txt'], {
+      state,
+    });
     expect(cat.stdout).toBe('synced');
     expect((await byService(project))['demo-api']).toEqual(before);
   });
@@ -187,7 +214,9 @@ ${debug ? '    environment: { DEBUG: "1" }\n' : ''}`,
     const before = await byService(project);
     const mark = dev.events.length;
     writeEnv({ debug: true });
-    const reload = await dev.waitFor((e): e is Extract<typeof e, { type: 'dev.reload' }> => e.type === 'dev.reload', { after: mark });
+    const reload = await dev.waitFor((e): e is Extract<typeof e, { type: 'dev.reload' }> => e.type === 'dev.reload', {
+      after: mark,
+    });
     expect(reload.ok).toBe(true);
     const after = await byService(project);
     expect(after['demo-api']!.id).not.toBe(before['demo-api']!.id);

@@ -36,7 +36,9 @@ describe('planBatch', () => {
   });
   it('maps sync files to their path in the container, and collects exec commands', () => {
     const [w] = planBatch([ev('static/a.css')], sources);
-    expect(w!.sync).toEqual([{ hostPath: `${nova}/static/a.css`, target: '/usr/lib/python3/dist-packages/nova/static/a.css' }]);
+    expect(w!.sync).toEqual([
+      { hostPath: `${nova}/static/a.css`, target: '/usr/lib/python3/dist-packages/nova/static/a.css' },
+    ]);
     expect(planBatch([ev('api-paste.ini')], sources)[0]!.commands).toEqual([['kill', '-HUP', '1']]);
   });
   it('plans nothing for files no rule wants, or that a rule ignores', () => {

@@ -12,11 +12,17 @@ const undercloudish = [
 
 describe('graph', () => {
   it('derives steps from the longest dependency chain', () => {
-    expect(steps(undercloudish)).toEqual([['mariadb', 'rabbitmq'], ['keystone'], ['nova-api'], ['haproxy', 'nova-conductor']]);
+    expect(steps(undercloudish)).toEqual([
+      ['mariadb', 'rabbitmq'],
+      ['keystone'],
+      ['nova-api'],
+      ['haproxy', 'nova-conductor'],
+    ]);
   });
   it('orders every service after its dependencies', () => {
     const order = topologicalOrder(undercloudish);
-    for (const n of undercloudish) for (const d of n.dependsOn) expect(order.indexOf(d)).toBeLessThan(order.indexOf(n.name));
+    for (const n of undercloudish)
+      for (const d of n.dependsOn) expect(order.indexOf(d)).toBeLessThan(order.indexOf(n.name));
   });
   it('finds a cycle and gives its path', () => {
     const nodes = [

@@ -16,19 +16,30 @@ export function startDev(args: string[], state: string, env?: Record<string, str
   });
   child.stderr!.on('data', (chunk: Buffer) => (text += chunk.toString()));
 
-  async function waitFor<T extends BerthEvent>(pred: (e: BerthEvent) => e is T, { after = 0, timeoutMs = 60_000 } = {}): Promise<T> {
+  async function waitFor<T extends BerthEvent>(
+    pred: (e: BerthEvent) => e is T,
+    { after = 0, timeoutMs = 60_000 } = {},
+  ): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = events.slice(after).find(pred);
       if (found) return found;
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`event not seen in ${timeoutMs} ms; output:\n${text.slice(-4000)}`);
+      if (Date.now() > deadline || child.exitCode !== null)
+        throw new Error(`event not seen in ${timeoutMs} ms; output:\n${text.slice(-4000)}`);
       await new Promise((r) => setTimeout(r, 20));
     }
   }
   const actions = (service: string, phase: 'start' | 'done' | 'failed', after = 0) =>
-    events.slice(after).filter((e): e is Extract<BerthEvent, { type: 'dev.action' }> => e.type === 'dev.action' && e.service === service && e.phase === phase);
-  const isAction = (service: string, phase: 'start' | 'done' | 'failed') => (e: BerthEvent): e is Extract<BerthEvent, { type: 'dev.action' }> =>
-    e.type === 'dev.action' && e.service === service && e.phase === phase;
+    events
+      .slice(after)
+      .filter(
+        (e): e is Extract<BerthEvent, { type: 'dev.action' }> =>
+          e.type === 'dev.action' && e.service === service && e.phase === phase,
+      );
+  const isAction =
+    (service: string, phase: 'start' | 'done' | 'failed') =>
+    (e: BerthEvent): e is Extract<BerthEvent, { type: 'dev.action' }> =>
+      e.type === 'dev.action' && e.service === service && e.phase === phase;
   return { child, events, waitFor, actions, isAction, output: () => text };
 }
 

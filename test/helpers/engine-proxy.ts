@@ -77,5 +77,8 @@ export async function engineProxy(opts: { hold?: RegExp; stall?: RegExp; cutAfte
 }
 
 function requestLines(chunk: Buffer): string[] {
-  return chunk.toString('latin1').split('\r\n').filter((l) => /^(GET|POST|PUT|DELETE|HEAD) \//.test(l));
+  return chunk
+    .toString('latin1')
+    .split('\r\n')
+    .filter((l) => /^(GET|POST|PUT|DELETE|HEAD) \//.test(l));
 }

@@ -22,9 +22,17 @@ export function stateDir(): string {
 }
 
 /** Runs the built CLI as a user would; it fails the test if the command could not exit by itself. */
-export function berth(args: string[], opts: { state: string; env?: Record<string, string> }): ResultPromise<{ reject: false; all: true }> {
+export function berth(
+  args: string[],
+  opts: { state: string; env?: Record<string, string> },
+): ResultPromise<{ reject: false; all: true }> {
   // Tests that send SIGTERM see berth's own ending; only a berth that ignores it for 30 s is killed.
-  const child = execa('node', [cliPath, ...args], { reject: false, all: true, forceKillAfterDelay: 30_000, env: { BERTH_STATE_DIR: opts.state, CI: 'true', ...opts.env } });
+  const child = execa('node', [cliPath, ...args], {
+    reject: false,
+    all: true,
+    forceKillAfterDelay: 30_000,
+    env: { BERTH_STATE_DIR: opts.state, CI: 'true', ...opts.env },
+  });
   return failIfLingering(child, `berth ${args[0]}`);
 }
 
@@ -32,13 +40,22 @@ export function berth(args: string[], opts: { state: string; env?: Record<string
  * A berth command that finished its work but stayed alive (an engine stream nobody closed, a timer)
  * reports what held it; awaiting it then fails with that report instead of a result that looks fine.
  */
-export function failIfLingering<T extends PromiseLike<{ all?: unknown; stdout?: unknown; stderr?: unknown }>>(child: T, what: string): T {
+export function failIfLingering<T extends PromiseLike<{ all?: unknown; stdout?: unknown; stderr?: unknown }>>(
+  child: T,
+  what: string,
+): T {
   const then = child.then.bind(child);
   (child as { then: unknown }).then = ((onFulfilled?: (v: unknown) => unknown, onRejected?: (e: unknown) => unknown) =>
     then((result) => {
-      const text = typeof result.all === 'string' ? result.all : [result.stdout, result.stderr].map((t) => (typeof t === 'string' ? t : '')).join('\n');
+      const text =
+        typeof result.all === 'string'
+          ? result.all
+          : [result.stdout, result.stderr].map((t) => (typeof t === 'string' ? t : '')).join('\n');
       const at = text.indexOf(LINGER_MARKER);
-      if (at >= 0) throw new Error(`${what} finished but did not exit by itself:\n${text.slice(Math.max(0, text.lastIndexOf('berth:', at))).slice(0, 2000)}`);
+      if (at >= 0)
+        throw new Error(
+          `${what} finished but did not exit by itself:\n${text.slice(Math.max(0, text.lastIndexOf('berth:', at))).slice(0, 2000)}`,
+        );
       return result;
     }).then(onFulfilled, onRejected)) as T['then'];
   return child;
@@ -46,7 +63,18 @@ export function failIfLingering<T extends PromiseLike<{ all?: unknown; stdout?: 
 
 /** The demo profile as a project of the test's own, on ports nobody else holds. */
 export async function demoArgs(project: string): Promise<string[]> {
-  return ['--profile', 'demo', '--project', project, '--param', `demo_api_port=${await freePort()}`, '--param', `demo_proxy_port=${await freePort()}`, '--param', `demo_cache_port=${await freePort()}`];
+  return [
+    '--profile',
+    'demo',
+    '--project',
+    project,
+    '--param',
+    `demo_api_port=${await freePort()}`,
+    '--param',
+    `demo_proxy_port=${await freePort()}`,
+    '--param',
+    `demo_cache_port=${await freePort()}`,
+  ];
 }
 
 export async function freePort(): Promise<number> {
@@ -64,20 +92,37 @@ export async function containers(project: string) {
 }
 
 export async function byService(project: string) {
-  return Object.fromEntries((await containers(project)).map((c) => [c.Config.Labels[LABEL.service]!, { id: c.Id, startedAt: c.State.StartedAt, running: c.State.Running }]));
+  return Object.fromEntries(
+    (await containers(project)).map((c) => [
+      c.Config.Labels[LABEL.service]!,
+      { id: c.Id, startedAt: c.State.StartedAt, running: c.State.Running },
+    ]),
+  );
 }
 
 export async function volumes(project: string): Promise<string[]> {
-  return ((await docker.listVolumes({ filters: { label: [`${LABEL.project}=${project}`] } })).Volumes ?? []).map((v) => v.Name).sort();
+  return ((await docker.listVolumes({ filters: { label: [`${LABEL.project}=${project}`] } })).Volumes ?? [])
+    .map((v) => v.Name)
+    .sort();
 }
 
 /** Removes everything a test project left, volumes included: tests clean up before and after. */
 export async function purge(project: string): Promise<void> {
   for (const c of await docker.listContainers({ all: true, filters: { label: [`${LABEL.project}=${project}`] } })) {
-    await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+    await docker
+      .getContainer(c.Id)
+      .remove({ force: true })
+      .catch(() => undefined);
   }
-  for (const v of await volumes(project)) await docker.getVolume(v).remove().catch(() => undefined);
-  await docker.getNetwork(`${project}_default`).remove().catch(() => undefined);
+  for (const v of await volumes(project))
+    await docker
+      .getVolume(v)
+      .remove()
+      .catch(() => undefined);
+  await docker
+    .getNetwork(`${project}_default`)
+    .remove()
+    .catch(() => undefined);
 }
 
 export async function httpGet(port: number, path: string): Promise<{ status: number; body: string }> {

@@ -28,10 +28,14 @@ export function fakeDocker() {
     },
     getContainer: () => ({
       logs: (options: Record<string, unknown>) => hold(options),
-      exec: async () => ({ start: (options: Record<string, unknown>) => hold(options), inspect: async () => ({ ExitCode: 0 }) }),
+      exec: async () => ({
+        start: (options: Record<string, unknown>) => hold(options),
+        inspect: async () => ({ ExitCode: 0 }),
+      }),
     }),
   } as unknown as Docker;
   /** The next held request, whether it already arrived or is still to come. */
-  const nextRequest = () => new Promise<HeldRequest>((resolve) => (held.length ? resolve(held.shift()!) : waiters.push(resolve)));
+  const nextRequest = () =>
+    new Promise<HeldRequest>((resolve) => (held.length ? resolve(held.shift()!) : waiters.push(resolve)));
   return { docker, nextRequest };
 }

@@ -3,7 +3,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 /** Writes a throwaway profiles tree: { 'p/profile.yaml': '...', 'services/x.yaml': '...' }. */
-export function profileTree(files: Record<string, string>): { root: string; stateRoot: string; path: (rel: string) => string } {
+export function profileTree(files: Record<string, string>): {
+  root: string;
+  stateRoot: string;
+  path: (rel: string) => string;
+} {
   const root = mkdtempSync(join(tmpdir(), 'berth-profiles-'));
   for (const [rel, text] of Object.entries(files)) {
     mkdirSync(dirname(join(root, rel)), { recursive: true });

@@ -20,5 +20,17 @@ export function service(name: string, over: Partial<ResolvedService> = {}): Reso
 }
 
 export function instance(name: string, over: Partial<Instance> = {}): Instance {
-  return { id: `id-${name}`, service: name, project: 'p', configHash: '', imageId: `img-${name}`, running: true, status: 'running', ports: [], volumes: [], onRemove: [], ...over };
+  return {
+    id: `id-${name}`,
+    service: name,
+    project: 'p',
+    configHash: '',
+    imageId: `img-${name}`,
+    running: true,
+    status: 'running',
+    ports: [],
+    volumes: [],
+    onRemove: [],
+    ...over,
+  };
 }

@@ -8,11 +8,18 @@ const BAD_TAG = 'berth-test/seed:bad-mirror';
 describe('berth images seed-base', () => {
   const state = stateDir();
   afterAll(async () => {
-    for (const tag of [TAG, BAD_TAG]) await docker.getImage(tag).remove({ force: true }).catch(() => undefined);
+    for (const tag of [TAG, BAD_TAG])
+      await docker
+        .getImage(tag)
+        .remove({ force: true })
+        .catch(() => undefined);
   });
 
   it('builds a Debian base image with debootstrap and imports it under the tag', async () => {
-    await docker.getImage(TAG).remove({ force: true }).catch(() => undefined);
+    await docker
+      .getImage(TAG)
+      .remove({ force: true })
+      .catch(() => undefined);
     const run = await berth(['images', 'seed-base', '--tag', TAG], { state });
     expect(run.exitCode, run.all).toBe(0);
     expect(run.stdout).toContain(`importing as ${TAG}`);
@@ -31,10 +38,17 @@ describe('berth images seed-base', () => {
   });
 
   it('says which mirror failed and what to do, and imports nothing', async () => {
-    const run = await berth(['images', 'seed-base', '--tag', BAD_TAG, '--mirror', 'http://127.0.0.1:9/debian'], { state });
+    const run = await berth(['images', 'seed-base', '--tag', BAD_TAG, '--mirror', 'http://127.0.0.1:9/debian'], {
+      state,
+    });
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toContain('berth: debootstrap of bookworm from http://127.0.0.1:9/debian failed');
     expect(run.stderr).toContain('next: Check that the mirror answers');
-    expect(await docker.getImage(BAD_TAG).inspect().catch(() => undefined)).toBeUndefined();
+    expect(
+      await docker
+        .getImage(BAD_TAG)
+        .inspect()
+        .catch(() => undefined),
+    ).toBeUndefined();
   });
 });

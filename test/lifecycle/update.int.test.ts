@@ -1,6 +1,17 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { berth, byService, docker, freePort, httpGet, purge, repoRoot, stateDir, uniqueProject, volumes } from '../helpers/engine.js';
+import {
+  berth,
+  byService,
+  docker,
+  freePort,
+  httpGet,
+  purge,
+  repoRoot,
+  stateDir,
+  uniqueProject,
+  volumes,
+} from '../helpers/engine.js';
 
 const fixture = (name: string) => join(repoRoot, 'test', 'fixtures', 'update', `${name}.yaml`);
 
@@ -14,7 +25,18 @@ describe('minor update', () => {
   beforeAll(async () => {
     await purge(project);
     proxyPort = await freePort();
-    args = ['--profile', 'demo', '--project', project, '--param', `demo_api_port=${await freePort()}`, '--param', `demo_proxy_port=${proxyPort}`, '--param', `demo_cache_port=${await freePort()}`];
+    args = [
+      '--profile',
+      'demo',
+      '--project',
+      project,
+      '--param',
+      `demo_api_port=${await freePort()}`,
+      '--param',
+      `demo_proxy_port=${proxyPort}`,
+      '--param',
+      `demo_cache_port=${await freePort()}`,
+    ];
     const run = await berth(['deploy', ...args], { state });
     expect(run.exitCode, run.all).toBe(0);
   });
@@ -67,7 +89,10 @@ describe('minor update', () => {
   });
 
   it('with --no-rollback leaves the failed service for debugging', async () => {
-    const run = await berth(['update', ...args, '-e', fixture('new-greeting'), '-e', fixture('api-never-healthy'), '--no-rollback'], { state });
+    const run = await berth(
+      ['update', ...args, '-e', fixture('new-greeting'), '-e', fixture('api-never-healthy'), '--no-rollback'],
+      { state },
+    );
     expect(run.exitCode).toBe(1);
     expect(run.all).toContain('left as it failed (--no-rollback)');
     expect(run.all).not.toContain('rollback done');

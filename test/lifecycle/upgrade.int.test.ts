@@ -3,7 +3,17 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HostRuntime } from '../../lib/runtime/host/host-runtime.js';
 import { installedVersions } from '../../lib/runtime/host/packages.js';
-import { berth, byService, freePort, httpGet, purge, repoRoot, stateDir, uniqueProject, volumes } from '../helpers/engine.js';
+import {
+  berth,
+  byService,
+  freePort,
+  httpGet,
+  purge,
+  repoRoot,
+  stateDir,
+  uniqueProject,
+  volumes,
+} from '../helpers/engine.js';
 
 /** berth upgrade --from host on the demo profile: real host processes (Debian packages), real containers. */
 describe('major upgrade from the host runtime to containers', () => {
@@ -17,7 +27,18 @@ describe('major upgrade from the host runtime to containers', () => {
   beforeAll(async () => {
     await purge(project);
     proxyPort = await freePort();
-    args = ['-p', 'demo', '--project', project, '--param', `demo_api_port=${await freePort()}`, '--param', `demo_proxy_port=${proxyPort}`, '--param', `demo_cache_port=${await freePort()}`];
+    args = [
+      '-p',
+      'demo',
+      '--project',
+      project,
+      '--param',
+      `demo_api_port=${await freePort()}`,
+      '--param',
+      `demo_proxy_port=${proxyPort}`,
+      '--param',
+      `demo_cache_port=${await freePort()}`,
+    ];
     const run = await berth(['deploy', '--runtime', 'host', ...args], { state });
     expect(run.exitCode, run.all).toBe(0);
   });
@@ -29,7 +50,10 @@ describe('major upgrade from the host runtime to containers', () => {
   it('a failing step puts that service back on the host from its backup, data intact', async () => {
     for (let i = 0; i < 3; i++) await hits();
     const before = await hits();
-    const run = await berth(['upgrade', '--from', 'host', ...args, '-e', join(repoRoot, 'test/fixtures/upgrade/cache-never-healthy.yaml')], { state });
+    const run = await berth(
+      ['upgrade', '--from', 'host', ...args, '-e', join(repoRoot, 'test/fixtures/upgrade/cache-never-healthy.yaml')],
+      { state },
+    );
     expect(run.exitCode).toBe(1);
     expect(run.all).toContain('upgrade stopped at demo-cache');
     expect(run.all).toContain('this release of the cache never becomes healthy');
@@ -52,7 +76,8 @@ describe('major upgrade from the host runtime to containers', () => {
     expect(run.all).toContain('plan: move demo-cache (data: cache-data), then demo-api, then demo-proxy');
     // Purged: what berth installed. Kept: what was on the machine before berth (then it is not in the record).
     const versions = await installedVersions(['redis-server', 'nginx']);
-    for (const [name, version] of versions) expect(version === undefined, `${name} ${version}`).toBe(installedByBerth.includes(name));
+    for (const [name, version] of versions)
+      expect(version === undefined, `${name} ${version}`).toBe(installedByBerth.includes(name));
     expect(existsSync(join(state, 'projects', project, 'host'))).toBe(false);
     expect(readdirSync(join(state, 'projects', project, 'backups'))).toHaveLength(2);
     expect(run.all).toContain('moved to containers: demo-cache, demo-api, demo-proxy');

@@ -20,7 +20,8 @@ volumes: [data:/var/lib/db]
 
 function tree(extra: Record<string, string> = {}) {
   return profileTree({
-    'small/profile.yaml': 'name: small\nservices: [db, api]\nparameters:\n  db_host: db\n  api_port: 18000\nsecrets: [db_password]\n',
+    'small/profile.yaml':
+      'name: small\nservices: [db, api]\nparameters:\n  db_host: db\n  api_port: 18000\nsecrets: [db_password]\n',
     'services/api.yaml': api,
     'services/db.yaml': db,
     ...extra,
@@ -28,7 +29,13 @@ function tree(extra: Record<string, string> = {}) {
 }
 
 function load(t: ReturnType<typeof tree>, opts: { profile?: string; envFiles?: string[]; project?: string } = {}) {
-  return loadProfile({ profile: opts.profile ?? 'small', profilesRoot: t.root, envFiles: opts.envFiles, project: opts.project, env: { BERTH_STATE_DIR: t.stateRoot } });
+  return loadProfile({
+    profile: opts.profile ?? 'small',
+    profilesRoot: t.root,
+    envFiles: opts.envFiles,
+    project: opts.project,
+    env: { BERTH_STATE_DIR: t.stateRoot },
+  });
 }
 
 function errorOf(fn: () => unknown): ProfileErrors {
@@ -82,7 +89,10 @@ describe('loadProfile', () => {
   });
 
   it('composes profiles that extend others', () => {
-    const t = tree({ 'big/profile.yaml': 'name: big\nextends: [small]\nservices: [extra]\n', 'services/extra.yaml': 'image: x:1\ndepends_on: [api]\n' });
+    const t = tree({
+      'big/profile.yaml': 'name: big\nextends: [small]\nservices: [extra]\n',
+      'services/extra.yaml': 'image: x:1\ndepends_on: [api]\n',
+    });
     const p = load(t, { profile: 'big' });
     expect(p.name).toBe('big');
     expect(p.steps).toEqual([['db'], ['api'], ['extra']]);
@@ -113,7 +123,9 @@ describe('loadProfile', () => {
     const e = errorOf(() => load(t));
     const messages = e.errors.map((x) => x.message).join('\n');
     expect(messages).toMatch(/db\.yaml:2:15: stop_timeout: /);
-    expect(messages).toContain('db.yaml:3:10: restart: expected one of "no", "on-failure", "unless-stopped", "always", got "sometimes"');
+    expect(messages).toContain(
+      'db.yaml:3:10: restart: expected one of "no", "on-failure", "unless-stopped", "always", got "sometimes"',
+    );
   });
 
   it('rejects a service with neither image nor build', () => {
@@ -143,9 +155,14 @@ describe('loadProfile', () => {
   });
 
   it('points at the line of an unknown parameter inside a config template', () => {
-    const t = tree({ 'services/db.yaml': db + 'config_files:\n  - source: db.conf\n    target: /etc/db.conf\n', 'services/db.conf': 'a = 1\nb = ${db_host}\nc = ${missing}\n' });
+    const t = tree({
+      'services/db.yaml': db + 'config_files:\n  - source: db.conf\n    target: /etc/db.conf\n',
+      'services/db.conf': 'a = 1\nb = ${db_host}\nc = ${missing}\n',
+    });
     const e = errorOf(() => load(t));
-    expect(e.errors[0]!.message).toBe(`${t.path('services/db.conf')}:3:5: unknown parameter "missing" in config template`);
+    expect(e.errors[0]!.message).toBe(
+      `${t.path('services/db.conf')}:3:5: unknown parameter "missing" in config template`,
+    );
   });
 
   it('keeps a literal ${ written as $${', () => {
@@ -180,7 +197,9 @@ ports: ["18404:8404"]
 healthcheck:
   http: { port: 8404 }
 `;
-  const apiWithFrontend = api + `contributes:
+  const apiWithFrontend =
+    api +
+    `contributes:
   proxy:
     ports: ["\${api_public_port}:8080"]
     config_files:
@@ -193,7 +212,8 @@ on_remove:
 `;
   const withProxy = (extra: Record<string, string> = {}) =>
     tree({
-      'small/profile.yaml': 'name: small\nservices: [db, api, proxy]\nparameters:\n  db_host: db\n  api_port: 18000\n  api_public_port: 8080\nsecrets: [db_password]\n',
+      'small/profile.yaml':
+        'name: small\nservices: [db, api, proxy]\nparameters:\n  db_host: db\n  api_port: 18000\n  api_public_port: 8080\nsecrets: [db_password]\n',
       'services/api.yaml': apiWithFrontend,
       'services/proxy.yaml': proxy,
       ...extra,
@@ -214,36 +234,49 @@ on_remove:
     expect(proxyService.ports.map((p) => p.hostPort)).toEqual([18404]);
     expect(proxyService.configFiles.map((c) => c.target)).toEqual(['/etc/proxy/base.cfg']);
     const noProxy = withProxy({ 'off.yaml': 'services:\n  proxy: { enabled: false }\n' });
-    const apiService = load(noProxy, { envFiles: [join(noProxy.root, 'off.yaml')] }).services.find((s) => s.name === 'api')!;
+    const apiService = load(noProxy, { envFiles: [join(noProxy.root, 'off.yaml')] }).services.find(
+      (s) => s.name === 'api',
+    )!;
     expect(apiService.ports.map((p) => p.hostPort)).toEqual([18000]);
   });
 
   it('keeps removal tasks, and leaves them out (not empty) where a service has none', () => {
     const p = load(withProxy());
-    expect(p.services.find((s) => s.name === 'api')!.onRemove).toEqual([{ name: 'deregister', command: ['deregister', 'api'] }]);
+    expect(p.services.find((s) => s.name === 'api')!.onRemove).toEqual([
+      { name: 'deregister', command: ['deregister', 'api'] },
+    ]);
     expect(p.services.find((s) => s.name === 'db')!).not.toHaveProperty('onRemove', []);
     expect(p.services.find((s) => s.name === 'db')!.onRemove).toBeUndefined();
   });
 
   it('refuses a removal command that carries a secret, at its line', () => {
-    const t = withProxy({ 'services/api.yaml': apiWithFrontend.replace('[deregister, api]', '[deregister, "\${db_password}"]') });
+    const t = withProxy({
+      'services/api.yaml': apiWithFrontend.replace('[deregister, api]', '[deregister, "\${db_password}"]'),
+    });
     const e = errorOf(() => load(t));
     expect(e.errors[0]!.message).toContain('on_remove command of "api" contains a secret');
     expect(e.errors[0]!.location.file).toMatch(/services\/api\.yaml$/);
   });
 
   it('wants exactly one of source or content for a config file', () => {
-    const t = withProxy({ 'services/proxy.yaml': proxy.replace('{ content: "global\\n",', '{ content: x, source: y,') });
+    const t = withProxy({
+      'services/proxy.yaml': proxy.replace('{ content: "global\\n",', '{ content: x, source: y,'),
+    });
     expect(errorOf(() => load(t)).message).toContain('exactly one of source or content');
   });
 });
 
 describe('tuning part of a health check', () => {
   it('lets an environment file change only the retries, and still wants one probe in the result', () => {
-    const t = tree({ 'tune.yaml': 'services:\n  api:\n    healthcheck: { retries: 3 }\n', 'both.yaml': 'services:\n  api:\n    healthcheck: { tcp: { port: 8080 } }\n' });
+    const t = tree({
+      'tune.yaml': 'services:\n  api:\n    healthcheck: { retries: 3 }\n',
+      'both.yaml': 'services:\n  api:\n    healthcheck: { tcp: { port: 8080 } }\n',
+    });
     const api = load(t, { envFiles: [join(t.root, 'tune.yaml')] }).services.find((s) => s.name === 'api')!;
     expect(api.healthcheck).toMatchObject({ retries: 3, probe: { kind: 'http', port: 8080, path: '/health' } });
-    expect(errorOf(() => load(t, { envFiles: [join(t.root, 'both.yaml')] })).message).toContain('exactly one of http, tcp or exec');
+    expect(errorOf(() => load(t, { envFiles: [join(t.root, 'both.yaml')] })).message).toContain(
+      'exactly one of http, tcp or exec',
+    );
   });
 });
 
@@ -259,7 +292,11 @@ describe('shipped undercloud composition', () => {
   it('no-heat.yaml removes both heat services and their verify checks', () => {
     const state = tree().stateRoot;
     const full = loadProfile({ profile: 'undercloud', env: { BERTH_STATE_DIR: state } });
-    const noHeat = loadProfile({ profile: 'undercloud', envFiles: ['profiles/undercloud/environments/no-heat.yaml'], env: { BERTH_STATE_DIR: state } });
+    const noHeat = loadProfile({
+      profile: 'undercloud',
+      envFiles: ['profiles/undercloud/environments/no-heat.yaml'],
+      env: { BERTH_STATE_DIR: state },
+    });
     expect(full.services.map((s) => s.name)).toContain('heat-engine');
     expect(noHeat.services.map((s) => s.name)).not.toContain('heat-api');
     expect(noHeat.services.map((s) => s.name)).not.toContain('heat-engine');
@@ -270,7 +307,10 @@ describe('shipped undercloud composition', () => {
 
   it("puts haproxy in front of every API, and no-heat.yaml drops heat's frontend and port", () => {
     const state = tree().stateRoot;
-    const haproxyOf = (envFiles: string[]) => loadProfile({ profile: 'undercloud', envFiles, env: { BERTH_STATE_DIR: state } }).services.find((s) => s.name === 'haproxy')!;
+    const haproxyOf = (envFiles: string[]) =>
+      loadProfile({ profile: 'undercloud', envFiles, env: { BERTH_STATE_DIR: state } }).services.find(
+        (s) => s.name === 'haproxy',
+      )!;
     const full = haproxyOf([]);
     expect(full.ports.map((p) => p.hostPort).sort()).toEqual([5000, 6385, 8004, 8404, 8774, 8778, 9292, 9696]);
     expect(full.configFiles.map((c) => c.target)).toContain('/etc/haproxy/conf.d/heat-api.cfg');
@@ -283,7 +323,11 @@ describe('shipped undercloud composition', () => {
     const p = loadProfile({ profile: 'undercloud-minimal', env: { BERTH_STATE_DIR: tree().stateRoot } });
     expect(p.services.map((s) => s.name)).not.toContain('haproxy');
     expect(p.services.find((s) => s.name === 'keystone')!.ports.map((x) => x.hostPort)).toEqual([5000]);
-    const moved = loadProfile({ profile: 'undercloud-minimal', parameters: { keystone_public_port: 5001 }, env: { BERTH_STATE_DIR: tree().stateRoot } });
+    const moved = loadProfile({
+      profile: 'undercloud-minimal',
+      parameters: { keystone_public_port: 5001 },
+      env: { BERTH_STATE_DIR: tree().stateRoot },
+    });
     expect(moved.services.find((s) => s.name === 'keystone')!.ports.map((x) => x.hostPort)).toEqual([5001]);
   });
 });

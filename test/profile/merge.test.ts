@@ -3,7 +3,10 @@ import { deepMerge } from '../../lib/profile/merge.js';
 
 describe('deepMerge', () => {
   it('merges mappings key by key, later wins', () => {
-    expect(deepMerge({ a: 1, env: { X: '1', Y: '2' } }, { env: { Y: '3', Z: '4' } })).toEqual({ a: 1, env: { X: '1', Y: '3', Z: '4' } });
+    expect(deepMerge({ a: 1, env: { X: '1', Y: '2' } }, { env: { Y: '3', Z: '4' } })).toEqual({
+      a: 1,
+      env: { X: '1', Y: '3', Z: '4' },
+    });
   });
   it('replaces lists whole', () => {
     expect(deepMerge({ ports: ['1:1', '2:2'] }, { ports: ['3:3'] })).toEqual({ ports: ['3:3'] });

@@ -42,11 +42,20 @@ describe('the engine that scripts/engine.sh starts belongs to the machine, not t
 
     // As make runs it from a terminal: a process group of its own (the terminal's foreground group),
     // kept alive after the script by a sentinel, so signals sent to the group have someone to reach.
-    const group = spawn('bash', ['-c', 'bash scripts/engine.sh && exec sleep 600'], { cwd: repoRoot, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+    const group = spawn('bash', ['-c', 'bash scripts/engine.sh && exec sleep 600'], {
+      cwd: repoRoot,
+      detached: true,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     group.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-    const sentinelEnded = new Promise<NodeJS.Signals | null>((resolve) => group.on('exit', (_code, signal) => resolve(signal)));
-    await until('the script reports the engine answers', async () => /answers on/.test(stderr) || group.exitCode !== null);
+    const sentinelEnded = new Promise<NodeJS.Signals | null>((resolve) =>
+      group.on('exit', (_code, signal) => resolve(signal)),
+    );
+    await until(
+      'the script reports the engine answers',
+      async () => /answers on/.test(stderr) || group.exitCode !== null,
+    );
     expect(stderr).toMatch(/answers on/);
 
     const pid = (await dockerdPid())!;
@@ -55,7 +64,11 @@ describe('the engine that scripts/engine.sh starts belongs to the machine, not t
     expect(pgrp, stderr).not.toBe(group.pid);
     expect(session, stderr).not.toBe(group.pid);
 
-    const container = await docker.createContainer({ Image: 'debian:bookworm-slim', Cmd: ['sleep', 'infinity'], Labels: { [LABEL.project]: project } });
+    const container = await docker.createContainer({
+      Image: 'debian:bookworm-slim',
+      Cmd: ['sleep', 'infinity'],
+      Labels: { [LABEL.project]: project },
+    });
     await container.start();
 
     process.kill(-group.pid!, 'SIGINT');

@@ -22,7 +22,13 @@ describe('Batcher', () => {
   });
 
   it('a stream still arriving when the cap comes is a slow burst: it settles, and is handed over whole', () => {
-    const { clock, batches, batcher } = fixture({ quietMs: 150, capMs: 1000, burstThreshold: 1000, settleQuietMs: 500, maxMs: 30_000 });
+    const { clock, batches, batcher } = fixture({
+      quietMs: 150,
+      capMs: 1000,
+      burstThreshold: 1000,
+      settleQuietMs: 500,
+      maxMs: 30_000,
+    });
     for (let t = 0; t < 1500; t += 100) {
       batcher.add(`f${t}`);
       clock.advance(100);
@@ -38,7 +44,13 @@ describe('Batcher', () => {
 
   it('the same 1,000 files make one batch whether written in 0.1 s or over 15 s', () => {
     for (const spanMs of [100, 15_000]) {
-      const { clock, batches, batcher } = fixture({ quietMs: 150, capMs: 2000, burstThreshold: 200, settleQuietMs: 500, maxMs: 30_000 });
+      const { clock, batches, batcher } = fixture({
+        quietMs: 150,
+        capMs: 2000,
+        burstThreshold: 200,
+        settleQuietMs: 500,
+        maxMs: 30_000,
+      });
       for (let i = 0; i < 1000; i++) {
         batcher.add(`f${i}`);
         clock.advance(spanMs / 1000);
@@ -49,7 +61,13 @@ describe('Batcher', () => {
   });
 
   it('a stream that never stops is still handed over at the maximum', () => {
-    const { clock, batches, batcher } = fixture({ quietMs: 150, capMs: 1000, burstThreshold: 1000, settleQuietMs: 500, maxMs: 5000 });
+    const { clock, batches, batcher } = fixture({
+      quietMs: 150,
+      capMs: 1000,
+      burstThreshold: 1000,
+      settleQuietMs: 500,
+      maxMs: 5000,
+    });
     for (let t = 0; t < 12_000; t += 100) {
       batcher.add(`f${t}`);
       clock.advance(100);
@@ -62,7 +80,12 @@ describe('Batcher', () => {
   it('reports how many items it holds while settling, at most once a second', () => {
     const clock = new FakeClock();
     const reports: [number, number][] = [];
-    const batcher = new Batcher<string>(() => undefined, { quietMs: 150, capMs: 1000, burstThreshold: 1000, settleQuietMs: 500, maxMs: 30_000 }, clock, (n) => reports.push([clock.now(), n]));
+    const batcher = new Batcher<string>(
+      () => undefined,
+      { quietMs: 150, capMs: 1000, burstThreshold: 1000, settleQuietMs: 500, maxMs: 30_000 },
+      clock,
+      (n) => reports.push([clock.now(), n]),
+    );
     for (let t = 0; t < 3000; t += 100) {
       batcher.add(`f${t}`);
       clock.advance(100);
@@ -74,7 +97,13 @@ describe('Batcher', () => {
   });
 
   it('enters settle mode on a burst and waits for a longer quiet, ignoring the cap', () => {
-    const { clock, batches, batcher } = fixture({ quietMs: 150, capMs: 1000, burstThreshold: 5, settleQuietMs: 500, maxMs: 30_000 });
+    const { clock, batches, batcher } = fixture({
+      quietMs: 150,
+      capMs: 1000,
+      burstThreshold: 5,
+      settleQuietMs: 500,
+      maxMs: 30_000,
+    });
     for (let i = 0; i < 30; i++) {
       batcher.add(`f${i}`);
       clock.advance(100);

@@ -4,10 +4,13 @@ import { ServiceQueues, type Work } from '../../lib/watch/service-queue.js';
 /** A runner whose actions finish when the test releases them. */
 function fixture() {
   const calls: { service: string; work: Work; signal: AbortSignal; release: () => void }[] = [];
-  const queues = new ServiceQueues((service, work, signal) => new Promise<void>((resolve, reject) => {
-    calls.push({ service, work, signal, release: resolve });
-    signal.addEventListener('abort', () => reject(new Error('aborted')));
-  }));
+  const queues = new ServiceQueues(
+    (service, work, signal) =>
+      new Promise<void>((resolve, reject) => {
+        calls.push({ service, work, signal, release: resolve });
+        signal.addEventListener('abort', () => reject(new Error('aborted')));
+      }),
+  );
   const flush = () => new Promise((r) => setTimeout(r, 0));
   return { calls, queues, flush };
 }

@@ -9,7 +9,8 @@ import { checkInotifyBudget, countWatchedDirectories } from '../../lib/watch/wat
 describe('inotify budget', () => {
   it('counts only directories that will be watched: ignored ones are pruned with their subtrees', () => {
     const root = mkdtempSync(join(tmpdir(), 'berth-count-'));
-    for (const d of ['a/b', 'a/c', 'node_modules/x/y/z', '.git/objects/aa', '.tox/py3/lib', 'build/out']) mkdirSync(join(root, d), { recursive: true });
+    for (const d of ['a/b', 'a/c', 'node_modules/x/y/z', '.git/objects/aa', '.tox/py3/lib', 'build/out'])
+      mkdirSync(join(root, d), { recursive: true });
     writeFileSync(join(root, '.gitignore'), 'build/\n');
     expect(countWatchedDirectories({ root, ignored: treeIgnore(root) })).toBe(4); // root, a, a/b, a/c
   });

@@ -60,7 +60,10 @@ export function dockerIgnoreMatcher(context: string, dockerfile: string): (rel: 
         .split('\n')
         .map((l) => l.trim())
         .filter((l) => l && !l.startsWith('#'))
-        .map((l) => ({ negate: l.startsWith('!'), pattern: l.replace(/^!/, '').replace(/^\/+/, '').replace(/\/+$/, '') }))
+        .map((l) => ({
+          negate: l.startsWith('!'),
+          pattern: l.replace(/^!/, '').replace(/^\/+/, '').replace(/\/+$/, ''),
+        }))
         .map((r) => ({ ...r, match: picomatch([r.pattern, `${r.pattern}/**`], { dot: true }) }))
     : [];
   return (rel) => {
@@ -78,7 +81,8 @@ export function baseImages(dockerfileText: string): string[] {
   for (const line of dockerfileText.split('\n')) {
     const m = /^\s*FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?/i.exec(line);
     if (!m) continue;
-    if (!stages.has(m[1]!) && m[1] !== 'scratch') bases.push(m[1]!.includes(':') || m[1]!.includes('@') ? m[1]! : `${m[1]}:latest`);
+    if (!stages.has(m[1]!) && m[1] !== 'scratch')
+      bases.push(m[1]!.includes(':') || m[1]!.includes('@') ? m[1]! : `${m[1]}:latest`);
     if (m[2]) stages.add(m[2]);
   }
   return bases;

@@ -30,7 +30,10 @@ export function hostConfig(project: string, service: ResolvedService): Docker.Ho
 }
 
 /** Rendered config goes in through the archive API, not a bind mount, so a remote engine works too. */
-export async function copyFiles(container: Docker.Container, files: { target: string; content: string; mode: number }[]): Promise<void> {
+export async function copyFiles(
+  container: Docker.Container,
+  files: { target: string; content: string; mode: number }[],
+): Promise<void> {
   if (files.length === 0) return;
   const pack = tarStream.pack();
   for (const f of files) pack.entry({ name: f.target.replace(/^\/+/, ''), mode: f.mode }, f.content);

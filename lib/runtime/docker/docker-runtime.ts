@@ -6,7 +6,17 @@ import tarStream from 'tar-stream';
 import tarFs from 'tar-fs';
 import { BerthError, CancelledError, EngineUnreachableError, throwIfAborted } from '../../errors.js';
 import type { BuildSpec, ResolvedService } from '../../profile/model.js';
-import { LABEL, parseRemovalLabel, type Leftover, type EngineInfo, type ExecResult, type EnsureImageOptions, type ImageProgress, type Instance, type Runtime } from '../types.js';
+import {
+  LABEL,
+  parseRemovalLabel,
+  type Leftover,
+  type EngineInfo,
+  type ExecResult,
+  type EnsureImageOptions,
+  type ImageProgress,
+  type Instance,
+  type Runtime,
+} from '../types.js';
 import { engineUnreachable, errorText } from './engine-errors.js';
 import { trackEngineRequests, type RequestPolicy } from './engine-requests.js';
 import { containerSpec, copyFiles, hostConfig } from './container-spec.js';
@@ -49,7 +59,9 @@ export class DockerRuntime implements Runtime {
 
   async info(signal?: AbortSignal): Promise<EngineInfo> {
     try {
-      const version = this.docker.version.bind(this.docker) as unknown as (opts: object) => Promise<Docker.DockerVersion>;
+      const version = this.docker.version.bind(this.docker) as unknown as (
+        opts: object,
+      ) => Promise<Docker.DockerVersion>;
       const v = await version({ abortSignal: signal });
       return { name: 'docker', version: v.Version, apiVersion: v.ApiVersion };
     } catch (cause) {
@@ -59,12 +71,18 @@ export class DockerRuntime implements Runtime {
   }
 
   async list(project: string): Promise<Instance[]> {
-    const summaries = await this.docker.listContainers({ all: true, filters: { label: [`${LABEL.project}=${project}`] } });
+    const summaries = await this.docker.listContainers({
+      all: true,
+      filters: { label: [`${LABEL.project}=${project}`] },
+    });
     const instances = await Promise.all(
       summaries
         .filter((c) => c.Labels[LABEL.oneOff] !== 'true')
         .map(async (c) => {
-          const info = await this.docker.getContainer(c.Id).inspect().catch(() => undefined);
+          const info = await this.docker
+            .getContainer(c.Id)
+            .inspect()
+            .catch(() => undefined);
           if (!info) return undefined;
           const instance: Instance = {
             id: c.Id,
@@ -77,9 +95,15 @@ export class DockerRuntime implements Runtime {
             status: info.State.Status,
             startedAt: info.State.StartedAt,
             ports: Object.entries(info.NetworkSettings.Ports ?? {}).flatMap(([key, bindings]) =>
-              (bindings ?? []).map((b) => ({ containerPort: Number(key.split('/')[0]), hostIp: b.HostIp, hostPort: Number(b.HostPort) })),
+              (bindings ?? []).map((b) => ({
+                containerPort: Number(key.split('/')[0]),
+                hostIp: b.HostIp,
+                hostPort: Number(b.HostPort),
+              })),
             ),
-            volumes: (info.Mounts ?? []).filter((m) => m.Type === 'volume' && m.Name).map((m) => m.Name!.replace(`${project}_`, '')),
+            volumes: (info.Mounts ?? [])
+              .filter((m) => m.Type === 'volume' && m.Name)
+              .map((m) => m.Name!.replace(`${project}_`, '')),
             onRemove: parseRemovalLabel(c.Labels[LABEL.onRemove]),
           };
           return instance;
@@ -104,7 +128,11 @@ export class DockerRuntime implements Runtime {
     return this.images.ensureImage(service, opts);
   }
 
-  async ensureBaseImage(image: string, signal: AbortSignal | undefined, onProgress?: (p: ImageProgress) => void): Promise<void> {
+  async ensureBaseImage(
+    image: string,
+    signal: AbortSignal | undefined,
+    onProgress?: (p: ImageProgress) => void,
+  ): Promise<void> {
     return this.images.ensureBaseImage(image, signal, onProgress);
   }
 
@@ -140,7 +168,10 @@ export class DockerRuntime implements Runtime {
       HostConfig: {
         ...hostConfig(project, service),
         PortBindings: Object.fromEntries(
-          service.ports.map((p) => [`${p.containerPort}/${p.protocol}`, [{ HostIp: p.hostIp, HostPort: p.hostPort ? String(p.hostPort) : '' }]]),
+          service.ports.map((p) => [
+            `${p.containerPort}/${p.protocol}`,
+            [{ HostIp: p.hostIp, HostPort: p.hostPort ? String(p.hostPort) : '' }],
+          ]),
         ),
         RestartPolicy: { Name: service.restart === 'no' ? '' : service.restart },
       },
@@ -151,19 +182,25 @@ export class DockerRuntime implements Runtime {
   }
 
   async start(id: string): Promise<void> {
-    await this.docker.getContainer(id).start().catch((cause) => {
-      if (cause instanceof EngineUnreachableError) throw cause;
-      if (/already started|304/.test(errorText(cause))) return;
-      throw startFailed(cause);
-    });
+    await this.docker
+      .getContainer(id)
+      .start()
+      .catch((cause) => {
+        if (cause instanceof EngineUnreachableError) throw cause;
+        if (/already started|304/.test(errorText(cause))) return;
+        throw startFailed(cause);
+      });
   }
 
   async stop(id: string, { timeoutMs }: { timeoutMs?: number } = {}): Promise<void> {
     // The engine sends the StopSignal set at create, then SIGKILL after t (or the container's StopTimeout).
     const options = timeoutMs === undefined ? {} : { t: Math.ceil(timeoutMs / 1000) };
-    await this.docker.getContainer(id).stop(options).catch((e) => {
-      if (!/not running|304|No such container/i.test(errorText(e))) throw e;
-    });
+    await this.docker
+      .getContainer(id)
+      .stop(options)
+      .catch((e) => {
+        if (!/not running|304|No such container/i.test(errorText(e))) throw e;
+      });
   }
 
   async restart(id: string, { timeoutMs }: { timeoutMs: number }): Promise<void> {
@@ -176,7 +213,11 @@ export class DockerRuntime implements Runtime {
     const gone = files.filter((f) => !existsSync(f.hostPath));
     if (present.length) {
       const pack = tarStream.pack();
-      for (const f of present) pack.entry({ name: f.target.replace(/^\/+/, ''), mode: statSync(f.hostPath).mode & 0o777 }, readFileSync(f.hostPath));
+      for (const f of present)
+        pack.entry(
+          { name: f.target.replace(/^\/+/, ''), mode: statSync(f.hostPath).mode & 0o777 },
+          readFileSync(f.hostPath),
+        );
       pack.finalize();
       await container.putArchive(pack as unknown as NodeJS.ReadableStream, { path: '/' });
     }
@@ -184,17 +225,36 @@ export class DockerRuntime implements Runtime {
   }
 
   async remove(id: string): Promise<void> {
-    await this.docker.getContainer(id).remove({ force: true, v: false }).catch((e) => {
-      if (!/No such container|404|already in progress/i.test(errorText(e))) throw e;
-    });
+    await this.docker
+      .getContainer(id)
+      .remove({ force: true, v: false })
+      .catch((e) => {
+        if (!/No such container|404|already in progress/i.test(errorText(e))) throw e;
+      });
   }
 
-  async exec(id: string, command: string[], opts: { env?: Record<string, string>; signal?: AbortSignal } = {}): Promise<ExecResult> {
+  async exec(
+    id: string,
+    command: string[],
+    opts: { env?: Record<string, string>; signal?: AbortSignal } = {},
+  ): Promise<ExecResult> {
     const { signal } = opts;
     const container = this.docker.getContainer(id);
     throwIfAborted(signal);
-    const exec = await bound(container.exec({ Cmd: command, AttachStdout: true, AttachStderr: true, Env: envList(opts.env), abortSignal: signal } as Docker.ExecCreateOptions), signal);
-    const stream = await bound(exec.start({ hijack: true, stdin: false, abortSignal: signal } as Docker.ExecStartOptions), signal);
+    const exec = await bound(
+      container.exec({
+        Cmd: command,
+        AttachStdout: true,
+        AttachStderr: true,
+        Env: envList(opts.env),
+        abortSignal: signal,
+      } as Docker.ExecCreateOptions),
+      signal,
+    );
+    const stream = await bound(
+      exec.start({ hijack: true, stdin: false, abortSignal: signal } as Docker.ExecStartOptions),
+      signal,
+    );
     const out = new PassThrough();
     this.docker.modem.demuxStream(stream, out, out);
     const chunks: Buffer[] = [];
@@ -205,7 +265,12 @@ export class DockerRuntime implements Runtime {
     return { exitCode: info.ExitCode ?? -1, output: Buffer.concat(chunks).toString('utf8') };
   }
 
-  async runOnce(project: string, service: ResolvedService, command: string[], opts: { env?: Record<string, string>; signal?: AbortSignal } = {}): Promise<ExecResult> {
+  async runOnce(
+    project: string,
+    service: ResolvedService,
+    command: string[],
+    opts: { env?: Record<string, string>; signal?: AbortSignal } = {},
+  ): Promise<ExecResult> {
     const spec = containerSpec(project, service, throwawayLabels('task'));
     return this.runThrowaway(
       {
@@ -220,9 +285,22 @@ export class DockerRuntime implements Runtime {
     );
   }
 
-  async runTool(project: string, opts: { image: string; command: string[]; files: { target: string; content: string; mode: number }[]; signal?: AbortSignal }): Promise<ExecResult> {
+  async runTool(
+    project: string,
+    opts: {
+      image: string;
+      command: string[];
+      files: { target: string; content: string; mode: number }[];
+      signal?: AbortSignal;
+    },
+  ): Promise<ExecResult> {
     return this.runThrowaway(
-      { Image: opts.image, Cmd: opts.command, Labels: { [LABEL.project]: project, ...throwawayLabels('tool') }, HostConfig: { NetworkMode: 'host' } },
+      {
+        Image: opts.image,
+        Cmd: opts.command,
+        Labels: { [LABEL.project]: project, ...throwawayLabels('tool') },
+        HostConfig: { NetworkMode: 'host' },
+      },
       opts.files,
       opts.signal,
     );
@@ -234,7 +312,13 @@ export class DockerRuntime implements Runtime {
    * the path the service mounts it, then takes the owner Docker gave that path from the image: a
    * mariadb volume must belong to mysql inside, whoever owned the files on the host.
    */
-  async fillVolume(project: string, service: ResolvedService, volume: string, hostDir: string, signal?: AbortSignal): Promise<void> {
+  async fillVolume(
+    project: string,
+    service: ResolvedService,
+    volume: string,
+    hostDir: string,
+    signal?: AbortSignal,
+  ): Promise<void> {
     const mount = service.volumes.find((v) => v.type === 'volume' && v.source === volume);
     if (!mount) throw new BerthError(`service ${service.name} mounts no volume named ${volume}`);
     const container = await this.docker.createContainer({
@@ -247,17 +331,28 @@ export class DockerRuntime implements Runtime {
       HostConfig: { Mounts: [{ Type: 'volume', Source: volumeName(project, volume), Target: mount.target }] },
     });
     try {
-      await container.putArchive(tarFs.pack(hostDir) as unknown as NodeJS.ReadableStream, { path: mount.target, abortSignal: signal } as object);
+      await container.putArchive(
+        tarFs.pack(hostDir) as unknown as NodeJS.ReadableStream,
+        { path: mount.target, abortSignal: signal } as object,
+      );
       await bound(container.start({ abortSignal: signal } as object), signal);
       const result = (await bound(container.wait({ abortSignal: signal } as object), signal)) as { StatusCode: number };
-      if (result.StatusCode !== 0) throw new BerthError(`could not give ${volume} its owner inside ${service.image} (exit ${result.StatusCode})`);
+      if (result.StatusCode !== 0)
+        throw new BerthError(`could not give ${volume} its owner inside ${service.image} (exit ${result.StatusCode})`);
     } finally {
-      await this.cleanup.getContainer(container.id).remove({ force: true }).catch(() => undefined);
+      await this.cleanup
+        .getContainer(container.id)
+        .remove({ force: true })
+        .catch(() => undefined);
     }
   }
 
   /** Create, fill, start, wait, collect output, and always remove; killed if the signal aborts. */
-  private async runThrowaway(spec: Docker.ContainerCreateOptions, files: { target: string; content: string; mode: number }[], signal?: AbortSignal): Promise<ExecResult> {
+  private async runThrowaway(
+    spec: Docker.ContainerCreateOptions,
+    files: { target: string; content: string; mode: number }[],
+    signal?: AbortSignal,
+  ): Promise<ExecResult> {
     throwIfAborted(signal);
     // Creation is not cancelled halfway: a container the engine made must be known here, to be removed.
     const container = await this.docker.createContainer(spec);
@@ -266,16 +361,25 @@ export class DockerRuntime implements Runtime {
       await copyFiles(container, files);
       await bound(container.start({ abortSignal: signal } as object), signal);
       const result = (await bound(container.wait({ abortSignal: signal } as object), signal)) as { StatusCode: number };
-      const logs = (await bound(container.logs({ stdout: true, stderr: true, follow: false, abortSignal: signal } as object), signal)) as unknown as Buffer;
+      const logs = (await bound(
+        container.logs({ stdout: true, stderr: true, follow: false, abortSignal: signal } as object),
+        signal,
+      )) as unknown as Buffer;
       return { exitCode: result.StatusCode, output: demuxBuffer(logs) };
     } finally {
       // force: a task still running when Ctrl-C came is killed with its container.
-      await this.cleanup.getContainer(container.id).remove({ force: true }).catch(() => undefined);
+      await this.cleanup
+        .getContainer(container.id)
+        .remove({ force: true })
+        .catch(() => undefined);
     }
   }
 
   async logs(id: string, { tail }: { tail: number }): Promise<string[]> {
-    const buf = (await this.docker.getContainer(id).logs({ stdout: true, stderr: true, tail, follow: false }).catch(() => Buffer.alloc(0))) as unknown as Buffer;
+    const buf = (await this.docker
+      .getContainer(id)
+      .logs({ stdout: true, stderr: true, tail, follow: false })
+      .catch(() => Buffer.alloc(0))) as unknown as Buffer;
     return toLines(demuxBuffer(buf));
   }
 
@@ -283,7 +387,15 @@ export class DockerRuntime implements Runtime {
     if (signal.aborted) return;
     // The signal goes to the request itself: a reader that left before the engine answered must not
     // receive a stream nobody will ever close (that kept a finished deploy alive).
-    const request = this.docker.getContainer(id).logs({ stdout: true, stderr: true, follow: true, tail, abortSignal: signal } as Docker.ContainerLogsOptions & { follow: true });
+    const request = this.docker.getContainer(id).logs({
+      stdout: true,
+      stderr: true,
+      follow: true,
+      tail,
+      abortSignal: signal,
+    } as Docker.ContainerLogsOptions & {
+      follow: true;
+    });
     const stream = (await bound(request, signal).catch((err) => {
       if (err instanceof CancelledError) return undefined;
       throw err;
@@ -296,12 +408,22 @@ export class DockerRuntime implements Runtime {
 
   async inspectState(id: string) {
     const info = await this.docker.getContainer(id).inspect();
-    return { running: info.State.Running, exitCode: info.State.ExitCode, restarting: info.State.Restarting, status: info.State.Status };
+    return {
+      running: info.State.Running,
+      exitCode: info.State.ExitCode,
+      restarting: info.State.Restarting,
+      status: info.State.Status,
+    };
   }
 
   async leftovers(project: string): Promise<Leftover[]> {
-    const all = await this.docker.listContainers({ all: true, filters: { label: [`${LABEL.project}=${project}`, `${LABEL.oneOff}=true`] } });
-    return all.filter((c) => !ownerAlive(c.Labels[LABEL.owner])).map((c) => ({ id: c.Id, role: c.Labels[LABEL.role] ?? 'task', status: c.State }));
+    const all = await this.docker.listContainers({
+      all: true,
+      filters: { label: [`${LABEL.project}=${project}`, `${LABEL.oneOff}=true`] },
+    });
+    return all
+      .filter((c) => !ownerAlive(c.Labels[LABEL.owner]))
+      .map((c) => ({ id: c.Id, role: c.Labels[LABEL.role] ?? 'task', status: c.State }));
   }
 
   async removeLeftovers(project: string): Promise<Leftover[]> {
@@ -310,7 +432,6 @@ export class DockerRuntime implements Runtime {
     await Promise.all(found.map((l) => this.remove(l.id)));
     return found;
   }
-
 }
 
 const thisOwner = `${hostname()}/${process.pid}`;
@@ -338,9 +459,14 @@ function envList(env: Record<string, string> | undefined): string[] {
 
 function startFailed(cause: unknown): BerthError {
   const text = errorText(cause);
-  const port = /(?:0\.0\.0\.0|127\.0\.0\.1|[\d.]+):(\d+).*(?:address already in use|port is already allocated)/.exec(text)?.[1];
+  const port = /(?:0\.0\.0\.0|127\.0\.0\.1|[\d.]+):(\d+).*(?:address already in use|port is already allocated)/.exec(
+    text,
+  )?.[1];
   if (port || /address already in use|port is already allocated/.test(text)) {
-    return new BerthError(`cannot start: host port ${port ?? ''} is already in use (${text})`, 'Stop whatever holds the port, or change the port parameter with -e or --param.');
+    return new BerthError(
+      `cannot start: host port ${port ?? ''} is already in use (${text})`,
+      'Stop whatever holds the port, or change the port parameter with -e or --param.',
+    );
   }
   return new BerthError(`cannot start container: ${text}`);
 }

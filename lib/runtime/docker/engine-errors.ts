@@ -6,7 +6,15 @@ export function errorText(cause: unknown): string {
   return e?.json?.message ?? e?.message ?? String(cause);
 }
 
-const CONNECTION_CODES = new Set(['ENOENT', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTCONN', 'EHOSTUNREACH', 'ETIMEDOUT']);
+const CONNECTION_CODES = new Set([
+  'ENOENT',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ENOTCONN',
+  'EHOSTUNREACH',
+  'ETIMEDOUT',
+]);
 
 /** A failure to talk to the engine at all, as opposed to the engine refusing a request. */
 export function isConnectionError(cause: unknown): boolean {

@@ -59,7 +59,8 @@ export function trackEngineRequests(docker: Docker, policy: RequestPolicy = {}):
   modem.dial = (options, callback) => {
     const call = describe(options);
     const signals: AbortSignal[] = options.abortSignal ? [options.abortSignal] : [];
-    if (policy.cancel && !options.abortSignal && (options.method === 'GET' || policy.cancelWrites)) signals.push(policy.cancel);
+    if (policy.cancel && !options.abortSignal && (options.method === 'GET' || policy.cancelWrites))
+      signals.push(policy.cancel);
     const deadline = deadlineOf(options, policy.timeoutMs ?? engineTimeoutMs());
     const timer = new AbortController();
     const handle = deadline === undefined ? undefined : setTimeout(() => timer.abort(), deadline);

@@ -23,9 +23,14 @@ export class DockerImages {
   ) {}
 
   async imageStatus(service: ResolvedService): Promise<{ id?: string; stale: boolean }> {
-    const image = await this.docker.getImage(service.image).inspect().catch(() => undefined);
+    const image = await this.docker
+      .getImage(service.image)
+      .inspect()
+      .catch(() => undefined);
     if (!image) return { stale: true };
-    const stale = service.build ? image.Config?.Labels?.[LABEL.contextHash] !== (await this.buildHash(service.build)).hash : false;
+    const stale = service.build
+      ? image.Config?.Labels?.[LABEL.contextHash] !== (await this.buildHash(service.build)).hash
+      : false;
     return { id: image.Id, stale };
   }
 
@@ -37,26 +42,38 @@ export class DockerImages {
 
   async ensureBuiltImage(name: string, build: BuildSpec, opts: EnsureImageOptions): Promise<string> {
     // A base image is built the way a service image is: same context hashing, same failure reporting.
-    return this.ensureImage({ name, file: join(build.context, build.dockerfile), image: name, build } as ResolvedService, opts);
+    return this.ensureImage(
+      { name, file: join(build.context, build.dockerfile), image: name, build } as ResolvedService,
+      opts,
+    );
   }
 
   async ensureImage(
     service: ResolvedService,
     { signal, onProgress, onWork, force, noCache }: EnsureImageOptions,
   ): Promise<string> {
-    const existing = await this.docker.getImage(service.image).inspect().catch(() => undefined);
+    const existing = await this.docker
+      .getImage(service.image)
+      .inspect()
+      .catch(() => undefined);
     if (!service.build) {
       if (existing) return existing.Id;
       onWork?.('pulling');
       onProgress?.({ line: `pulling ${service.image}` });
       await this.pull(service.image, signal, onProgress).catch((cause) => {
-        throw new BerthError(`service ${service.name}: image ${service.image} is not on the engine and could not be pulled (${errorText(cause)})`, `Build it, "docker load" it, or give the service a "build:" section.`);
+        throw new BerthError(
+          `service ${service.name}: image ${service.image} is not on the engine and could not be pulled (${errorText(cause)})`,
+          `Build it, "docker load" it, or give the service a "build:" section.`,
+        );
       });
       return (await this.docker.getImage(service.image).inspect()).Id;
     }
     const context = readBuildContext(service.build);
     if (!context.files.includes(service.build.dockerfile)) {
-      throw new BerthError(`service ${service.name}: no ${service.build.dockerfile} in build context ${service.build.context}`, 'Check build.context and build.dockerfile in the service file.');
+      throw new BerthError(
+        `service ${service.name}: no ${service.build.dockerfile} in build context ${service.build.context}`,
+        'Check build.context and build.dockerfile in the service file.',
+      );
     }
     const dockerfile = readFileSync(join(service.build.context, service.build.dockerfile), 'utf8');
     const bases = baseImages(dockerfile);
@@ -75,11 +92,32 @@ export class DockerImages {
   private async buildHash(build: BuildSpec, context = readBuildContext(build)): Promise<{ hash: string }> {
     const dockerfile = join(build.context, build.dockerfile);
     const bases = existsSync(dockerfile) ? baseImages(readFileSync(dockerfile, 'utf8')) : [];
-    const ids = await Promise.all(bases.map(async (b) => (await this.docker.getImage(b).inspect().catch(() => undefined))?.Id ?? 'missing'));
-    return { hash: createHash('sha256').update(`${context.hash}:${ids.join(',')}`).digest('hex').slice(0, 32) };
+    const ids = await Promise.all(
+      bases.map(
+        async (b) =>
+          (
+            await this.docker
+              .getImage(b)
+              .inspect()
+              .catch(() => undefined)
+          )?.Id ?? 'missing',
+      ),
+    );
+    return {
+      hash: createHash('sha256')
+        .update(`${context.hash}:${ids.join(',')}`)
+        .digest('hex')
+        .slice(0, 32),
+    };
   }
 
-  private async build(service: ResolvedService, context: ReturnType<typeof readBuildContext>, signal: AbortSignal | undefined, onProgress?: (p: ImageProgress) => void, noCache = false): Promise<string> {
+  private async build(
+    service: ResolvedService,
+    context: ReturnType<typeof readBuildContext>,
+    signal: AbortSignal | undefined,
+    onProgress?: (p: ImageProgress) => void,
+    noCache = false,
+  ): Promise<string> {
     const build = service.build!;
     const tail: string[] = [];
     let step: number | undefined;
@@ -131,24 +169,50 @@ export class DockerImages {
   }
 
   /** A missing base image is pulled if a registry answers, else seeded locally (air-gapped labs). */
-  async ensureBaseImage(image: string, signal: AbortSignal | undefined, onProgress?: (p: ImageProgress) => void): Promise<void> {
-    if (await this.docker.getImage(image).inspect().catch(() => undefined)) return;
+  async ensureBaseImage(
+    image: string,
+    signal: AbortSignal | undefined,
+    onProgress?: (p: ImageProgress) => void,
+  ): Promise<void> {
+    if (
+      await this.docker
+        .getImage(image)
+        .inspect()
+        .catch(() => undefined)
+    )
+      return;
     try {
       onProgress?.({ line: `base image ${image} missing: trying to pull it` });
-      await this.pull(image, AbortSignal.any([AbortSignal.timeout(this.opts.pullTimeoutMs ?? 20_000), ...(signal ? [signal] : [])]), onProgress);
+      await this.pull(
+        image,
+        AbortSignal.any([AbortSignal.timeout(this.opts.pullTimeoutMs ?? 20_000), ...(signal ? [signal] : [])]),
+        onProgress,
+      );
       return;
     } catch (cause) {
       throwIfAborted(signal);
-      if (image !== BASE_IMAGE) throw new BerthError(`base image ${image} is missing and could not be pulled (${errorText(cause)})`, 'Load it with "docker load", or build FROM debian:bookworm-slim, which berth can seed without a registry.');
+      if (image !== BASE_IMAGE)
+        throw new BerthError(
+          `base image ${image} is missing and could not be pulled (${errorText(cause)})`,
+          'Load it with "docker load", or build FROM debian:bookworm-slim, which berth can seed without a registry.',
+        );
       onProgress?.({ line: `no registry answered; seeding ${image} with debootstrap` });
     }
     // Several services may need the base at once: seed it once.
-    this.seeding ??= seedBaseImage(this.docker, { signal, onLine: (line) => onProgress?.({ line }) }).finally(() => (this.seeding = undefined));
+    this.seeding ??= seedBaseImage(this.docker, { signal, onLine: (line) => onProgress?.({ line }) }).finally(
+      () => (this.seeding = undefined),
+    );
     await this.seeding;
   }
 
-  private async pull(image: string, signal: AbortSignal | undefined, onProgress?: (p: ImageProgress) => void): Promise<void> {
-    const stream = (await this.docker.pull(image, { abortSignal: signal } as object)) as NodeJS.ReadableStream & { destroy(): void };
+  private async pull(
+    image: string,
+    signal: AbortSignal | undefined,
+    onProgress?: (p: ImageProgress) => void,
+  ): Promise<void> {
+    const stream = (await this.docker.pull(image, { abortSignal: signal } as object)) as NodeJS.ReadableStream & {
+      destroy(): void;
+    };
     await new Promise<void>((resolve, reject) => {
       const onAbort = () => {
         stream.destroy();
@@ -171,8 +235,10 @@ export class DockerImages {
 
 function buildFailed(service: ResolvedService, tail: string[], message: string): BerthError {
   return new BerthError(
-    `service ${service.name}: image build failed: ${message.trim()}\n${tail.slice(-25).map((l) => `    | ${l}`).join('\n')}`,
+    `service ${service.name}: image build failed: ${message.trim()}\n${tail
+      .slice(-25)
+      .map((l) => `    | ${l}`)
+      .join('\n')}`,
     `Fix ${join(service.build!.context, service.build!.dockerfile)} (the failing step's output is above), then deploy again.`,
   );
 }
-

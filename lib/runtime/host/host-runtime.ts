@@ -1,5 +1,19 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { release } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +22,16 @@ import { abortableSleep } from '../../health/probe.js';
 import type { BuildSpec, ResolvedService } from '../../profile/model.js';
 import { hostDir, projectStateDir, stateRoot } from '../../state/paths.js';
 import { DockerRuntime } from '../docker/docker-runtime.js';
-import { LABEL, parseRemovalLabel, type EngineInfo, type EnsureImageOptions, type ExecResult, type Instance, type Leftover, type Runtime } from '../types.js';
+import {
+  LABEL,
+  parseRemovalLabel,
+  type EngineInfo,
+  type EnsureImageOptions,
+  type ExecResult,
+  type Instance,
+  type Leftover,
+  type Runtime,
+} from '../types.js';
 import { InstanceFiles, isAlive, type HostState } from './instance-files.js';
 import { ensurePackages, installedVersions, packageFingerprint } from './packages.js';
 
@@ -67,7 +90,9 @@ export class HostRuntime implements Runtime {
         exitCode: running ? undefined : state?.exitCode,
         status: !state ? 'created' : running ? 'running' : supervised && state.restarting ? 'restarting' : state.status,
         startedAt: state?.startedAt,
-        ports: spec.service.ports.filter((p) => p.hostPort).map((p) => ({ containerPort: p.containerPort, hostIp: p.hostIp, hostPort: p.hostPort! })),
+        ports: spec.service.ports
+          .filter((p) => p.hostPort)
+          .map((p) => ({ containerPort: p.containerPort, hostIp: p.hostIp, hostPort: p.hostPort! })),
         volumes: spec.service.volumes.filter((v) => v.type === 'volume').map((v) => v.source),
         onRemove: parseRemovalLabel(spec.labels[LABEL.onRemove]),
       };
@@ -85,7 +110,12 @@ export class HostRuntime implements Runtime {
 
   private async engine(): Promise<DockerRuntime | undefined> {
     const docker = new DockerRuntime();
-    return (await docker.info().then(() => true, () => false)) ? docker : undefined;
+    return (await docker.info().then(
+      () => true,
+      () => false,
+    ))
+      ? docker
+      : undefined;
   }
 
   async ensureImage(service: ResolvedService, opts: EnsureImageOptions): Promise<string> {
@@ -94,7 +124,12 @@ export class HostRuntime implements Runtime {
     const present = await installedVersions(packages);
     if ([...present.values()].every(Boolean)) return packageFingerprint(present);
     opts.onWork?.('pulling');
-    await ensurePackages(service.name, packages, (line) => opts.onProgress?.({ line }), (installed) => this.recordInstalled(installed));
+    await ensurePackages(
+      service.name,
+      packages,
+      (line) => opts.onProgress?.({ line }),
+      (installed) => this.recordInstalled(installed),
+    );
     return packageFingerprint(await installedVersions(packages));
   }
 
@@ -134,7 +169,9 @@ export class HostRuntime implements Runtime {
     return new Set(
       readdirSync(projects)
         .filter((p) => p !== project)
-        .flatMap((p) => InstanceFiles.list(join(projects, p)).flatMap((i) => i.readSpec().service.host?.packages ?? [])),
+        .flatMap((p) =>
+          InstanceFiles.list(join(projects, p)).flatMap((i) => i.readSpec().service.host?.packages ?? []),
+        ),
     );
   }
 
@@ -144,7 +181,10 @@ export class HostRuntime implements Runtime {
   }
 
   async tagImage(): Promise<void> {
-    throw new BerthError('the host runtime has no images to tag', 'berth update and its rollback need --runtime docker.');
+    throw new BerthError(
+      'the host runtime has no images to tag',
+      'berth update and its rollback need --runtime docker.',
+    );
   }
 
   async volumeExists(project: string, name: string): Promise<boolean> {
@@ -161,16 +201,27 @@ export class HostRuntime implements Runtime {
   }
 
   async prepare(project: string, services: ResolvedService[]): Promise<void> {
-    for (const s of services) for (const v of s.volumes) if (v.type === 'volume') mkdirSync(this.volumeDir(project, v.source), { recursive: true, mode: 0o700 });
+    for (const s of services)
+      for (const v of s.volumes)
+        if (v.type === 'volume') mkdirSync(this.volumeDir(project, v.source), { recursive: true, mode: 0o700 });
   }
 
   async create(project: string, service: ResolvedService, labels: Record<string, string>): Promise<string> {
-    if (!service.command?.length) throw new BerthError(`service ${service.name} has no command to run on the host`, `Give its host block a foreground "command" in ${service.file}.`);
+    if (!service.command?.length)
+      throw new BerthError(
+        `service ${service.name} has no command to run on the host`,
+        `Give its host block a foreground "command" in ${service.file}.`,
+      );
     writeConfigFiles(service);
     const id = instanceId(project, service.name);
     const files = this.files(id);
     rmSync(files.stateFile, { force: true });
-    files.writeSpec({ project, service, labels, imageId: packageFingerprint(await installedVersions(service.host?.packages ?? [])) });
+    files.writeSpec({
+      project,
+      service,
+      labels,
+      imageId: packageFingerprint(await installedVersions(service.host?.packages ?? [])),
+    });
     return id;
   }
 
@@ -227,25 +278,57 @@ export class HostRuntime implements Runtime {
     }
   }
 
-  async exec(id: string, command: string[], opts: { env?: Record<string, string>; signal?: AbortSignal } = {}): Promise<ExecResult> {
+  async exec(
+    id: string,
+    command: string[],
+    opts: { env?: Record<string, string>; signal?: AbortSignal } = {},
+  ): Promise<ExecResult> {
     return this.runProcess(this.files(id).readSpec().service, command, opts);
   }
 
-  async runOnce(_project: string, service: ResolvedService, command: string[], opts: { env?: Record<string, string>; signal?: AbortSignal } = {}): Promise<ExecResult> {
+  async runOnce(
+    _project: string,
+    service: ResolvedService,
+    command: string[],
+    opts: { env?: Record<string, string>; signal?: AbortSignal } = {},
+  ): Promise<ExecResult> {
     // Tasks that run before the service starts read its config, as a one-off container would.
     writeConfigFiles(service);
     return this.runProcess(service, command, opts);
   }
 
-  private async runProcess(service: ResolvedService, command: string[], opts: { env?: Record<string, string>; signal?: AbortSignal }): Promise<ExecResult> {
+  private async runProcess(
+    service: ResolvedService,
+    command: string[],
+    opts: { env?: Record<string, string>; signal?: AbortSignal },
+  ): Promise<ExecResult> {
     const { execa } = await import('execa');
-    const r = await execa(command[0]!, command.slice(1), { cwd: service.workingDir, env: { ...service.environment, ...opts.env }, all: true, reject: false, cancelSignal: opts.signal, stdin: 'ignore' });
+    const r = await execa(command[0]!, command.slice(1), {
+      cwd: service.workingDir,
+      env: { ...service.environment, ...opts.env },
+      all: true,
+      reject: false,
+      cancelSignal: opts.signal,
+      stdin: 'ignore',
+    });
     return { exitCode: r.exitCode ?? 127, output: String(r.all ?? r.shortMessage ?? '') };
   }
 
-  async runTool(project: string, opts: { image: string; command: string[]; files: { target: string; content: string; mode: number }[]; signal?: AbortSignal }): Promise<ExecResult> {
+  async runTool(
+    project: string,
+    opts: {
+      image: string;
+      command: string[];
+      files: { target: string; content: string; mode: number }[];
+      signal?: AbortSignal;
+    },
+  ): Promise<ExecResult> {
     const engine = await this.engine();
-    if (!engine) throw new BerthError('client checks run in a container of the client image, and no Docker engine answers', 'Start one ("make engine"), or check the deployment with its exec and http checks only.');
+    if (!engine)
+      throw new BerthError(
+        'client checks run in a container of the client image, and no Docker engine answers',
+        'Start one ("make engine"), or check the deployment with its exec and http checks only.',
+      );
     return engine.runTool(project, opts);
   }
 
@@ -255,7 +338,12 @@ export class HostRuntime implements Runtime {
     return readFileSync(file, 'utf8').split('\n').filter(Boolean).slice(-opts.tail);
   }
 
-  async followLogs(id: string, onLine: (line: string) => void, signal: AbortSignal, opts: { tail?: number } = {}): Promise<void> {
+  async followLogs(
+    id: string,
+    onLine: (line: string) => void,
+    signal: AbortSignal,
+    opts: { tail?: number } = {},
+  ): Promise<void> {
     const file = this.files(id).logFile;
     for (const line of await this.logs(id, { tail: opts.tail ?? 0 })) if (opts.tail) onLine(line);
     let offset = existsSync(file) ? statSync(file).size : 0;
@@ -279,7 +367,12 @@ export class HostRuntime implements Runtime {
   async inspectState(id: string): Promise<{ running: boolean; exitCode: number; restarting: boolean; status: string }> {
     const state = this.files(id).readState();
     const { supervised, running } = liveness(state);
-    return { running, exitCode: state?.exitCode ?? 0, restarting: Boolean(supervised && state?.restarting), status: running ? 'running' : (state?.status ?? 'created') };
+    return {
+      running,
+      exitCode: state?.exitCode ?? 0,
+      restarting: Boolean(supervised && state?.restarting),
+      status: running ? 'running' : (state?.status ?? 'created'),
+    };
   }
 
   /** Host tasks run as berth's own child processes: there are no throwaway containers to leave behind. */
@@ -291,7 +384,10 @@ export class HostRuntime implements Runtime {
     return [];
   }
 
-  async teardown(project: string, opts: { volumes: boolean }): Promise<{ volumesRemoved: string[]; volumesKept: string[] }> {
+  async teardown(
+    project: string,
+    opts: { volumes: boolean },
+  ): Promise<{ volumesRemoved: string[]; volumesKept: string[] }> {
     const names = [...(await this.volumeGenerations(project)).keys()];
     if (!opts.volumes) return { volumesRemoved: [], volumesKept: names };
     for (const name of names) rmSync(this.volumeDir(project, name), { recursive: true, force: true });

@@ -10,7 +10,9 @@ export async function installedVersions(packages: readonly string[]): Promise<Ma
   const versions = new Map<string, string | undefined>(packages.map((p) => [p, undefined]));
   if (packages.length === 0) return versions;
   const execa = await loadExeca();
-  const r = await execa('dpkg-query', ['-W', '-f=${Package} ${db:Status-Status} ${Version}\\n', ...packages], { reject: false });
+  const r = await execa('dpkg-query', ['-W', '-f=${Package} ${db:Status-Status} ${Version}\\n', ...packages], {
+    reject: false,
+  });
   for (const line of String(r.stdout).split('\n')) {
     const [name, status, version] = line.split(' ');
     if (name && status === 'installed') versions.set(name.split(':')[0]!, version);
@@ -20,7 +22,10 @@ export async function installedVersions(packages: readonly string[]): Promise<Ma
 
 /** What plays the part of an image ID on the host: the packages and versions a service runs. */
 export function packageFingerprint(versions: Map<string, string | undefined>): string {
-  const text = [...versions].sort(([a], [b]) => a.localeCompare(b)).map(([p, v]) => `${p}=${v ?? 'missing'}`).join('\n');
+  const text = [...versions]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([p, v]) => `${p}=${v ?? 'missing'}`)
+    .join('\n');
   return `host:${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
 }
 
@@ -28,7 +33,12 @@ export function packageFingerprint(versions: Map<string, string | undefined>): s
  * apt-get install whatever is missing, without letting maintainer scripts start the services (berth
  * runs them itself, on its own ports): a policy-rc.d refusing every start, for the install only.
  */
-export function ensurePackages(service: string, packages: readonly string[], onLine?: (line: string) => void, onInstalled?: (packages: string[]) => void): Promise<void> {
+export function ensurePackages(
+  service: string,
+  packages: readonly string[],
+  onLine?: (line: string) => void,
+  onInstalled?: (packages: string[]) => void,
+): Promise<void> {
   // dpkg takes one installer at a time: services' installs queue behind each other.
   const turn = aptQueue.then(() => installMissing(service, packages, onLine, onInstalled));
   aptQueue = turn.catch(() => undefined);
@@ -37,26 +47,48 @@ export function ensurePackages(service: string, packages: readonly string[], onL
 
 let aptQueue: Promise<unknown> = Promise.resolve();
 
-async function installMissing(service: string, packages: readonly string[], onLine?: (line: string) => void, onInstalled?: (packages: string[]) => void): Promise<void> {
+async function installMissing(
+  service: string,
+  packages: readonly string[],
+  onLine?: (line: string) => void,
+  onInstalled?: (packages: string[]) => void,
+): Promise<void> {
   const missing = [...(await installedVersions(packages))].filter(([, v]) => !v).map(([p]) => p);
   if (missing.length === 0) return;
   if (process.getuid?.() !== 0) {
-    throw new BerthError(`service ${service} needs Debian packages that are not installed: ${missing.join(' ')}`, `Install them as root ("apt-get install ${missing.join(' ')}"), or run berth as root so it can.`);
+    throw new BerthError(
+      `service ${service} needs Debian packages that are not installed: ${missing.join(' ')}`,
+      `Install them as root ("apt-get install ${missing.join(' ')}"), or run berth as root so it can.`,
+    );
   }
   const policy = '/usr/sbin/policy-rc.d';
   const ownPolicy = !existsSync(policy);
-  if (ownPolicy) writeFileSync(policy, '#!/bin/sh\n# berth: installing packages whose services it runs itself\nexit 101\n', { mode: 0o755 });
+  if (ownPolicy)
+    writeFileSync(policy, '#!/bin/sh\n# berth: installing packages whose services it runs itself\nexit 101\n', {
+      mode: 0o755,
+    });
   try {
     const execa = await loadExeca();
     const env = { DEBIAN_FRONTEND: 'noninteractive' };
-    let r = await execa('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { env, reject: false, all: true });
+    let r = await execa('apt-get', ['install', '-y', '--no-install-recommends', ...missing], {
+      env,
+      reject: false,
+      all: true,
+    });
     if (r.exitCode !== 0) {
       onLine?.('apt-get update');
       await execa('apt-get', ['update'], { env, reject: false });
-      r = await execa('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { env, reject: false, all: true });
+      r = await execa('apt-get', ['install', '-y', '--no-install-recommends', ...missing], {
+        env,
+        reject: false,
+        all: true,
+      });
     }
     if (r.exitCode !== 0) {
-      throw new BerthError(`service ${service}: apt-get install ${missing.join(' ')} failed:\n${String(r.all).split('\n').slice(-15).join('\n')}`, 'Check the package names in its host block and that an apt mirror answers.');
+      throw new BerthError(
+        `service ${service}: apt-get install ${missing.join(' ')} failed:\n${String(r.all).split('\n').slice(-15).join('\n')}`,
+        'Check the package names in its host block and that an apt mirror answers.',
+      );
     }
     onLine?.(`installed ${missing.join(' ')}`);
     onInstalled?.(missing);
@@ -69,6 +101,14 @@ async function installMissing(service: string, packages: readonly string[], onLi
 export async function purgePackages(packages: readonly string[]): Promise<void> {
   if (packages.length === 0) return;
   const execa = await loadExeca();
-  const r = await execa('apt-get', ['purge', '-y', ...packages], { env: { DEBIAN_FRONTEND: 'noninteractive' }, reject: false, all: true });
-  if (r.exitCode !== 0) throw new BerthError(`apt-get purge ${packages.join(' ')} failed:\n${String(r.all).split('\n').slice(-10).join('\n')}`, 'Remove them by hand; the deployment itself is in containers now.');
+  const r = await execa('apt-get', ['purge', '-y', ...packages], {
+    env: { DEBIAN_FRONTEND: 'noninteractive' },
+    reject: false,
+    all: true,
+  });
+  if (r.exitCode !== 0)
+    throw new BerthError(
+      `apt-get purge ${packages.join(' ')} failed:\n${String(r.all).split('\n').slice(-10).join('\n')}`,
+      'Remove them by hand; the deployment itself is in containers now.',
+    );
 }

@@ -12,7 +12,13 @@ const files = new InstanceFiles(process.argv[2]!);
 const { service } = files.readSpec();
 const command = service.command ?? [];
 const log = createWriteStream(files.logFile, { flags: 'a' });
-const state: HostState = { supervisorPid: process.pid, running: false, restarting: false, restarts: 0, status: 'created' };
+const state: HostState = {
+  supervisorPid: process.pid,
+  running: false,
+  restarting: false,
+  restarts: 0,
+  status: 'created',
+};
 let child: ResultPromise | undefined;
 let stopping = false;
 let backoffMs = 500;
@@ -34,12 +40,21 @@ function startChild(): void {
     killSignal: service.stopSignal as NodeJS.Signals,
   });
   child.all?.pipe(log, { end: false });
-  publish({ childPid: child.pid, running: true, restarting: false, exitCode: undefined, startedAt: new Date(startedAt).toISOString(), status: 'running' });
+  publish({
+    childPid: child.pid,
+    running: true,
+    restarting: false,
+    exitCode: undefined,
+    startedAt: new Date(startedAt).toISOString(),
+    status: 'running',
+  });
   void child.then((result) => {
     const exitCode = result.exitCode ?? 127;
     // A command that could not start at all (not installed, say) has no exit code, only a message.
     if (result.exitCode === undefined && !result.signal) log.write(`[berth] ${result.shortMessage}\n`);
-    log.write(`[berth] ${service.name} exited with ${result.signal ? `signal ${result.signal}` : `code ${exitCode}`}\n`);
+    log.write(
+      `[berth] ${service.name} exited with ${result.signal ? `signal ${result.signal}` : `code ${exitCode}`}\n`,
+    );
     if (stopping) return finish(exitCode);
     const policy = service.restart;
     if (policy === 'no' || (policy === 'on-failure' && exitCode === 0)) return finish(exitCode);

@@ -10,17 +10,58 @@ import { DevScreen } from '../../../cli/tui/DevScreen.js';
 const T0 = 1_700_000_000_000;
 const at = (s: number) => T0 + s * 1000;
 function deployView(events: Omit<BerthEvent, 'at'>[], times: number[] = []): DeployView {
-  return events.reduce((v, e, i) => reduceDeploy(v, { ...e, at: at(times[i] ?? i * 0.1) } as BerthEvent), initialDeployView({ profile: 'demo', project: 'demo' }));
+  return events.reduce(
+    (v, e, i) => reduceDeploy(v, { ...e, at: at(times[i] ?? i * 0.1) } as BerthEvent),
+    initialDeployView({ profile: 'demo', project: 'demo' }),
+  );
 }
-const start: Omit<BerthEvent, 'at'> = { type: 'deploy.start', profile: 'demo', project: 'demo', runtime: 'docker', engine: 'docker 20.10.24', steps: [['demo-cache'], ['demo-api'], ['demo-proxy']] } as never;
+const start: Omit<BerthEvent, 'at'> = {
+  type: 'deploy.start',
+  profile: 'demo',
+  project: 'demo',
+  runtime: 'docker',
+  engine: 'docker 20.10.24',
+  steps: [['demo-cache'], ['demo-api'], ['demo-proxy']],
+} as never;
 const plan = (history: Record<string, number> = {}) =>
-  ({ type: 'plan', history, actions: ['demo-cache', 'demo-api', 'demo-proxy'].map((service) => ({ service, action: 'create', reasons: ['not deployed'] })) }) as never;
-const state = (service: string, s: string, detail?: string) => ({ type: 'service.state', service, state: s, detail }) as never;
-const frame = (view: DeployView, now = at(5)) => render(<DeployScreen view={view} now={now} width={80} height={24} endpoints={[{ service: 'demo-proxy', url: 'http://127.0.0.1:18781' }]} credentials="/state/clouds.yaml" />).lastFrame()!;
+  ({
+    type: 'plan',
+    history,
+    actions: ['demo-cache', 'demo-api', 'demo-proxy'].map((service) => ({
+      service,
+      action: 'create',
+      reasons: ['not deployed'],
+    })),
+  }) as never;
+const state = (service: string, s: string, detail?: string) =>
+  ({ type: 'service.state', service, state: s, detail }) as never;
+const frame = (view: DeployView, now = at(5)) =>
+  render(
+    <DeployScreen
+      view={view}
+      now={now}
+      width={80}
+      height={24}
+      endpoints={[{ service: 'demo-proxy', url: 'http://127.0.0.1:18781' }]}
+      credentials="/state/clouds.yaml"
+    />,
+  ).lastFrame()!;
 
 describe('deploy screen', () => {
   it('shows waiting services, a building one with its step, and says there is no estimate on a first run', () => {
-    const view = deployView([start, plan(), state('demo-cache', 'building'), { type: 'build.progress', service: 'demo-cache', step: 3, totalSteps: 6, line: 'Step 3/6 : RUN apt-get install redis-server' } as never, state('demo-api', 'waiting', 'demo-cache (healthy)')]);
+    const view = deployView([
+      start,
+      plan(),
+      state('demo-cache', 'building'),
+      {
+        type: 'build.progress',
+        service: 'demo-cache',
+        step: 3,
+        totalSteps: 6,
+        line: 'Step 3/6 : RUN apt-get install redis-server',
+      } as never,
+      state('demo-api', 'waiting', 'demo-cache (healthy)'),
+    ]);
     const f = frame(view);
     expect(f).toContain('berth · profile demo · project demo · docker 20.10.24');
     expect(f).toMatch(/demo-cache\s+building step 3\/6/);
@@ -31,12 +72,31 @@ describe('deploy screen', () => {
   });
 
   it('estimates the time left from earlier runs: the slowest unfinished service of each step', () => {
-    const view = deployView([start, plan({ 'demo-cache': 2000, 'demo-api': 4000, 'demo-proxy': 1000 }), state('demo-cache', 'creating')], [0, 0, 1]);
+    const view = deployView(
+      [start, plan({ 'demo-cache': 2000, 'demo-api': 4000, 'demo-proxy': 1000 }), state('demo-cache', 'creating')],
+      [0, 0, 1],
+    );
     expect(frame(view, at(2))).toContain('about 6.0s left');
   });
 
   it('shows the probe while a service waits for health, and healthy services with durations', () => {
-    const view = deployView([start, plan(), state('demo-cache', 'creating'), state('demo-cache', 'healthy'), state('demo-api', 'health', 'GET :8080/healthz'), { type: 'health.probe', service: 'demo-api', ok: false, output: 'GET :8080/healthz: ECONNREFUSED', attempt: 2 } as never], [0, 0, 0, 0.8, 1, 1.2]);
+    const view = deployView(
+      [
+        start,
+        plan(),
+        state('demo-cache', 'creating'),
+        state('demo-cache', 'healthy'),
+        state('demo-api', 'health', 'GET :8080/healthz'),
+        {
+          type: 'health.probe',
+          service: 'demo-api',
+          ok: false,
+          output: 'GET :8080/healthz: ECONNREFUSED',
+          attempt: 2,
+        } as never,
+      ],
+      [0, 0, 0, 0.8, 1, 1.2],
+    );
     const f = frame(view, at(2));
     expect(f).toMatch(/✔\s+demo-cache\s+healthy\s+0\.8s/);
     expect(f).toMatch(/demo-api\s+waiting for health: GET :8080\/healthz: ECONNREF…\s+1\.0s/);
@@ -48,7 +108,14 @@ describe('deploy screen', () => {
       start,
       plan(),
       state('demo-api', 'failed', 'health'),
-      { type: 'deploy.failed', durationMs: 9000, service: 'demo-api', message: 'service demo-api: health check never passed after 80 probes; last probe: GET :8080/healthz -> 503', hint: 'See all logs with "berth logs demo-api"', logs: ['redis: connection refused', 'retrying'] } as never,
+      {
+        type: 'deploy.failed',
+        durationMs: 9000,
+        service: 'demo-api',
+        message: 'service demo-api: health check never passed after 80 probes; last probe: GET :8080/healthz -> 503',
+        hint: 'See all logs with "berth logs demo-api"',
+        logs: ['redis: connection refused', 'retrying'],
+      } as never,
     ]);
     const f = frame(view);
     expect(f).toContain('demo-api failed');
@@ -61,7 +128,11 @@ describe('deploy screen', () => {
     const view = deployView([
       start,
       plan(),
-      { type: 'message', level: 'warn', text: 'removed 1 throwaway container (task) left by an interrupted run' } as never,
+      {
+        type: 'message',
+        level: 'warn',
+        text: 'removed 1 throwaway container (task) left by an interrupted run',
+      } as never,
       { type: 'rollback', service: 'demo-api', phase: 'start', detail: 'image 0123456789ab' } as never,
       { type: 'rollback', service: 'demo-api', phase: 'done', detail: 'healthy on its previous image' } as never,
     ]);
@@ -78,7 +149,14 @@ describe('deploy screen', () => {
   });
 
   it('on success shows the total time, the endpoints and where the credentials are', () => {
-    const view = deployView([start, plan(), state('demo-cache', 'healthy'), state('demo-api', 'healthy'), state('demo-proxy', 'healthy'), { type: 'deploy.done', durationMs: 1600, services: 3 } as never]);
+    const view = deployView([
+      start,
+      plan(),
+      state('demo-cache', 'healthy'),
+      state('demo-api', 'healthy'),
+      state('demo-proxy', 'healthy'),
+      { type: 'deploy.done', durationMs: 1600, services: 3 } as never,
+    ]);
     const f = frame(view);
     expect(f).toContain('✔ 3 services healthy in 1.6s');
     expect(f).toMatch(/demo-proxy\s+http:\/\/127\.0\.0\.1:18781/);
@@ -92,7 +170,13 @@ describe('deploy screen', () => {
 
   it('never wraps a line past 80 columns', () => {
     const long = 'x'.repeat(300);
-    const view = deployView([start, plan(), state('demo-api', 'health', long), { type: 'health.probe', service: 'demo-api', ok: false, output: long, attempt: 1 } as never, { type: 'service.log', service: 'demo-api', line: long } as never]);
+    const view = deployView([
+      start,
+      plan(),
+      state('demo-api', 'health', long),
+      { type: 'health.probe', service: 'demo-api', ok: false, output: long, attempt: 1 } as never,
+      { type: 'service.log', service: 'demo-api', line: long } as never,
+    ]);
     for (const line of frame(view).split('\n')) expect(line.length).toBeLessThanOrEqual(80);
   });
 });
@@ -103,11 +187,44 @@ describe('dev screen', () => {
     state('demo-cache', 'kept'),
     state('demo-api', 'kept'),
     state('demo-proxy', 'kept'),
-    { type: 'dev.watching', trees: [{ root: '/home/dev/api/src', services: ['demo-api'], directories: 3 }], watches: 3, maxWatches: 192536 } as never,
-    { type: 'dev.action', service: 'demo-api', action: 'restart', phase: 'start', files: ['/home/dev/api/src/server.mjs'] } as never,
-    { type: 'dev.action', service: 'demo-api', action: 'restart', phase: 'done', files: ['/home/dev/api/src/server.mjs'], latencyMs: 712 } as never,
-    { type: 'dev.action', service: 'demo-api', action: 'restart', phase: 'start', files: ['/a/x.mjs', '/a/y.mjs', '/a/z.mjs'] } as never,
-    { type: 'dev.action', service: 'demo-api', action: 'restart', phase: 'failed', files: ['/a/x.mjs', '/a/y.mjs', '/a/z.mjs'], latencyMs: 950, output: 'service demo-api exited with code 1', logs: ['SyntaxError: Unexpected token'] } as never,
+    {
+      type: 'dev.watching',
+      trees: [{ root: '/home/dev/api/src', services: ['demo-api'], directories: 3 }],
+      watches: 3,
+      maxWatches: 192536,
+    } as never,
+    {
+      type: 'dev.action',
+      service: 'demo-api',
+      action: 'restart',
+      phase: 'start',
+      files: ['/home/dev/api/src/server.mjs'],
+    } as never,
+    {
+      type: 'dev.action',
+      service: 'demo-api',
+      action: 'restart',
+      phase: 'done',
+      files: ['/home/dev/api/src/server.mjs'],
+      latencyMs: 712,
+    } as never,
+    {
+      type: 'dev.action',
+      service: 'demo-api',
+      action: 'restart',
+      phase: 'start',
+      files: ['/a/x.mjs', '/a/y.mjs', '/a/z.mjs'],
+    } as never,
+    {
+      type: 'dev.action',
+      service: 'demo-api',
+      action: 'restart',
+      phase: 'failed',
+      files: ['/a/x.mjs', '/a/y.mjs', '/a/z.mjs'],
+      latencyMs: 950,
+      output: 'service demo-api exited with code 1',
+      logs: ['SyntaxError: Unexpected token'],
+    } as never,
   ];
   const view = events.reduce((v, e, i) => reduceDev(v, { ...e, at: at(i) } as BerthEvent), initialDevView(''));
 
@@ -129,7 +246,13 @@ describe('dev screen', () => {
 
   it('shows a service’s logs full screen, and the help', () => {
     const selected = { ...view, selected: 1 };
-    expect(render(<DevScreen view={selected} width={80} height={24} mode="logs" logLines={['listening on 8080']} />).lastFrame()).toContain('logs: demo-api (esc back)\nlistening on 8080');
-    expect(render(<DevScreen view={view} width={80} height={24} mode="help" />).lastFrame()).toContain('p    pause/resume watching');
+    expect(
+      render(
+        <DevScreen view={selected} width={80} height={24} mode="logs" logLines={['listening on 8080']} />,
+      ).lastFrame(),
+    ).toContain('logs: demo-api (esc back)\nlistening on 8080');
+    expect(render(<DevScreen view={view} width={80} height={24} mode="help" />).lastFrame()).toContain(
+      'p    pause/resume watching',
+    );
   });
 });

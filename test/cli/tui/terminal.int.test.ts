@@ -4,13 +4,29 @@ import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { byService, cliPath, failIfLingering, freePort, purge, repoRoot, stateDir, uniqueProject } from '../../helpers/engine.js';
+import {
+  byService,
+  cliPath,
+  failIfLingering,
+  freePort,
+  purge,
+  repoRoot,
+  stateDir,
+  uniqueProject,
+} from '../../helpers/engine.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs a command in a pty (script(1)) and returns what the terminal got. */
 async function inPty(command: string, env: Record<string, string | undefined>) {
-  const run = await failIfLingering(execa('script', ['-qec', command, '/dev/null'], { env: { ...process.env, TERM: 'xterm-256color', ...env }, reject: false, extendEnv: false }), command);
+  const run = await failIfLingering(
+    execa('script', ['-qec', command, '/dev/null'], {
+      env: { ...process.env, TERM: 'xterm-256color', ...env },
+      reject: false,
+      extendEnv: false,
+    }),
+    command,
+  );
   return { exitCode: run.exitCode, stdout: stripVTControlCharacters(run.stdout) };
 }
 
@@ -20,7 +36,14 @@ describe('the terminal UI on a real terminal', () => {
   let ports: string[] = [];
   beforeAll(async () => {
     await purge(project);
-    ports = ['--param', `demo_api_port=${await freePort()}`, '--param', `demo_proxy_port=${await freePort()}`, '--param', `demo_cache_port=${await freePort()}`];
+    ports = [
+      '--param',
+      `demo_api_port=${await freePort()}`,
+      '--param',
+      `demo_proxy_port=${await freePort()}`,
+      '--param',
+      `demo_cache_port=${await freePort()}`,
+    ];
   });
   afterAll(async () => {
     await execa('tmux', ['kill-session', '-t', project], { reject: false });
@@ -45,7 +68,10 @@ describe('the terminal UI on a real terminal', () => {
     const work = mkdtempSync(join(tmpdir(), 'berth-tui-'));
     cpSync(join(repoRoot, 'profiles', 'demo', 'api', 'src'), join(work, 'src'), { recursive: true });
     const envFile = join(work, 'dev.yaml');
-    writeFileSync(envFile, `services:\n  demo-api:\n    dev:\n      sources: [{ path: ${work}/src, target: /app/src }]\n`);
+    writeFileSync(
+      envFile,
+      `services:\n  demo-api:\n    dev:\n      sources: [{ path: ${work}/src, target: /app/src }]\n`,
+    );
     const command = `env -u CI BERTH_STATE_DIR=${state} node ${cliPath} dev --profile demo --project ${project} -e ${envFile} ${ports.join(' ')}`;
     await execa('tmux', ['new-session', '-d', '-s', project, '-x', '80', '-y', '24', command]);
     // -J joins lines tmux wrapped, so a line too long for the window shows as too long.
@@ -70,7 +96,10 @@ describe('the terminal UI on a real terminal', () => {
     // Wait for the redrawn frame (however long the machine takes), then every line must fit.
     const redrawDeadline = Date.now() + 30_000;
     let narrow = await pane();
-    while (!(/demo-api/.test(narrow) && narrow.split('\n').every((line) => line.length <= 60)) && Date.now() < redrawDeadline) {
+    while (
+      !(/demo-api/.test(narrow) && narrow.split('\n').every((line) => line.length <= 60)) &&
+      Date.now() < redrawDeadline
+    ) {
       await sleep(100);
       narrow = await pane();
     }

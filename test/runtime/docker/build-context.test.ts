@@ -29,6 +29,8 @@ describe('build context', () => {
   });
 
   it('finds base images but not build stages', () => {
-    expect(baseImages('FROM debian:bookworm-slim AS build\nRUN x\nFROM build\nFROM --platform=linux/amd64 alpine\n')).toEqual(['debian:bookworm-slim', 'alpine:latest']);
+    expect(
+      baseImages('FROM debian:bookworm-slim AS build\nRUN x\nFROM build\nFROM --platform=linux/amd64 alpine\n'),
+    ).toEqual(['debian:bookworm-slim', 'alpine:latest']);
   });
 });

@@ -14,7 +14,20 @@ describe('host runtime', () => {
 
   beforeAll(async () => {
     proxyPort = await freePort();
-    args = ['--runtime', 'host', '-p', 'demo', '--project', project, '--param', `demo_api_port=${await freePort()}`, '--param', `demo_proxy_port=${proxyPort}`, '--param', `demo_cache_port=${await freePort()}`];
+    args = [
+      '--runtime',
+      'host',
+      '-p',
+      'demo',
+      '--project',
+      project,
+      '--param',
+      `demo_api_port=${await freePort()}`,
+      '--param',
+      `demo_proxy_port=${proxyPort}`,
+      '--param',
+      `demo_cache_port=${await freePort()}`,
+    ];
   });
   afterAll(() => berth(['down', '--volumes', ...args], { state }));
 
@@ -43,7 +56,11 @@ describe('host runtime', () => {
     expect(after.childPid).not.toBe(childPid);
     expect((await host.logs(cache.id, { tail: 200 })).join('\n')).toContain('demo-cache exited with signal SIGKILL');
     const status = await berth(['status', '--json', ...args], { state });
-    expect(JSON.parse(status.stdout).services.map((s: { state: string }) => s.state)).toEqual(['running', 'running', 'running']);
+    expect(JSON.parse(status.stdout).services.map((s: { state: string }) => s.state)).toEqual([
+      'running',
+      'running',
+      'running',
+    ]);
   });
 
   it('redeploys as a no-op, and down stops every process but keeps the data directory', async () => {
