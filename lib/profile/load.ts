@@ -291,18 +291,24 @@ export function loadProfile(opts: LoadOptions): ResolvedProfile {
       },
     })),
   );
-  const render = (c: (typeof chain)[number], f: { source: string; mode?: number }) =>
-    renderTemplate(resolvePath(dirname(c.source.file), f.source), parameters, errors);
+  const render = (c: (typeof chain)[number], f: { source: string; mode?: number }, at: KeyPath) =>
+    renderTemplate(resolvePath(dirname(c.source.file), f.source), parameters, errors, (problem, hint) =>
+      c.source.error(at, problem, hint),
+    );
   const hostFiles = chain.flatMap((c) =>
-    (c.profile.host_files ?? []).map((f) => ({ target: f.target, content: render(c, f) ?? '', mode: f.mode ?? 0o600 })),
+    (c.profile.host_files ?? []).map((f, i) => ({
+      target: f.target,
+      content: render(c, f, ['host_files', i, 'source']) ?? '',
+      mode: f.mode ?? 0o600,
+    })),
   );
   const clientOwner = [...chain].reverse().find((c) => c.profile.client);
   const client = clientOwner?.profile.client
     ? {
         image: clientOwner.profile.client.image,
-        files: (clientOwner.profile.client.files ?? []).map((f) => ({
+        files: (clientOwner.profile.client.files ?? []).map((f, i) => ({
           target: f.target,
-          content: render(clientOwner, f) ?? '',
+          content: render(clientOwner, f, ['client', 'files', i, 'source']) ?? '',
           mode: 0o600,
           source: f.source,
         })),
@@ -466,9 +472,12 @@ function toResolved(
     return undefined;
   }
   const configFiles: ConfigFileContent[] = [];
+  const filesLayer = lastLayer(layers, ['config_files']);
+  const namedAt = (problem: string, hint: string) =>
+    filesLayer.source.error([...filesLayer.at, 'config_files'], problem, hint);
   for (const c of s.config_files ?? []) {
     // Inline content was interpolated with its service file; a template is rendered here.
-    const rendered = c.source === undefined ? c.content : renderTemplate(c.source, params, errors);
+    const rendered = c.source === undefined ? c.content : renderTemplate(c.source, params, errors, namedAt);
     if (rendered !== undefined)
       configFiles.push({ target: c.target, content: rendered, mode: c.mode ?? 0o644, source: c.source ?? file });
   }
@@ -554,18 +563,22 @@ export function applyContributions(services: Map<string, { file: string; data: S
 }
 
 /** Config templates use the same `${param}` syntax; an unknown name is reported at its line in the template. */
-function renderTemplate(file: string, params: Parameters, errors: ProfileError[]): string | undefined {
+/**
+ * A template rendered with the parameters. A missing one is reported where it is named (`namedAt`), since
+ * the template itself has no line to point at.
+ */
+function renderTemplate(
+  file: string,
+  params: Parameters,
+  errors: ProfileError[],
+  namedAt: (problem: string, hint: string) => ProfileError,
+): string | undefined {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch {
     errors.push(
-      new ProfileError(
-        { file, line: 1, column: 1 },
-        '',
-        'config template not found',
-        'Check config_files[].source; it is relative to the service file.',
-      ),
+      namedAt(`template ${file} not found`, 'Check the "source:" path; it is relative to the file that names it.'),
     );
     return undefined;
   }

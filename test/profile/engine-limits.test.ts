@@ -213,3 +213,12 @@ describe('every mistake of an environment file at once', () => {
     }
   });
 });
+
+describe('a template that is not there', () => {
+  it('is named at the line of the file that names it', () => {
+    const errors = errorsFor(`${image}config_files:\n  - { source: missing.conf.tmpl, target: /etc/web.conf }\n`);
+    expect(errors[0]).toMatch(
+      /^services\/web\.yaml:3:\d+: config_files: template .*services\/missing\.conf\.tmpl not found/,
+    );
+  });
+});
