@@ -219,3 +219,19 @@ describe('a bootstrap task that hangs', () => {
     expect(await containers(project)).toEqual([]);
   });
 });
+
+describe('an image build that never finishes', () => {
+  const project = uniqueProject('slow-build');
+  const state = stateDir();
+  afterAll(() => purge(project));
+
+  it('is stopped at the build deadline, failing the deploy with its last lines, and creates nothing', async () => {
+    await purge(project);
+    const args = ['deploy', '--profile', fixtureProfile('slow-build'), '--project', project];
+    const run = await berth(args, { state, env: { BERTH_BUILD_TIMEOUT: '3' } });
+    expect(run.exitCode, run.all).toBe(1);
+    expect(run.all).toContain('service slow-build: image build still running after 3 s; it was stopped');
+    expect(run.all).toContain('BERTH_BUILD_TIMEOUT=SECONDS allows longer builds');
+    expect(await containers(project)).toEqual([]);
+  });
+});

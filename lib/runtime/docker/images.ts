@@ -111,6 +111,7 @@ export class DockerImages {
     };
   }
 
+  /** A build bounded in time: a step waiting on a mirror that stopped answering must not wait forever. */
   private async build(
     service: ResolvedService,
     context: ReturnType<typeof readBuildContext>,
@@ -118,8 +119,42 @@ export class DockerImages {
     onProgress?: (p: ImageProgress) => void,
     noCache = false,
   ): Promise<string> {
-    const build = service.build!;
+    const limitMs = buildTimeoutMs();
+    const deadline = new AbortController();
+    const handle = setTimeout(() => deadline.abort(), limitMs);
     const tail: string[] = [];
+    try {
+      return await this.buildOnce(
+        service,
+        context,
+        AbortSignal.any([deadline.signal, ...(signal ? [signal] : [])]),
+        tail,
+        onProgress,
+        noCache,
+      );
+    } catch (err) {
+      if (!deadline.signal.aborted || signal?.aborted) throw err;
+      throw new BerthError(
+        `service ${service.name}: image build still running after ${limitMs / 1000} s; it was stopped\n${tail
+          .slice(-10)
+          .map((l) => `    | ${l}`)
+          .join('\n')}`,
+        'A step may be waiting on a mirror that stopped answering (its last lines are above). BERTH_BUILD_TIMEOUT=SECONDS allows longer builds.',
+      );
+    } finally {
+      clearTimeout(handle);
+    }
+  }
+
+  private async buildOnce(
+    service: ResolvedService,
+    context: ReturnType<typeof readBuildContext>,
+    signal: AbortSignal,
+    tail: string[],
+    onProgress?: (p: ImageProgress) => void,
+    noCache = false,
+  ): Promise<string> {
+    const build = service.build!;
     let step: number | undefined;
     let totalSteps: number | undefined;
     const stream = await this.docker.buildImage(context.pack(), {
@@ -231,6 +266,12 @@ export class DockerImages {
       );
     });
   }
+}
+
+/** How long one image build may take; BERTH_BUILD_TIMEOUT (seconds) changes it. */
+export function buildTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const seconds = Number(env.BERTH_BUILD_TIMEOUT);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 60 * 60_000;
 }
 
 function buildFailed(service: ResolvedService, tail: string[], message: string): BerthError {
