@@ -61,7 +61,6 @@ export async function runDev(opts: DevOptions): Promise<void> {
   }));
   const needed = counts.reduce((n, c) => n + c.directories, 0);
   checkInotifyBudget(needed);
-  bus.emit({ type: 'dev.watching', trees: counts, watches: needed, maxWatches: maxUserWatches() });
 
   const queues = new ServiceQueues((service, work, workSignal) =>
     runWork(service, work, AbortSignal.any([workSignal, signal])),
@@ -131,6 +130,9 @@ export async function runDev(opts: DevOptions): Promise<void> {
   const profileWatcher = watch(profile.files, { ignoreInitial: true });
   profileWatcher.on('change', (file: string) => batcher.add({ reload: file, seenAt: clock.now() }));
   await new Promise<void>((resolve) => profileWatcher.once('ready', () => resolve()));
+  // Only now: a save made right after "watching" appears must be seen, and chokidar ignores files that
+  // change before its initial scan is ready.
+  bus.emit({ type: 'dev.watching', trees: counts, watches: needed, maxWatches: maxUserWatches() });
 
   async function reload(files: string[]): Promise<void> {
     const changed = files.filter(Boolean);
