@@ -108,11 +108,6 @@ export function reportError(err: unknown, json = false): number {
     process.stderr.write(`berth: invalid profile:\n${e.message.replace(/^/gm, '  ')}\n${e.hint}\n`);
     return 2;
   }
-  // A read the engine never answered, given up on Ctrl-C or SIGTERM: a cancellation, not a bug.
-  if (e?.name === 'AbortError') {
-    process.stderr.write(`berth: cancelled\n  next: ${new CancelledError().hint}\n`);
-    return 130;
-  }
   if (e instanceof BerthError) {
     process.stderr.write(`berth: ${e.message}\n${e.hint ? `  next: ${e.hint}\n` : ''}`);
     return e instanceof CancelledError ? 130 : 1;

@@ -59,10 +59,10 @@ export async function probeOnce(
   } catch (err) {
     if (signal?.aborted || err instanceof EngineUnreachableError) throw err;
     const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-    const reason =
-      e.name === 'TimeoutError' || e.name === 'AbortError'
-        ? `timed out after ${timeoutMs} ms`
-        : (e.cause?.code ?? e.cause?.message ?? e.message ?? String(err));
+    // The probe's own timer says whether it timed out, whatever shape the interrupted call's error has.
+    const reason = timer.signal.aborted
+      ? `timed out after ${timeoutMs} ms`
+      : (e.cause?.code ?? e.cause?.message ?? e.message ?? String(err));
     return { ok: false, output: `${describeProbe(probe)}: ${reason}` };
   } finally {
     clearTimeout(handle);

@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { EngineTimeoutError } from '../../errors.js';
+import { CancelledError, EngineTimeoutError } from '../../errors.js';
 import { engineUnreachable, isConnectionError } from './engine-errors.js';
 
 /**
@@ -14,11 +14,14 @@ export function openEngineRequests(): string[] {
   return [...open.values()];
 }
 
-/** How long an ordinary engine API call may take; BERTH_ENGINE_TIMEOUT (seconds) changes it. */
-export function engineTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
-  const seconds = Number(env.BERTH_ENGINE_TIMEOUT);
-  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 30_000;
+/** A limit in milliseconds from an environment variable given in seconds, or the default. */
+export function limitFromEnv(name: string, fallbackMs: number, env: NodeJS.ProcessEnv = process.env): number {
+  const seconds = Number(env[name]);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : fallbackMs;
 }
+
+/** How long an ordinary engine API call may take; BERTH_ENGINE_TIMEOUT (seconds) changes it. */
+export const engineTimeoutMs = () => limitFromEnv('BERTH_ENGINE_TIMEOUT', 30_000);
 
 export interface RequestPolicy {
   /** The command's cancellation. Reads without a signal of their own always end with it. */
@@ -76,6 +79,8 @@ export function trackEngineRequests(docker: Docker, policy: RequestPolicy = {}):
         stream.once('close', () => open.delete(id));
       } else open.delete(id);
       if (err && timer.signal.aborted) return callback(new EngineTimeoutError(call, deadline!), data);
+      // Given up because the operation or the command was cancelled: say so in berth's own terms.
+      if (err && options.abortSignal?.aborted) return callback(new CancelledError(), data);
       // Whatever was asked, a lost engine is reported as that, never as the operation's own failure.
       callback(err && isConnectionError(err) && !options.abortSignal?.aborted ? engineUnreachable(err) : err, data);
     });

@@ -8,6 +8,7 @@ import type { BuildSpec, ResolvedService } from '../../profile/model.js';
 import { LABEL, type EnsureImageOptions, type ImageProgress } from '../types.js';
 import { baseImages, readBuildContext } from './build-context.js';
 import { errorText } from './engine-errors.js';
+import { limitFromEnv } from './engine-requests.js';
 import { toLines } from './streams.js';
 
 /**
@@ -269,10 +270,7 @@ export class DockerImages {
 }
 
 /** How long one image build may take; BERTH_BUILD_TIMEOUT (seconds) changes it. */
-export function buildTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
-  const seconds = Number(env.BERTH_BUILD_TIMEOUT);
-  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 60 * 60_000;
-}
+export const buildTimeoutMs = () => limitFromEnv('BERTH_BUILD_TIMEOUT', 60 * 60_000);
 
 function buildFailed(service: ResolvedService, tail: string[], message: string): BerthError {
   return new BerthError(
