@@ -16,16 +16,18 @@ export function interpolateTree(
   params: Parameters,
   path: KeyPath,
   errors: ProfileError[],
+  hint: (name: string) => string = (name) => hintFor(name, params),
 ): unknown {
   if (typeof value === 'string') {
     return interpolateString(value, params, (name) => {
-      errors.push(source.error(path, `unknown parameter "${name}"`, hintFor(name, params)));
+      errors.push(source.error(path, `unknown parameter "${name}"`, hint(name)));
     });
   }
-  if (Array.isArray(value)) return value.map((item, i) => interpolateTree(source, item, params, [...path, i], errors));
+  if (Array.isArray(value))
+    return value.map((item, i) => interpolateTree(source, item, params, [...path, i], errors, hint));
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, interpolateTree(source, v, params, [...path, k], errors)]),
+      Object.entries(value).map(([k, v]) => [k, interpolateTree(source, v, params, [...path, k], errors, hint)]),
     );
   }
   return value;

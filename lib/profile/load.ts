@@ -15,7 +15,7 @@ import {
   type Parameters,
 } from './interpolate.js';
 import { lastLayer, type Layer } from './layers.js';
-import { deepMerge, isPlainObject } from './merge.js';
+import { deepMerge, isPlainObject, resolveAppends } from './merge.js';
 import type { ConfigFileContent, ResolvedProfile, ResolvedService, VerifyCheck } from './model.js';
 import {
   parseBootstrap,
@@ -29,7 +29,8 @@ import {
   stringifyEnv,
   toCommand,
 } from './normalize.js';
-import { EnvironmentFile, ProfileFile, ServiceFile } from './schema.js';
+import { AbstractServiceFile, EnvironmentFile, ExtendingServiceFile, ProfileFile, ServiceFile } from './schema.js';
+import { isAbstract, LIBRARY_KEYS, readServiceChain, serviceFields, type ServiceChain } from './service-chain.js';
 import { validateSource } from './validate.js';
 import { YamlSource, type KeyPath } from './yaml-source.js';
 
@@ -182,6 +183,8 @@ export function loadProfile(opts: LoadOptions): ResolvedProfile {
   const services: ResolvedService[] = [];
   const layersByService = new Map<string, Layer[]>();
   const mergedByService = new Map<string, { file: string; data: ServiceFile }>();
+  const paramsByService = new Map<string, Parameters>();
+  const chainFiles = new Set<string>();
   for (const [name, ref] of enabled) {
     const file = libraryDirs.map((d) => join(d, `${name}.yaml`)).find(existsSync);
     if (!file) {
@@ -194,24 +197,31 @@ export function loadProfile(opts: LoadOptions): ResolvedProfile {
       );
       continue;
     }
-    const source = YamlSource.read(file);
-    const interpolated = interpolateTree(source, source.value, parameters, [], errors);
-    const { value } = collect(validateSource(source, ServiceFile, interpolated), errors);
-    if (!value) continue;
-    const layers: Layer[] = [
-      { source, at: [], value: absolutize(value as Record<string, unknown>, dirname(file)) },
-      ...(overrides.get(name) ?? []),
-    ];
-    layersByService.set(name, layers);
-    const merged = layers.slice(1).reduce((acc, layer) => deepMerge(acc, layer.value), layers[0]!.value);
-    const checked = ServiceFile.safeParse(merged);
-    if (!checked.success) {
+    const chain = readServiceChain(name, file, libraryDirs, parameters, opts.runtime ?? 'docker', errors);
+    if (!chain) continue;
+    if (isAbstract(chain.sources[chain.sources.length - 1]!)) {
       errors.push(
-        lastLayer(layers, []).source.error(
-          lastLayer(layers, []).at,
-          `the merged service "${name}" is invalid: ${checked.error.issues[0]?.message}`,
+        ref.source.error(
+          ref.at,
+          `"${name}" is an abstract service: a skeleton for others to extend, not one to run`,
+          `Enable a service that extends it (its file says "extends: ${name}").`,
         ),
       );
+      continue;
+    }
+    const own = chainLayers(chain, errors);
+    if (!own) continue;
+    const layers: Layer[] = [...own, ...(overrides.get(name) ?? [])];
+    layersByService.set(name, layers);
+    paramsByService.set(name, chain.params);
+    chain.sources.forEach((s) => chainFiles.add(s.file));
+    const merged = layers.slice(1).reduce((acc, layer) => deepMerge(acc, layer.value), layers[0]!.value);
+    // The host block's own `key+` lists wait for forRuntimeOf, which merges them over the service.
+    const { host: hostFields, ...fields } = merged;
+    const whole = { ...resolveAppends(fields), ...(hostFields === undefined ? {} : { host: hostFields }) };
+    const checked = ServiceFile.safeParse(whole);
+    if (!checked.success) {
+      errors.push(mergedServiceError(name, whole, checked.error.issues[0]!, layers, chain.sources.length));
       continue;
     }
     const forRuntime = forRuntimeOf(
@@ -227,7 +237,7 @@ export function loadProfile(opts: LoadOptions): ResolvedProfile {
   applyContributions(mergedByService);
   const secretValues = [...secretNames].map((n) => String(parameters[n]));
   for (const [name, { file, data }] of mergedByService) {
-    const service = toResolved(name, file, data, parameters, layersByService.get(name)!, errors);
+    const service = toResolved(name, file, data, paramsByService.get(name)!, layersByService.get(name)!, errors);
     if (service) services.push(service);
     if (service?.onRemove?.some((t) => t.command.some((arg) => secretValues.some((v) => arg.includes(v))))) {
       const layer = lastLayer(layersByService.get(name)!, ['on_remove']);
@@ -319,6 +329,7 @@ export function loadProfile(opts: LoadOptions): ResolvedProfile {
     ...new Set([
       ...chain.map((c) => c.source.file),
       ...envSources.map((e) => e.file),
+      ...chainFiles,
       ...services.flatMap((s) => [s.file, ...s.configFiles.map((c) => c.source)]),
       ...chain.flatMap((c) => (c.profile.host_files ?? []).map((f) => resolvePath(dirname(c.source.file), f.source))),
     ]),
@@ -330,7 +341,6 @@ export function loadProfile(opts: LoadOptions): ResolvedProfile {
     file: top.source.file,
     services,
     steps: stepList,
-    secretNames: [...secretNames],
     stateDir,
     verify,
     images,
@@ -381,7 +391,7 @@ function availableServices(dirs: string[]): string[] {
     ...new Set(
       dirs.filter(existsSync).flatMap((d) =>
         readdirSync(d)
-          .filter((f) => f.endsWith('.yaml'))
+          .filter((f) => f.endsWith('.yaml') && !/^abstract:\s*true\s*$/m.test(readFileSync(join(d, f), 'utf8')))
           .map((f) => basename(f, '.yaml')),
       ),
     ),
@@ -420,19 +430,93 @@ function loadProfileChain(
   return [...parents, { source, profile: value }];
 }
 
+/**
+ * One layer per file of a service's chain, base first: interpolated with the chain's parameters and vars,
+ * checked against the schema (partial items are allowed in an abstract file), paths made absolute.
+ */
+function chainLayers(chain: ServiceChain, errors: ProfileError[]): Layer[] | undefined {
+  const layers: Layer[] = [];
+  for (const source of chain.sources) {
+    const raw = isPlainObject(source.value) ? source.value : {};
+    // vars were interpolated by readServiceChain; here they are only checked, not interpolated again.
+    const interpolated = interpolateTree(source, serviceFields(raw), chain.params, [], errors, chain.hint);
+    const host = isPlainObject(raw.host) && isPlainObject(interpolated) ? interpolated.host : undefined;
+    const checkable = {
+      ...(interpolated as Record<string, unknown>),
+      ...Object.fromEntries(LIBRARY_KEYS.filter((k) => k in raw).map((k) => [k, raw[k]])),
+      ...(isPlainObject(host) && isPlainObject(raw.host) && 'vars' in raw.host
+        ? { host: { ...host, vars: raw.host.vars } }
+        : {}),
+    };
+    const schema = isAbstract(source) ? AbstractServiceFile : 'extends' in raw ? ExtendingServiceFile : ServiceFile;
+    const { value } = collect(validateSource(source, schema, checkable), errors);
+    if (!value) return undefined;
+    layers.push({
+      source,
+      at: [],
+      value: absolutize(serviceFields(value) as Record<string, unknown>, dirname(source.file)),
+    });
+  }
+  return layers;
+}
+
+/**
+ * A merged service that is not whole, most often a skeleton's item its service did not complete: said at
+ * the enabled service's own file, naming the item by its name where it has one.
+ */
+function mergedServiceError(
+  name: string,
+  merged: Record<string, unknown>,
+  issue: z.core.$ZodIssue,
+  layers: Layer[],
+  chainLength: number,
+): ProfileError {
+  let here: unknown = merged;
+  const parts: string[] = [];
+  for (const key of issue.path as (string | number)[]) {
+    const item = Array.isArray(here) ? here[key as number] : isPlainObject(here) ? here[key] : undefined;
+    if (typeof key === 'number') {
+      const id = isPlainObject(item) ? (item.name ?? item.target) : undefined;
+      parts.push(typeof id === 'string' ? `["${id}"]` : `[${key}]`);
+    } else parts.push(parts.length ? `.${key}` : key);
+    here = item;
+  }
+  // An environment file that wrote the bad value is the place to fix it; else the service's own file.
+  const setter = [...layers.slice(chainLength)].reverse().find((l) => valueAt(l.value, issue.path) !== undefined);
+  const layer = setter ?? layers[chainLength - 1]!;
+  return layer.source.error(
+    layer.at,
+    `service "${name}" as merged is invalid at ${parts.join('') || 'its top level'}: ${issue.message}`,
+    chainLength > 1
+      ? `Its file extends ${layers
+          .slice(0, chainLength - 1)
+          .map((l) => basename(l.source.file))
+          .join(' and ')}; complete what that leaves open here (a "key+:" list adds to or changes an inherited item).`
+      : undefined,
+  );
+}
+
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let here = value;
+  for (const key of path) here = isPlainObject(here) || Array.isArray(here) ? (here as any)[key] : undefined;
+  return here;
+}
+
 /** Paths in a layer are relative to the file that wrote them; make them absolute before layers merge. */
 function absolutize(value: Record<string, unknown>, baseDir: string): Record<string, unknown> {
   const out = { ...value } as Record<string, any>;
   if (out.build?.context) out.build = { ...out.build, context: resolvePath(baseDir, out.build.context) };
-  if (Array.isArray(out.volumes)) {
-    out.volumes = out.volumes.map((v: any) => {
+  for (const key of ['volumes', 'volumes+']) {
+    if (!Array.isArray(out[key])) continue;
+    out[key] = out[key].map((v: any) => {
       const m = parseVolume(v, baseDir);
       return m.type === 'bind' ? { source: m.source, target: m.target, read_only: m.readOnly } : v;
     });
   }
   const absoluteSources = (files: any[]) =>
     files.map((c: any) => (c.source === undefined ? c : { ...c, source: resolvePath(baseDir, c.source) }));
-  if (Array.isArray(out.config_files)) out.config_files = absoluteSources(out.config_files);
+  for (const key of ['config_files', 'config_files+'])
+    if (Array.isArray(out[key])) out[key] = absoluteSources(out[key]);
   if (isPlainObject(out.contributes)) {
     out.contributes = Object.fromEntries(
       Object.entries(out.contributes).map(([to, c]: [string, any]) => [
@@ -444,11 +528,14 @@ function absolutize(value: Record<string, unknown>, baseDir: string): Record<str
   if (isPlainObject(out.host)) {
     const host = { ...out.host } as Record<string, any>;
     if (typeof host.working_dir === 'string') host.working_dir = resolvePath(baseDir, host.working_dir);
-    if (Array.isArray(host.config_files)) host.config_files = absoluteSources(host.config_files);
+    for (const key of ['config_files', 'config_files+'])
+      if (Array.isArray(host[key])) host[key] = absoluteSources(host[key]);
     out.host = host;
   }
-  if (out.dev?.sources)
-    out.dev = { ...out.dev, sources: out.dev.sources.map((s: any) => ({ ...s, path: resolvePath(baseDir, s.path) })) };
+  for (const key of ['sources', 'sources+']) {
+    if (!Array.isArray(out.dev?.[key])) continue;
+    out.dev = { ...out.dev, [key]: out.dev[key].map((s: any) => ({ ...s, path: resolvePath(baseDir, s.path) })) };
+  }
   return out;
 }
 
@@ -531,7 +618,9 @@ function forRuntimeOf(
     return undefined;
   }
   const { packages, ...fields } = host;
-  const merged = ServiceFile.safeParse(deepMerge(base as Record<string, unknown>, fields as Record<string, unknown>));
+  const merged = ServiceFile.safeParse(
+    resolveAppends(deepMerge(base as Record<string, unknown>, fields as Record<string, unknown>)),
+  );
   if (!merged.success) {
     errors.push(
       layer.source.error(

@@ -119,8 +119,6 @@ export interface ResolvedProfile {
   /** Services in dependency order. */
   services: ResolvedService[];
   steps: string[][];
-  /** Names of generated secrets (values never leave the loader except into service config). */
-  secretNames: string[];
   stateDir: string;
   /** Checks `berth verify` runs after a deploy, beyond every service's own health check. */
   verify: VerifyCheck[];

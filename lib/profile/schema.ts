@@ -91,31 +91,46 @@ export const HealthCheck = HealthCheckFields.refine(
   'exactly one of http, tcp or exec',
 );
 
-export const BootstrapTask = z.strictObject({
-  name: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, 'a lower-case task name'),
-  run: z.enum(['container', 'exec']).default('container'),
+const TaskName = z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, 'a lower-case task name');
+
+const bootstrapTaskFields = {
+  name: TaskName,
+  run: z.enum(['container', 'exec']),
   command: StringList,
   environment: Environment.optional(),
   /** How long the task may run before deploy stops it and fails (default 30m). */
   timeout: PositiveDuration.optional(),
+};
+export const BootstrapTask = z.strictObject({
+  ...bootstrapTaskFields,
+  run: bootstrapTaskFields.run.default('container'),
 });
 
-export const ConfigFile = z
-  .strictObject({
-    /** A template file, relative to the file that names it. */
-    source: z.string().optional(),
-    /** Or the text itself, for a few lines (interpolated like the rest of the service file). */
-    content: z.string().optional(),
-    target: z.string().startsWith('/'),
-    mode: z.number().int().optional(),
-  })
-  .refine((c) => (c.source === undefined) !== (c.content === undefined), 'exactly one of source or content');
+const ConfigFileFields = z.strictObject({
+  /** A template file, relative to the file that names it. */
+  source: z.string().optional(),
+  /** Or the text itself, for a few lines (interpolated like the rest of the service file). */
+  content: z.string().optional(),
+  target: z.string().startsWith('/'),
+  mode: z.number().int().optional(),
+});
+export const ConfigFile = ConfigFileFields.refine(
+  (c) => (c.source === undefined) !== (c.content === undefined),
+  'exactly one of source or content',
+);
 
 /** A command berth runs inside a service's running container just before removing it for good. */
-export const RemovalTask = z.strictObject({
-  name: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, 'a lower-case task name'),
-  command: z.array(z.string()).min(1),
-});
+export const RemovalTask = z.strictObject({ name: TaskName, command: z.array(z.string()).min(1) });
+
+/*
+ * Items of a `key+:` list and of an abstract service may be partial: they add to or change an item they
+ * inherit (the one with the same name or target), and the merged service is checked whole. No defaults
+ * here, or a patch would reset what it does not mention.
+ */
+const BootstrapTaskPatch = z.strictObject(bootstrapTaskFields).partial().required({ name: true });
+const ConfigFilePatch = ConfigFileFields.partial().required({ target: true });
+const RemovalTaskPatch = RemovalTask.partial().required({ name: true });
+const DevSource = z.strictObject({ path: z.string(), target: z.string().startsWith('/') });
 
 /**
  * What a service adds to another service when both are enabled: an API's haproxy frontend, say. The
@@ -135,8 +150,10 @@ export const WatchRule = z.strictObject({
 });
 
 export const DevBlock = z.strictObject({
-  sources: z.array(z.strictObject({ path: z.string(), target: z.string().startsWith('/') })).optional(),
+  sources: z.array(DevSource).optional(),
+  'sources+': z.array(DevSource).optional(),
   rules: z.array(WatchRule).optional(),
+  'rules+': z.array(WatchRule).optional(),
   restart_dependents: z.boolean().optional(),
   stop_timeout: Duration.optional(),
 });
@@ -171,6 +188,28 @@ const serviceShape = {
   contributes: z.record(z.string(), Contribution).optional(),
   /** Run on removal when the service leaves the composition (never on `berth down`): undo what bootstrap registered elsewhere. */
   on_remove: z.array(RemovalTask).optional(),
+  // `key+:` adds to the list a service inherits (from what it extends, or from the file an environment
+  // file overrides) instead of replacing it: see appendItems in merge.ts.
+  'ports+': z.array(PortSpec).optional(),
+  'volumes+': z.array(VolumeSpec).optional(),
+  'config_files+': z.array(ConfigFilePatch).optional(),
+  'bootstrap+': z.array(BootstrapTaskPatch).optional(),
+  'on_remove+': z.array(RemovalTaskPatch).optional(),
+};
+
+/** Names a service file gives its own values, for itself and its templates: `${name}`, as parameters are. */
+const Vars = z.record(
+  z.string().regex(/^[a-z][a-z0-9_]*$/, 'a lower-case variable name (letters, digits, "_")'),
+  z.union([z.string(), z.number(), z.boolean()]),
+);
+
+/** What a service file may say about the files it builds on. */
+const libraryShape = {
+  /** A skeleton other services extend (openstack-api, say); a profile cannot enable it. */
+  abstract: z.boolean().optional(),
+  /** The library service this one starts from: its fields first, this file's over them. */
+  extends: ServiceName.optional(),
+  vars: Vars.optional(),
 };
 
 /**
@@ -189,10 +228,33 @@ export const HostBlock = z.strictObject({
   bootstrap: z.array(BootstrapTask).optional(),
   stop_signal: serviceShape.stop_signal,
   stop_timeout: Duration.optional(),
+  'packages+': z.array(z.string().regex(/^[a-z0-9][a-z0-9+.-]+$/, 'a Debian package name')).optional(),
+  'ports+': serviceShape['ports+'],
+  'config_files+': serviceShape['config_files+'],
+  'bootstrap+': serviceShape['bootstrap+'],
+  /** Values of the service's vars on the host runtime, over its own. */
+  vars: Vars.optional(),
 });
 
-export const ServiceFile = z.strictObject({ ...serviceShape, host: HostBlock.optional() });
+export const ServiceFile = z.strictObject({ ...serviceShape, ...libraryShape, host: HostBlock.optional() });
 export type ServiceFile = z.infer<typeof ServiceFile>;
+
+/** A service that extends another may tune part of the health check it inherits (only its retries, say). */
+export const ExtendingServiceFile = ServiceFile.extend({ healthcheck: HealthCheckFields.optional() });
+
+/**
+ * An abstract service is a skeleton: its list items may be partial (a bootstrap task with a name and no
+ * command yet), to be completed by the services that extend it.
+ */
+export const AbstractServiceFile = z.strictObject({
+  ...serviceShape,
+  ...libraryShape,
+  config_files: z.array(ConfigFilePatch).optional(),
+  bootstrap: z.array(BootstrapTaskPatch).optional(),
+  on_remove: z.array(RemovalTaskPatch).optional(),
+  healthcheck: HealthCheckFields.optional(),
+  host: HostBlock.optional(),
+});
 
 /**
  * What an environment file may say about one service: any field, plus enabling or disabling it. A health
@@ -200,7 +262,8 @@ export type ServiceFile = z.infer<typeof ServiceFile>;
  */
 export const ServiceOverride = z.strictObject({
   ...serviceShape,
-  host: HostBlock.optional(),
+  // vars are read before an environment file is, so one cannot change them.
+  host: HostBlock.omit({ vars: true }).optional(),
   healthcheck: HealthCheckFields.optional(),
   enabled: z.boolean().optional(),
 });
