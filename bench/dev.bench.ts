@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 /**
  * Save → healthy on the demo API, side by side in one run on the same container (issue 4):
  *   berth dev    — write the source file, until berth reports the API healthy again;
@@ -42,7 +43,6 @@ const args = [
 
 const pct = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length - 1) * p))]!;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function healthy(): Promise<boolean> {
   return new Promise((resolve) => {

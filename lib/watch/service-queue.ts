@@ -38,10 +38,6 @@ export class ServiceQueues {
     this.pending.set(service, merged);
   }
 
-  isBusy(service: string): boolean {
-    return this.running.has(service) || this.pending.has(service);
-  }
-
   /** Resolves when nothing is running or queued. */
   async idle(): Promise<void> {
     while (this.running.size) await Promise.allSettled([...this.running.values()].map((r) => r.done));

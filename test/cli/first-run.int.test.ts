@@ -1,10 +1,9 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LINGER_MARKER } from '../../cli/lifetime.js';
 import { containers, docker, freePort, purge, repoRoot, stateDir, uniqueProject } from '../helpers/engine.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * A newcomer's first run, typed into a real terminal (tmux): `make deploy PROFILE=demo` with the Ink

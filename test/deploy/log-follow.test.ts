@@ -61,7 +61,6 @@ describe('deploy and the log follow it opens for the screen', () => {
         }),
       ],
       steps: [['quick']],
-      secretNames: [],
       stateDir: mkdtempSync(join(tmpdir(), 'berth-follow-')),
       verify: [],
       images: [],

@@ -43,4 +43,4 @@ export function startDev(args: string[], state: string, env?: Record<string, str
   return { child, events, waitFor, actions, isAction, output: () => text };
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export { setTimeout as sleep } from 'node:timers/promises';

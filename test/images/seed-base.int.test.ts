@@ -27,7 +27,10 @@ describe('berth images seed-base', () => {
     try {
       await container.start();
       expect((await container.wait()).StatusCode).toBe(0);
-      const out = demuxBuffer((await container.logs({ stdout: true, stderr: true })) as unknown as Buffer);
+      const out = await demuxBuffer(
+        docker.modem,
+        (await container.logs({ stdout: true, stderr: true })) as unknown as Buffer,
+      );
       expect(out.trim()).toMatch(/^12\.\d+$/);
     } finally {
       await container.remove({ force: true });

@@ -1,11 +1,10 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LABEL } from '../../lib/runtime/types.js';
 import { docker, purge, repoRoot, uniqueProject } from '../helpers/engine.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function dockerdPid(): Promise<number | undefined> {
   const run = await execa('pgrep', ['-x', 'dockerd'], { reject: false });

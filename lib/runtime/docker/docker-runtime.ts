@@ -365,7 +365,7 @@ export class DockerRuntime implements Runtime {
         container.logs({ stdout: true, stderr: true, follow: false, abortSignal: signal } as object),
         signal,
       )) as unknown as Buffer;
-      return { exitCode: result.StatusCode, output: demuxBuffer(logs) };
+      return { exitCode: result.StatusCode, output: await demuxBuffer(this.docker.modem, logs) };
     } finally {
       // force: a task still running when Ctrl-C came is killed with its container.
       await this.cleanup
@@ -380,7 +380,7 @@ export class DockerRuntime implements Runtime {
       .getContainer(id)
       .logs({ stdout: true, stderr: true, tail, follow: false })
       .catch(() => Buffer.alloc(0))) as unknown as Buffer;
-    return toLines(demuxBuffer(buf));
+    return toLines(await demuxBuffer(this.docker.modem, buf));
   }
 
   async followLogs(id: string, onLine: (line: string) => void, signal: AbortSignal, { tail = 0 } = {}): Promise<void> {

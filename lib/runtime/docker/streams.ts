@@ -1,24 +1,29 @@
 import { PassThrough } from 'node:stream';
 import { CancelledError } from '../../errors.js';
 
+/** What dockerode's demuxer needs of a modem; every DockerRuntime has one. */
+export interface Demuxer {
+  demuxStream(stream: NodeJS.ReadableStream, stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream): void;
+}
+
 /**
- * Split a multiplexed Docker stream buffer (8-byte frame headers, used when a container has no TTY)
- * into its text. Non-multiplexed input is returned as is.
+ * The text of a whole multiplexed log buffer (8-byte frame headers, as the engine sends a container without
+ * a TTY), split by dockerode's own demuxer, which passes output that is not multiplexed through as it is.
  */
-export function demuxBuffer(buf: Buffer): string {
-  const parts: Buffer[] = [];
-  let offset = 0;
-  while (offset + 8 <= buf.length) {
-    const kind = buf[offset];
-    const size = buf.readUInt32BE(offset + 4);
-    if ((kind !== 0 && kind !== 1 && kind !== 2) || buf[offset + 1] !== 0 || offset + 8 + size > buf.length) {
-      return buf.toString('utf8');
-    }
-    parts.push(buf.subarray(offset + 8, offset + 8 + size));
-    offset += 8 + size;
-  }
-  if (offset !== buf.length) return buf.toString('utf8');
-  return Buffer.concat(parts).toString('utf8');
+export async function demuxBuffer(modem: Demuxer, buf: Buffer): Promise<string> {
+  const chunks: Buffer[] = [];
+  const sink = {
+    write: (chunk: Buffer) => {
+      chunks.push(chunk);
+      return true;
+    },
+  } as unknown as NodeJS.WritableStream;
+  const source = new PassThrough();
+  modem.demuxStream(source, sink, sink);
+  const ended = new Promise((resolve) => source.once('end', resolve));
+  source.end(buf);
+  await ended;
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 export function toLines(text: string): string[] {

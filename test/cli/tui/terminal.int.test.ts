@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,8 +15,6 @@ import {
   stateDir,
   uniqueProject,
 } from '../../helpers/engine.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs a command in a pty (script(1)) and returns what the terminal got. */
 async function inPty(command: string, env: Record<string, string | undefined>) {
