@@ -94,9 +94,12 @@ export function endpointsOf(profile: ResolvedProfile): { service: string; url: s
  * from a write cut short (deploy, update), so one Ctrl-C ends them even when the engine is stuck.
  */
 export function makeRuntime(opts: Pick<CommonOptions, 'runtime'> = {}, { cancelWrites = false } = {}): Runtime {
-  return opts.runtime === 'host'
-    ? new HostRuntime()
-    : new DockerRuntime({ requests: { cancel: interruptSignal(), cancelWrites } });
+  return opts.runtime === 'host' ? new HostRuntime() : makeDockerRuntime({ cancelWrites });
+}
+
+/** For commands that work across both runtimes (upgrade, ci): the Docker side, cancelled the same way. */
+export function makeDockerRuntime({ cancelWrites = false } = {}): DockerRuntime {
+  return new DockerRuntime({ requests: { cancel: interruptSignal(), cancelWrites } });
 }
 
 export function reportError(err: unknown, json = false): number {

@@ -5,8 +5,7 @@ import { runCiJob } from '../../lib/ci/jobs.js';
 import { toJUnitXml } from '../../lib/ci/junit.js';
 import { BerthError } from '../../lib/errors.js';
 import { HostRuntime } from '../../lib/runtime/host/host-runtime.js';
-import { collectList, out, interruptSignal, load, makeBus, type CommonOptions } from '../context.js';
-import { DockerRuntime } from '../../lib/runtime/docker/docker-runtime.js';
+import { collectList, out, interruptSignal, load, makeBus, makeDockerRuntime, type CommonOptions } from '../context.js';
 import { action, common } from './shared.js';
 
 export function registerCi(program: Command): void {
@@ -43,7 +42,7 @@ export function registerCi(program: Command): void {
         const bus = makeBus(opts);
         const suite = await runCiJob({
           job,
-          runtime: new DockerRuntime(),
+          runtime: makeDockerRuntime(),
           host: hostProfile && new HostRuntime(),
           hostProfile,
           profile,

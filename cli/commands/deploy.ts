@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { update } from '../../lib/lifecycle/update.js';
 import { deploy } from '../../lib/deploy/deploy.js';
+import { clientEngine } from '../../lib/runtime/client-engine.js';
 import { makeRuntime, type CommonOptions } from '../context.js';
 import { action, common, withDeployReporting } from './shared.js';
 
@@ -14,16 +15,18 @@ export function registerDeployAndUpdate(program: Command): void {
     .option('--build', 'rebuild images even when their build context is unchanged')
     .action(
       action((opts: CommonOptions & { concurrency: string; build?: boolean }) =>
-        withDeployReporting(opts, ({ profile, bus, signal }) =>
-          deploy({
-            runtime: makeRuntime(opts, { cancelWrites: true }),
+        withDeployReporting(opts, async ({ profile, bus, signal }) => {
+          const runtime = makeRuntime(opts, { cancelWrites: true });
+          return deploy({
+            runtime,
             profile,
             bus,
             signal,
             concurrency: Number(opts.concurrency),
             forceBuild: opts.build,
-          }),
-        ),
+            clientImages: profile.images.length ? (await clientEngine(runtime))?.images : undefined,
+          });
+        }),
       ),
     );
 

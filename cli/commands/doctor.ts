@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { doctor } from '../../lib/ops/doctor.js';
-import { out, load, type CommonOptions } from '../context.js';
-import { DockerRuntime } from '../../lib/runtime/docker/docker-runtime.js';
+import { out, load, makeRuntime, type CommonOptions } from '../context.js';
 import { action, common } from './shared.js';
 
 export function registerDoctor(program: Command): void {
@@ -17,7 +16,7 @@ export function registerDoctor(program: Command): void {
       } catch (e) {
         out(`FAIL profile: ${(e as Error).message}\n`);
       }
-      const findings = await doctor(new DockerRuntime(), profile);
+      const findings = await doctor(makeRuntime(opts), profile);
       for (const f of findings) {
         if (opts.json) out(JSON.stringify(f) + '\n');
         else

@@ -3,8 +3,7 @@ import { BerthError } from '../../lib/errors.js';
 import { verify } from '../../lib/ops/verify.js';
 import { cleanupHost, upgradeFromHost } from '../../lib/lifecycle/upgrade.js';
 import { HostRuntime } from '../../lib/runtime/host/host-runtime.js';
-import { out, interruptSignal, load, makeBus, type CommonOptions } from '../context.js';
-import { DockerRuntime } from '../../lib/runtime/docker/docker-runtime.js';
+import { out, interruptSignal, load, makeBus, makeDockerRuntime, type CommonOptions } from '../context.js';
 import { action, common, printVerify } from './shared.js';
 
 export function registerUpgrade(program: Command): void {
@@ -26,9 +25,10 @@ export function registerUpgrade(program: Command): void {
         const profile = load({ ...opts, runtime: 'docker' });
         const bus = makeBus(opts);
         const host = new HostRuntime();
+        const docker = makeDockerRuntime();
         const report = await upgradeFromHost({
           host,
-          docker: new DockerRuntime(),
+          docker,
           hostProfile,
           profile,
           bus,
@@ -36,7 +36,7 @@ export function registerUpgrade(program: Command): void {
         });
         if (!opts.json)
           out(`moved to containers: ${report.moved.join(', ') || 'nothing'}; backups in ${report.backupDir}\n`);
-        const failed = printVerify(await verify(new DockerRuntime(), profile), opts.json);
+        const failed = printVerify(await verify(docker, profile), opts.json);
         if (failed) {
           if (opts.cleanup) out('not cleaning up: verification failed\n');
           return 1;

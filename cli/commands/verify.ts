@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { verify } from '../../lib/ops/verify.js';
+import { clientEngine } from '../../lib/runtime/client-engine.js';
 import { load, makeRuntime, type CommonOptions } from '../context.js';
 import { action, common, printVerify } from './shared.js';
 
@@ -9,7 +10,9 @@ export function registerVerify(program: Command): void {
   ).action(
     action(async (opts: CommonOptions) => {
       const profile = load(opts);
-      return printVerify(await verify(makeRuntime(opts), profile), opts.json) ? 1 : 0;
+      const runtime = makeRuntime(opts);
+      const tools = (await clientEngine(runtime))?.tools;
+      return printVerify(await verify(runtime, profile, undefined, tools), opts.json) ? 1 : 0;
     }),
   );
 }

@@ -6,7 +6,6 @@ import { upgradeFromHost } from '../lifecycle/upgrade.js';
 import { down } from '../ops/down.js';
 import { verify } from '../ops/verify.js';
 import type { ResolvedProfile } from '../profile/model.js';
-import type { DockerRuntime } from '../runtime/docker/docker-runtime.js';
 import type { HostRuntime } from '../runtime/host/host-runtime.js';
 import type { Runtime } from '../runtime/types.js';
 import type { JUnitSuite } from './junit.js';
@@ -16,7 +15,7 @@ export type CiJobName = 'install' | 'update' | 'upgrade';
 export interface CiJobOptions {
   job: CiJobName;
   /** Where the job ends up: containers. */
-  runtime: DockerRuntime;
+  runtime: Runtime;
   /** What the job installs. */
   profile: ResolvedProfile;
   /** update: the same project with the update applied (environment files, parameters). */

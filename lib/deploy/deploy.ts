@@ -4,7 +4,7 @@ import { BerthError, CancelledError, ServiceFailedError, throwIfAborted } from '
 import type { EventBus } from '../events/bus.js';
 import type { ResolvedProfile } from '../profile/model.js';
 import { planDeploy, type PlanAction } from '../plan/plan.js';
-import type { Runtime } from '../runtime/types.js';
+import type { ImageStore, Runtime } from '../runtime/types.js';
 import { BootstrapMarkers } from '../state/bootstrap-markers.js';
 import { Timings } from '../state/timings.js';
 import { ensureImages } from './images.js';
@@ -27,6 +27,11 @@ export interface DeployOptions {
   forceBuild?: boolean;
   /** Rebuild every image without the builder's cache, so package installs fetch what is current. */
   refreshPackages?: boolean;
+  /**
+   * Where the profile's shared images (the client image) are built when the runtime has no image store of
+   * its own: the Docker engine client checks run on (client-engine.ts). Without either they are not built.
+   */
+  clientImages?: ImageStore;
 }
 
 export interface DeployResult {

@@ -1,5 +1,6 @@
 import pLimit from 'p-limit';
 import type { ResolvedService } from '../profile/model.js';
+import type { ImageProgress } from '../runtime/types.js';
 import type { DeployOptions } from './deploy.js';
 
 /** Every image the profile needs, built or pulled; returns the image ID each service runs. */
@@ -11,15 +12,25 @@ export async function ensureImages({
   buildConcurrency,
   forceBuild,
   refreshPackages,
+  clientImages,
 }: DeployOptions): Promise<Map<string, string>> {
+  const store = runtime.capabilities.images ?? clientImages;
+  if (!store && profile.images.length) {
+    const names = profile.images.map((i) => i.name).join(', ');
+    bus.emit({
+      type: 'message',
+      level: 'warn',
+      text: `no Docker engine answers: ${names} not built (client checks need it)`,
+    });
+  }
   // Shared bases first, in the order the profile lists them: service images build FROM them.
-  for (const image of profile.images) {
-    await runtime.ensureBuiltImage(image.name, image.build, {
+  for (const image of store ? profile.images : []) {
+    await store!.ensureBuiltImage(image.name, image.build, {
       signal,
       force: forceBuild,
       noCache: refreshPackages,
       onWork: () => bus.emit({ type: 'message', level: 'info', text: `building base image ${image.name}` }),
-      onProgress: (p) =>
+      onProgress: (p: ImageProgress) =>
         bus.emit({ type: 'build.progress', service: image.name, step: p.step, totalSteps: p.totalSteps, line: p.line }),
     });
   }

@@ -4,7 +4,8 @@ import { deploy } from '../deploy/deploy.js';
 import { dependentsOf, steps as graphSteps } from '../graph/graph.js';
 import { abortableSleep, waitHealthy } from '../health/probe.js';
 import type { ResolvedProfile, ResolvedService } from '../profile/model.js';
-import type { Runtime } from '../runtime/types.js';
+import { requireCapability } from '../runtime/capabilities.js';
+import type { FileSync, Runtime } from '../runtime/types.js';
 import { Batcher, DEFAULT_BATCH, realClock, type BatchOptions, type Clock } from '../watch/batcher.js';
 import { treeIgnore } from '../watch/ignore.js';
 import { ServiceQueues, type Work } from '../watch/service-queue.js';
@@ -39,6 +40,18 @@ export interface DevOptions {
   clock?: Clock;
 }
 
+/** A `sync` rule copies into a running container; on a runtime that cannot, say so before deploying. */
+function requireSyncIfUsed(runtime: Runtime, services: ResolvedService[]): FileSync | undefined {
+  const syncing = services.find((s) => s.dev?.rules.some((r) => r.action === 'sync'));
+  if (!syncing) return undefined;
+  return requireCapability(
+    runtime,
+    'sync',
+    `service ${syncing.name}'s "sync" rule`,
+    `On the host runtime a service reads its sources in place: give the rule "action: restart" (or none) in ${syncing.file}.`,
+  );
+}
+
 type Item = FileEvent | { reload: string; seenAt: number };
 
 /**
@@ -50,6 +63,7 @@ export async function runDev(opts: DevOptions): Promise<void> {
   const { runtime, bus, signal } = opts;
   const clock = opts.clock ?? realClock;
   let profile = withDevMounts(opts.load());
+  requireSyncIfUsed(runtime, profile.services);
   await deploy({ runtime, profile, bus, signal });
 
   let sources = watchedSources(profile.services);
@@ -226,7 +240,7 @@ export async function runDev(opts: DevOptions): Promise<void> {
     }
     const instance = (await runtime.list(profile.project)).find((i) => i.service === service.name);
     if (!instance) throw new BerthError(`service ${service.name} has no container; run "berth deploy"`);
-    if (work.action === 'sync') return runtime.copyInto(instance.id, work.sync ?? []);
+    if (work.action === 'sync') return requireSyncIfUsed(runtime, [service])!.copyInto(instance.id, work.sync ?? []);
     if (work.action === 'exec') {
       for (const command of work.commands ?? []) {
         const r = await runtime.exec(instance.id, command, { signal: workSignal });

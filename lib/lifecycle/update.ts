@@ -1,3 +1,4 @@
+import { requireCapability } from '../runtime/capabilities.js';
 import { BerthError, ServiceFailedError } from '../errors.js';
 import { deploy, type DeployOptions, type DeployResult } from '../deploy/deploy.js';
 import { instanceLabels } from '../plan/labels.js';
@@ -32,6 +33,12 @@ export function rollbackTag(project: string, service: string): string {
  */
 export async function update(opts: UpdateOptions): Promise<DeployResult> {
   const { runtime, profile, bus } = opts;
+  const images = requireCapability(
+    runtime,
+    'images',
+    "berth update (it keeps each service's previous image, to roll back to)",
+    'Update a host deployment by deploying again; move it into containers with "berth upgrade --from host".',
+  );
   const before = await runtime.list(profile.project);
   if (before.length === 0) {
     throw new BerthError(
@@ -39,7 +46,7 @@ export async function update(opts: UpdateOptions): Promise<DeployResult> {
       'Run "berth deploy" first; "berth update" changes a running deployment.',
     );
   }
-  for (const i of before) await runtime.tagImage(i.imageId, rollbackTag(profile.project, i.service));
+  for (const i of before) await images.tagImage(i.imageId, rollbackTag(profile.project, i.service));
   const record = new DeployedRecord(profile.stateDir);
   try {
     return await deploy({ ...opts, concurrency: 1 });
@@ -87,7 +94,7 @@ async function rollBack(
     await runtime.remove(i.id);
   }
   // The failed build moved the service's tag; put it back so a plan of the old profile is a no-op again.
-  await runtime.tagImage(old.imageId, previous.service.image);
+  await requireCapability(runtime, 'images', 'a rollback').tagImage(old.imageId, previous.service.image);
   const id = await runtime.create(project, previous.service, instanceLabels(previous.service));
   await runtime.start(id);
   const instance = (await runtime.list(project)).find((i) => i.id === id);

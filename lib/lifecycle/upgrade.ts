@@ -18,13 +18,16 @@ import { BerthError, ServiceFailedError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import { waitHealthy } from '../health/probe.js';
 import type { ResolvedProfile, ResolvedService } from '../profile/model.js';
-import type { DockerRuntime } from '../runtime/docker/docker-runtime.js';
+import { requireCapability } from '../runtime/capabilities.js';
 import type { HostRuntime } from '../runtime/host/host-runtime.js';
 import { purgePackages } from '../runtime/host/packages.js';
+import type { Runtime } from '../runtime/types.js';
 
 export interface UpgradeOptions {
-  host: HostRuntime;
-  docker: DockerRuntime;
+  /** Where the services run now: its volumes must be readable as directories. */
+  host: Runtime;
+  /** Where they go: an image store, and volumes that can be filled from a directory. */
+  docker: Runtime;
   /** The profile as it runs on the host now, and as it will run in containers (same project). */
   hostProfile: ResolvedProfile;
   profile: ResolvedProfile;
@@ -61,6 +64,10 @@ export class UpgradeFailedError extends BerthError {
 export async function upgradeFromHost(opts: UpgradeOptions): Promise<UpgradeReport> {
   const { host, docker, hostProfile, profile, bus } = opts;
   const project = profile.project;
+  const need = 'berth upgrade --from host';
+  const source = requireCapability(host, 'volumeExport', need, 'Upgrade from a host-runtime deployment.');
+  const images = requireCapability(docker, 'images', need);
+  const importer = requireCapability(docker, 'volumeImport', need);
   const say = (text: string, level: 'info' | 'warn' = 'info') => bus.emit({ type: 'message', level, text });
 
   // Pre-checks: nothing changes until all of them pass.
@@ -95,7 +102,7 @@ export async function upgradeFromHost(opts: UpgradeOptions): Promise<UpgradeRepo
     );
   const backupDir = join(profile.stateDir, 'backups', `upgrade-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   const dataBytes = toMove.reduce(
-    (sum, s) => sum + namedVolumes(s).reduce((n, v) => n + sizeOf(host.volumeDir(project, v)), 0),
+    (sum, s) => sum + namedVolumes(s).reduce((n, v) => n + sizeOf(source.volumeDir(project, v)), 0),
     0,
   );
   const free = freeBytes(profile.stateDir);
@@ -111,7 +118,7 @@ export async function upgradeFromHost(opts: UpgradeOptions): Promise<UpgradeRepo
   say(
     `pre-checks passed: ${toMove.length} services to move, ${mib(dataBytes)} of data, ${mib(free)} free${inContainers.size ? `; already in containers: ${[...inContainers].join(', ')}` : ''}`,
   );
-  for (const image of profile.images) await docker.ensureBuiltImage(image.name, image.build, { signal: opts.signal });
+  for (const image of profile.images) await images.ensureBuiltImage(image.name, image.build, { signal: opts.signal });
   for (const s of toMove)
     await docker.ensureImage(s, { signal: opts.signal, onWork: (kind) => say(`${kind} the image of ${s.name}`) });
 
@@ -122,7 +129,7 @@ export async function upgradeFromHost(opts: UpgradeOptions): Promise<UpgradeRepo
     const volumes = namedVolumes(service);
     const created: string[] = [];
     try {
-      for (const v of volumes) await backup(host.volumeDir(project, v), join(backupDir, `${service.name}.${v}.tar`));
+      for (const v of volumes) await backup(source.volumeDir(project, v), join(backupDir, `${service.name}.${v}.tar`));
       if (volumes.length) say(`${service.name}: backed up ${volumes.join(', ')} to ${backupDir}`);
       if (hostInstance) {
         await host.stop(hostInstance.id, { timeoutMs: hostService?.stopTimeoutMs });
@@ -131,8 +138,8 @@ export async function upgradeFromHost(opts: UpgradeOptions): Promise<UpgradeRepo
       for (const v of volumes) if (!(await docker.volumeExists(project, v))) created.push(v);
       await docker.prepare(project, [service]);
       for (const v of volumes) {
-        if (existsSync(host.volumeDir(project, v)))
-          await docker.fillVolume(project, service, v, host.volumeDir(project, v), opts.signal);
+        if (existsSync(source.volumeDir(project, v)))
+          await importer.fillVolume(project, service, v, source.volumeDir(project, v), opts.signal);
       }
       const done = new Set([...inContainers, ...moved, service.name]);
       await deploy({ runtime: docker, profile: subset(profile, done), bus, signal: opts.signal });
@@ -164,7 +171,7 @@ export async function upgradeFromHost(opts: UpgradeOptions): Promise<UpgradeRepo
  * removed. The backups stay, under the project's state directory, until the user deletes them.
  */
 export async function cleanupHost(
-  opts: Pick<UpgradeOptions, 'host' | 'hostProfile' | 'bus'>,
+  opts: Pick<UpgradeOptions, 'hostProfile' | 'bus'> & { host: HostRuntime },
 ): Promise<{ purged: string[]; removed: string }> {
   const { host, hostProfile, bus } = opts;
   if ((await host.list(hostProfile.project)).length)
@@ -193,15 +200,18 @@ async function rollBackToHost(
 ): Promise<void> {
   const { host, docker, profile, bus } = opts;
   const project = profile.project;
+  // Both were asked for before the upgrade changed anything.
+  const source = host.capabilities.volumeExport!;
+  const importer = docker.capabilities.volumeImport!;
   for (const i of (await docker.list(project)).filter((x) => x.service === service.name)) {
     await docker.stop(i.id, { timeoutMs: service.stopTimeoutMs });
     await docker.remove(i.id);
   }
   // Only the copies this run made are removed; the host data is the original.
-  for (const v of createdVolumes) await docker.removeVolume(project, v);
+  for (const v of createdVolumes) await importer.removeVolume(project, v);
   for (const v of namedVolumes(service)) {
     const file = join(backupDir, `${service.name}.${v}.tar`);
-    if (existsSync(file)) await restore(file, host.volumeDir(project, v));
+    if (existsSync(file)) await restore(file, source.volumeDir(project, v));
   }
   if (!hostId) return;
   await host.start(hostId);

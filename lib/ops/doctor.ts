@@ -3,7 +3,7 @@ import { freemem, totalmem } from 'node:os';
 import { canListen } from '../deploy/ports.js';
 import { BASE_IMAGE } from '../images/seed-base.js';
 import type { ResolvedProfile } from '../profile/model.js';
-import type { DockerRuntime } from '../runtime/docker/docker-runtime.js';
+import type { Runtime } from '../runtime/types.js';
 
 export interface Finding {
   check: string;
@@ -15,25 +15,36 @@ export interface Finding {
 const GiB = 1024 ** 3;
 
 /** Everything that commonly stops a first deploy, each with what to do about it. */
-export async function doctor(runtime: DockerRuntime, profile?: ResolvedProfile): Promise<Finding[]> {
+export async function doctor(runtime: Runtime, profile?: ResolvedProfile): Promise<Finding[]> {
   const findings: Finding[] = [];
   let engineOk = false;
-  try {
-    const info = await runtime.info();
-    engineOk = true;
+  if (runtime.name === 'host') {
+    // Services run from Debian packages, installed with apt-get as root when missing.
+    const apt = existsSync('/usr/bin/apt-get');
+    const root = process.getuid?.() === 0;
     findings.push({
-      check: 'engine',
-      ok: true,
-      detail: `Docker ${info.version} (API ${info.apiVersion}) at ${process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock'}`,
+      check: 'packages',
+      ok: apt && root,
+      detail: `${apt ? 'apt-get present' : 'no apt-get'}; running as ${root ? 'root' : 'a user'}`,
+      remedy: apt && root ? undefined : 'The host runtime installs Debian packages: run berth as root on Debian.',
     });
-  } catch (e) {
-    findings.push({
-      check: 'engine',
-      ok: false,
-      detail: (e as Error).message,
-      remedy: 'Run "make engine" (Debian, root) or start Docker and set DOCKER_HOST.',
-    });
-  }
+  } else
+    try {
+      const info = await runtime.info();
+      engineOk = true;
+      findings.push({
+        check: 'engine',
+        ok: true,
+        detail: `Docker ${info.version} (API ${info.apiVersion}) at ${process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock'}`,
+      });
+    } catch (e) {
+      findings.push({
+        check: 'engine',
+        ok: false,
+        detail: (e as Error).message,
+        remedy: 'Run "make engine" (Debian, root) or start Docker and set DOCKER_HOST.',
+      });
+    }
   const diskPath = existsSync('/var/lib/docker') ? '/var/lib/docker' : '/';
   const fs = statfsSync(diskPath);
   const free = (fs.bavail * fs.bsize) / GiB;
@@ -50,11 +61,9 @@ export async function doctor(runtime: DockerRuntime, profile?: ResolvedProfile):
     detail: `${mem.toFixed(1)} of ${(totalmem() / GiB).toFixed(1)} GiB free`,
     remedy: mem < 3 ? 'The full undercloud needs about 3 GiB: stop other workloads.' : undefined,
   });
-  if (engineOk) {
-    const base = await runtime.docker
-      .getImage(BASE_IMAGE)
-      .inspect()
-      .catch(() => undefined);
+  const images = runtime.capabilities.images;
+  if (engineOk && images) {
+    const base = await images.hasImage(BASE_IMAGE);
     findings.push({
       check: 'base image',
       ok: Boolean(base),
@@ -66,7 +75,9 @@ export async function doctor(runtime: DockerRuntime, profile?: ResolvedProfile):
   }
   if (profile) {
     const held = new Set(
-      (engineOk ? await runtime.list(profile.project) : []).flatMap((i) => i.ports.map((p) => p.hostPort)),
+      (engineOk || runtime.name === 'host' ? await runtime.list(profile.project) : []).flatMap((i) =>
+        i.ports.map((p) => p.hostPort),
+      ),
     );
     for (const s of profile.services) {
       for (const p of s.ports) {

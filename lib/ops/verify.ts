@@ -1,6 +1,6 @@
 import { abortableSleep, describeProbe, probeOnce } from '../health/probe.js';
 import type { ResolvedProfile, VerifyCheck } from '../profile/model.js';
-import type { Instance, Runtime } from '../runtime/types.js';
+import type { Instance, Runtime, ToolRunner } from '../runtime/types.js';
 
 export interface CheckResult {
   name: string;
@@ -21,6 +21,8 @@ export async function verify(
   runtime: Runtime,
   profile: ResolvedProfile,
   onResult?: (r: CheckResult) => void,
+  /** Where client checks run when the runtime has no tool containers (the host): see client-engine.ts. */
+  tools: ToolRunner | undefined = runtime.capabilities.tools,
 ): Promise<CheckResult[]> {
   const instances = await runtime.list(profile.project);
   const results: CheckResult[] = [];
@@ -51,6 +53,7 @@ export async function verify(
         if (attempt > 0) await abortableSleep(1000);
         last = await runCheck(
           runtime,
+          tools,
           profile,
           check,
           instances.find((i) => i.service === check.service),
@@ -65,6 +68,7 @@ export async function verify(
 
 async function runCheck(
   runtime: Runtime,
+  tools: ToolRunner | undefined,
   profile: ResolvedProfile,
   check: VerifyCheck,
   instance: Instance | undefined,
@@ -75,7 +79,14 @@ async function runCheck(
       : r;
   if (check.client) {
     if (!profile.client) return { ok: false, output: 'the profile declares no client image for client checks' };
-    const r = await runtime.runTool(profile.project, {
+    if (!tools) {
+      return {
+        ok: false,
+        output:
+          'client checks run in a container of the client image, and no Docker engine answers: start one ("make engine")',
+      };
+    }
+    const r = await tools.runTool(profile.project, {
       image: profile.client.image,
       command: check.client,
       files: profile.client.files,

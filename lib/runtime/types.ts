@@ -52,19 +52,23 @@ export interface EnsureImageOptions {
   noCache?: boolean;
 }
 
+/**
+ * What every runtime does: run a service's instances. What only some can do is in `capabilities`, and a
+ * command that needs one asks with requireCapability (capabilities.ts), so it fails before changing anything.
+ */
 export interface Runtime {
   readonly name: 'docker' | 'host';
+  readonly capabilities: RuntimeCapabilities;
   info(signal?: AbortSignal): Promise<EngineInfo>;
   /** Every instance belonging to the project, running or not. */
   list(project: string): Promise<Instance[]>;
-  /** Make the service's image exist (build with cache, or pull) and return its ID. */
-  /** Build a named base image from a context when its context changed (shared bases of a profile). */
-  ensureBuiltImage(name: string, build: BuildSpec, opts: EnsureImageOptions): Promise<string>;
+  /**
+   * Make what the service runs from exist and return its identity: on Docker its image (built with cache,
+   * or pulled) and the image ID; on the host its Debian packages and a fingerprint of their versions.
+   */
   ensureImage(service: ResolvedService, opts: EnsureImageOptions): Promise<string>;
-  /** The image currently tagged for the service, and whether its build context has changed since. */
+  /** The identity ensureImage would return now, and whether its build context changed since (Docker). */
   imageStatus(service: ResolvedService): Promise<{ id?: string; stale: boolean }>;
-  /** Give an image (by ID) another name, e.g. to keep it for a rollback. */
-  tagImage(imageId: string, name: string): Promise<void>;
   volumeExists(project: string, name: string): Promise<boolean>;
   /**
    * An identity for each of the project's named volumes (unprefixed) that changes only when the volume
@@ -80,8 +84,6 @@ export interface Runtime {
   remove(id: string): Promise<void>;
   /** Stop (stop signal, then SIGKILL after timeoutMs) and start again, in one engine call. */
   restart(id: string, opts: { timeoutMs: number }): Promise<void>;
-  /** Copy host files into a running instance (dev `sync`); a missing host file is removed there. */
-  copyInto(id: string, files: { hostPath: string; target: string }[]): Promise<void>;
   exec(
     id: string,
     command: string[],
@@ -94,16 +96,6 @@ export interface Runtime {
     command: string[],
     opts?: { env?: Record<string, string>; signal?: AbortSignal },
   ): Promise<ExecResult>;
-  /** Run a tool image once on the host network (sees 127.0.0.1 published ports as a host user does). */
-  runTool(
-    project: string,
-    opts: {
-      image: string;
-      command: string[];
-      files: { target: string; content: string; mode: number }[];
-      signal?: AbortSignal;
-    },
-  ): Promise<ExecResult>;
   logs(id: string, opts: { tail: number }): Promise<string[]>;
   followLogs(id: string, onLine: (line: string) => void, signal: AbortSignal, opts?: { tail?: number }): Promise<void>;
   inspectState(id: string): Promise<{ running: boolean; exitCode: number; restarting: boolean; status: string }>;
@@ -113,6 +105,58 @@ export interface Runtime {
   removeLeftovers(project: string): Promise<Leftover[]>;
   /** Remove the project's network, and its volumes only when asked. */
   teardown(project: string, opts: { volumes: boolean }): Promise<{ volumesRemoved: string[]; volumesKept: string[] }>;
+}
+
+/** An image store: Docker has one; the host runs from packages and has none. */
+export interface ImageStore {
+  /** Build a named base image from a context when its context changed (shared bases of a profile). */
+  ensureBuiltImage(name: string, build: BuildSpec, opts: EnsureImageOptions): Promise<string>;
+  /** Give an image (by ID) another name, e.g. to keep it for a rollback. */
+  tagImage(imageId: string, name: string): Promise<void>;
+  hasImage(name: string): Promise<boolean>;
+}
+
+/** Runs a tool image once on the host network (sees 127.0.0.1 published ports as a host user does). */
+export interface ToolRunner {
+  runTool(
+    project: string,
+    opts: {
+      image: string;
+      command: string[];
+      files: { target: string; content: string; mode: number }[];
+      signal?: AbortSignal;
+    },
+  ): Promise<ExecResult>;
+}
+
+/** Copies host files into a running instance (dev `sync`); a missing host file is removed there. */
+export interface FileSync {
+  copyInto(id: string, files: { hostPath: string; target: string }[]): Promise<void>;
+}
+
+/** Named volumes filled from a directory (an upgrade's copy of host data), and removed one by one. */
+export interface VolumeImport {
+  fillVolume(
+    project: string,
+    service: ResolvedService,
+    volume: string,
+    fromDir: string,
+    signal?: AbortSignal,
+  ): Promise<void>;
+  removeVolume(project: string, volume: string): Promise<void>;
+}
+
+/** Named volumes that are plain directories, readable where they are (the host runtime's). */
+export interface VolumeExport {
+  volumeDir(project: string, volume: string): string;
+}
+
+export interface RuntimeCapabilities {
+  images?: ImageStore;
+  tools?: ToolRunner;
+  sync?: FileSync;
+  volumeImport?: VolumeImport;
+  volumeExport?: VolumeExport;
 }
 
 export const LABEL = {

@@ -22,6 +22,7 @@ function fixture() {
   const created: Instance[] = [];
   const runtime = {
     name: 'docker',
+    capabilities: {},
     info: async () => ({ name: 'docker', version: 'fake' }),
     list: async () => created,
     volumeExists: async () => false,

@@ -15,7 +15,12 @@ import {
   type EnsureImageOptions,
   type ImageProgress,
   type Instance,
+  type FileSync,
+  type ImageStore,
   type Runtime,
+  type RuntimeCapabilities,
+  type ToolRunner,
+  type VolumeImport,
 } from '../types.js';
 import { engineUnreachable, errorText } from './engine-errors.js';
 import { trackEngineRequests, type RequestPolicy } from './engine-requests.js';
@@ -40,8 +45,9 @@ export interface DockerRuntimeOptions {
 }
 
 /** The Docker runtime: talks to the engine named by DOCKER_HOST (unix, tcp, ssh) through dockerode. */
-export class DockerRuntime implements Runtime {
+export class DockerRuntime implements Runtime, ImageStore, ToolRunner, FileSync, VolumeImport {
   readonly name = 'docker' as const;
+  readonly capabilities: RuntimeCapabilities = { images: this, tools: this, sync: this, volumeImport: this };
   readonly docker: Docker;
   /** For cleanup after a cancellation (removing a task's container): never cancelled, only bounded. */
   private readonly cleanup: Docker;
@@ -122,6 +128,16 @@ export class DockerRuntime implements Runtime {
 
   async ensureBuiltImage(name: string, build: BuildSpec, opts: EnsureImageOptions): Promise<string> {
     return this.images.ensureBuiltImage(name, build, opts);
+  }
+
+  async hasImage(name: string): Promise<boolean> {
+    return this.docker
+      .getImage(name)
+      .inspect()
+      .then(
+        () => true,
+        () => false,
+      );
   }
 
   async ensureImage(service: ResolvedService, opts: EnsureImageOptions): Promise<string> {

@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import {
   chmodSync,
   closeSync,
-  copyFileSync,
   existsSync,
   mkdirSync,
   openSync,
@@ -11,7 +10,6 @@ import {
   readSync,
   rmSync,
   statSync,
-  unlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { release } from 'node:os';
@@ -19,9 +17,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BerthError } from '../../errors.js';
 import { abortableSleep } from '../../health/probe.js';
-import type { BuildSpec, ResolvedService } from '../../profile/model.js';
+import type { ResolvedService } from '../../profile/model.js';
 import { hostDir, projectStateDir, stateRoot } from '../../state/paths.js';
-import { DockerRuntime } from '../docker/docker-runtime.js';
 import {
   LABEL,
   parseRemovalLabel,
@@ -31,6 +28,8 @@ import {
   type Instance,
   type Leftover,
   type Runtime,
+  type RuntimeCapabilities,
+  type VolumeExport,
 } from '../types.js';
 import { InstanceFiles, isAlive, type HostState } from './instance-files.js';
 import { ensurePackages, installedVersions, packageFingerprint } from './packages.js';
@@ -42,8 +41,13 @@ const SUPERVISOR = join(dirname(fileURLToPath(import.meta.url)), 'supervisor.js'
  * the starting point of `berth upgrade --from host`. Each runs under a detached supervisor (restart
  * with backoff, stop signal honoured); named volumes are directories under the project's host dir.
  */
-export class HostRuntime implements Runtime {
+export class HostRuntime implements Runtime, VolumeExport {
   readonly name = 'host' as const;
+  /**
+   * Services run from packages and read their sources in place: no image store, no tool containers (client
+   * checks use a Docker engine, see client-engine.ts), nothing to copy into; volumes are directories.
+   */
+  readonly capabilities: RuntimeCapabilities = { volumeExport: this };
 
   constructor(private readonly env: NodeJS.ProcessEnv = process.env) {}
 
@@ -97,25 +101,6 @@ export class HostRuntime implements Runtime {
         onRemove: parseRemovalLabel(spec.labels[LABEL.onRemove]),
       };
     });
-  }
-
-  /**
-   * A profile's shared images serve its client checks (the openstack client): built through the Docker
-   * engine when there is one, since verify runs that client the same way on both runtimes.
-   */
-  async ensureBuiltImage(name: string, build: BuildSpec, opts: EnsureImageOptions): Promise<string> {
-    const engine = await this.engine();
-    return engine ? engine.ensureBuiltImage(name, build, opts) : 'host:no-image';
-  }
-
-  private async engine(): Promise<DockerRuntime | undefined> {
-    const docker = new DockerRuntime();
-    return (await docker.info().then(
-      () => true,
-      () => false,
-    ))
-      ? docker
-      : undefined;
   }
 
   async ensureImage(service: ResolvedService, opts: EnsureImageOptions): Promise<string> {
@@ -178,13 +163,6 @@ export class HostRuntime implements Runtime {
   async imageStatus(service: ResolvedService): Promise<{ id?: string; stale: boolean }> {
     const versions = await installedVersions(service.host?.packages ?? []);
     return { id: [...versions.values()].every(Boolean) ? packageFingerprint(versions) : undefined, stale: false };
-  }
-
-  async tagImage(): Promise<void> {
-    throw new BerthError(
-      'the host runtime has no images to tag',
-      'berth update and its rollback need --runtime docker.',
-    );
   }
 
   async volumeExists(project: string, name: string): Promise<boolean> {
@@ -269,15 +247,6 @@ export class HostRuntime implements Runtime {
     await this.start(id);
   }
 
-  async copyInto(_id: string, files: { hostPath: string; target: string }[]): Promise<void> {
-    for (const f of files) {
-      if (existsSync(f.hostPath)) {
-        mkdirSync(dirname(f.target), { recursive: true });
-        copyFileSync(f.hostPath, f.target);
-      } else if (existsSync(f.target)) unlinkSync(f.target);
-    }
-  }
-
   async exec(
     id: string,
     command: string[],
@@ -312,24 +281,6 @@ export class HostRuntime implements Runtime {
       stdin: 'ignore',
     });
     return { exitCode: r.exitCode ?? 127, output: String(r.all ?? r.shortMessage ?? '') };
-  }
-
-  async runTool(
-    project: string,
-    opts: {
-      image: string;
-      command: string[];
-      files: { target: string; content: string; mode: number }[];
-      signal?: AbortSignal;
-    },
-  ): Promise<ExecResult> {
-    const engine = await this.engine();
-    if (!engine)
-      throw new BerthError(
-        'client checks run in a container of the client image, and no Docker engine answers',
-        'Start one ("make engine"), or check the deployment with its exec and http checks only.',
-      );
-    return engine.runTool(project, opts);
   }
 
   async logs(id: string, opts: { tail: number }): Promise<string[]> {
