@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import picomatch from 'picomatch';
+import { dockerignore } from '../runtime/docker/dockerignore.js';
+import ignore from 'ignore';
 
 /** Files editors write next to the real one while saving; never a reason to restart anything. */
 export const EDITOR_TEMP = [
@@ -29,27 +30,20 @@ export const ALWAYS_IGNORED_DIRS = [
 ];
 
 /**
- * One tree's ignore decision, on paths relative to the tree's root: .gitignore and .dockerignore
- * of the root, editor temp files, the always-ignored directories, and extra patterns.
+ * One tree's ignore decision, on paths relative to the tree's root: the root's .gitignore (gitignore
+ * semantics, by the `ignore` package: a bare name matches at any depth, a trailing `/` only directories)
+ * with editor temp files and extra patterns; the root's .dockerignore as the engine reads it; and the
+ * always-ignored directories.
  */
 export function treeIgnore(root: string, extra: readonly string[] = []): (rel: string, isDir?: boolean) => boolean {
-  const patterns = [
-    ...EDITOR_TEMP,
-    ...extra,
-    ...readIgnoreFile(join(root, '.gitignore')),
-    ...readIgnoreFile(join(root, '.dockerignore')),
-  ];
-  const negations = patterns.filter((p) => p.startsWith('!')).map((p) => p.slice(1));
-  const positives = patterns.filter((p) => !p.startsWith('!'));
-  const match = picomatch(positives.flatMap(expandGitPattern), { dot: true });
-  const unignore = negations.length ? picomatch(negations.flatMap(expandGitPattern), { dot: true }) : () => false;
+  const git = ignore().add([...EDITOR_TEMP, ...extra, ...readIgnoreFile(join(root, '.gitignore'))]);
+  const docker = dockerignore({ ignorecase: false }).add(readIgnoreFile(join(root, '.dockerignore')));
   const dirs = new Set(ALWAYS_IGNORED_DIRS);
   return (rel, isDir = false) => {
     if (rel === '' || rel === '.') return false;
-    const parts = rel.split('/');
-    if (parts.some((p) => dirs.has(p))) return true;
-    const candidate = isDir ? `${rel}/` : rel;
-    return (match(rel) || match(candidate)) && !unignore(rel);
+    if (rel.split('/').some((p) => dirs.has(p))) return true;
+    // `ignore` reads a trailing slash as "this is a directory", which directory-only patterns need.
+    return git.ignores(isDir ? `${rel}/` : rel) || docker.ignores(rel);
   };
 }
 
@@ -59,13 +53,4 @@ function readIgnoreFile(file: string): string[] {
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l && !l.startsWith('#'));
-}
-
-/** gitignore semantics in glob terms: a bare name matches at any depth; a trailing / means a directory. */
-export function expandGitPattern(pattern: string): string[] {
-  let p = pattern.replace(/\/+$/, '');
-  const anchored = p.startsWith('/') || p.includes('/');
-  p = p.replace(/^\/+/, '');
-  const base = anchored ? p : `**/${p}`;
-  return [base, `${base}/**`];
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Readable } from 'node:stream';
-import picomatch from 'picomatch';
+import { dockerignore } from './dockerignore.js';
 import tar from 'tar-fs';
 import type { BuildSpec } from '../../profile/model.js';
 
@@ -52,25 +52,16 @@ export function readBuildContext(build: BuildSpec): BuildContext {
   };
 }
 
-/** .dockerignore patterns, with `!` exceptions; the Dockerfile and .dockerignore are always sent. */
+/**
+ * .dockerignore as the engine reads it (Go's filepath.Match with `**` and `!` exceptions, by
+ * @balena/dockerignore); the Dockerfile and .dockerignore are always sent, .git never.
+ */
 export function dockerIgnoreMatcher(context: string, dockerfile: string): (rel: string) => boolean {
   const file = join(context, '.dockerignore');
-  const rules = existsSync(file)
-    ? readFileSync(file, 'utf8')
-        .split('\n')
-        .map((l) => l.trim())
-        .filter((l) => l && !l.startsWith('#'))
-        .map((l) => ({
-          negate: l.startsWith('!'),
-          pattern: l.replace(/^!/, '').replace(/^\/+/, '').replace(/\/+$/, ''),
-        }))
-        .map((r) => ({ ...r, match: picomatch([r.pattern, `${r.pattern}/**`], { dot: true }) }))
-    : [];
+  const rules = dockerignore({ ignorecase: false }).add(existsSync(file) ? readFileSync(file, 'utf8').split('\n') : []);
   return (rel) => {
     if (rel === dockerfile || rel === '.dockerignore') return false;
-    let ignored = rel === '.git' || rel.startsWith('.git/');
-    for (const rule of rules) if (rule.match(rel)) ignored = !rule.negate;
-    return ignored;
+    return rel === '.git' || rel.startsWith('.git/') || rules.ignores(rel);
   };
 }
 
