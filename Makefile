@@ -5,7 +5,7 @@ PROFILE ?= undercloud
 # Extra arguments for deploy and verify, e.g. BERTH_ARGS="--project mine --param demo_api_port=18790".
 BERTH_ARGS ?=
 
-.PHONY: deploy test unit integration engine base-image deps build bench clean format format-check
+.PHONY: deploy test unit integration engine base-image deps build bench clean format format-check lint
 # What prettier formats (120 columns, .prettierrc.json); profiles and fixtures are data, not code.
 FORMATTED := 'cli/**/*.{ts,tsx}' 'lib/**/*.ts' 'test/**/*.{ts,tsx}' 'bench/**/*.ts' 'scripts/*.mjs' vitest.config.ts
 
@@ -15,6 +15,7 @@ deploy: build engine base-image
 
 test: build engine base-image
 	@bash scripts/timed.sh format-check npx prettier --check --log-level warn $(FORMATTED)
+	@bash scripts/timed.sh lint npx eslint --max-warnings 0 .
 	@bash scripts/timed.sh test-tools bash scripts/test-deps.sh
 	node scripts/run-tests.mjs
 
@@ -49,6 +50,9 @@ bench: build engine base-image
 
 format: deps
 	npx prettier --write --log-level warn $(FORMATTED)
+
+lint: deps
+	npx eslint --max-warnings 0 .
 
 format-check: deps
 	npx prettier --check --log-level warn $(FORMATTED)

@@ -5,6 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
+// Repeated after the totals: a CI log is often read from its end, and the failures must be there.
+const failures = [];
 let ok = true;
 for (const project of ['unit', 'integration']) {
   const report = `.vitest-report-${project}.json`;
@@ -28,6 +30,12 @@ for (const project of ['unit', 'integration']) {
   totals.failed += summary.numFailedTests;
   totals.skipped += summary.numPendingTests + summary.numTodoTests;
   ok &&= run.status === 0 && summary.numPassedTests > 0;
+  for (const file of summary.testResults) {
+    for (const test of file.assertionResults.filter((t) => t.status === 'failed')) {
+      const why = (test.failureMessages[0] ?? '').split('\n').slice(0, 6).join('\n      ');
+      failures.push(`  FAILED ${file.name.replace(`${process.cwd()}/`, '')} > ${test.fullName}\n      ${why}`);
+    }
+  }
   if (project === 'integration') {
     const files = summary.testResults.map((f) => ({
       name: f.name.replace(`${process.cwd()}/`, ''),
@@ -39,5 +47,6 @@ for (const project of ['unit', 'integration']) {
     `stage ${project} tests: ${seconds.toFixed(1)} s (${summary.numPassedTests} passed, ${summary.numFailedTests} failed)`,
   );
 }
+if (failures.length) console.log(`failed tests:\n${failures.join('\n')}`);
 console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
 process.exit(ok ? 0 : 1);

@@ -133,10 +133,9 @@ export async function waitHealthy(
   let failures = 0;
   let attempts = 0;
   let interval = Math.min(opts.initialIntervalMs ?? check.intervalMs, check.intervalMs);
-  let last: ProbeResult = { ok: false, output: 'not probed yet' };
   for (;;) {
     attempts++;
-    last = await probeOnce(runtime, instance, check.probe, check.timeoutMs, opts.signal);
+    const last: ProbeResult = await probeOnce(runtime, instance, check.probe, check.timeoutMs, opts.signal);
     opts.onProbe?.(last, attempts);
     if (last.ok) return { ok: true, attempts };
     // A container that exited (or is being restarted by its policy after a crash) will not become healthy.

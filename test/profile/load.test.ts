@@ -251,7 +251,7 @@ on_remove:
 
   it('refuses a removal command that carries a secret, at its line', () => {
     const t = withProxy({
-      'services/api.yaml': apiWithFrontend.replace('[deregister, api]', '[deregister, "\${db_password}"]'),
+      'services/api.yaml': apiWithFrontend.replace('[deregister, api]', '[deregister, "${db_password}"]'),
     });
     const e = errorOf(() => load(t));
     expect(e.errors[0]!.message).toContain('on_remove command of "api" contains a secret');
