@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
-import { runCiJob } from '../../lib/ci/jobs.js';
+import { ciProjectName, runCiJob } from '../../lib/ci/jobs.js';
 import { toJUnitXml } from '../../lib/ci/junit.js';
 import { BerthError } from '../../lib/errors.js';
 import { HostRuntime } from '../../lib/runtime/host/host-runtime.js';
@@ -30,9 +29,7 @@ export function registerCi(program: Command): void {
         if (job !== 'install' && job !== 'update' && job !== 'upgrade')
           throw new BerthError(`no CI job named "${job}"`, 'Jobs: install, update, upgrade.');
         // A job owns its project and removes it afterwards: never the one a developer deployed by hand.
-        const project =
-          opts.project ??
-          `${basename(/\.ya?ml$/.test(opts.profile) ? dirname(resolve(opts.profile)) : opts.profile)}-ci-${job}`;
+        const project = opts.project ?? ciProjectName(opts.profile, job);
         const profile = load({ ...opts, project, runtime: 'docker' });
         const hostProfile = job === 'upgrade' ? load({ ...opts, project, runtime: 'host' }) : undefined;
         const updated =

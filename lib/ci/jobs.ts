@@ -1,3 +1,4 @@
+import { basename, dirname, resolve } from 'node:path';
 import { deploy } from '../deploy/deploy.js';
 import { BerthError, ServiceFailedError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
@@ -28,6 +29,14 @@ export interface CiJobOptions {
   bus: EventBus;
   keep: boolean;
   signal?: AbortSignal;
+}
+
+/**
+ * The project a CI job owns (and removes afterwards), named after the profile: never the one a developer
+ * deployed by hand. A profile given as a path is named by its directory.
+ */
+export function ciProjectName(profile: string, job: string): string {
+  return `${basename(/\.ya?ml$/.test(profile) ? dirname(resolve(profile)) : profile)}-ci-${job}`;
 }
 
 /**

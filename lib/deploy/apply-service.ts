@@ -1,4 +1,4 @@
-import { BerthError, CancelledError, EngineUnreachableError, ServiceFailedError, throwIfAborted } from '../errors.js';
+import { CancelledError, ServiceFailedError, throwIfAborted } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import { abortableSleep, describeProbe, probeOnce, waitHealthy } from '../health/probe.js';
 import type { ResolvedProfile, ResolvedService } from '../profile/model.js';
@@ -6,6 +6,7 @@ import { configHash } from '../plan/hash.js';
 import { instanceLabels } from '../plan/labels.js';
 import type { PlanAction } from '../plan/plan.js';
 import type { Instance, Runtime } from '../runtime/types.js';
+import { FAILURE_LOG_LINES, healthFailure, isOneShot, startInstance, stopAndRemove } from '../services/operations.js';
 import type { BootstrapMarkers } from '../state/bootstrap-markers.js';
 import { runBootstrap } from './bootstrap.js';
 import type { Gate } from './gate.js';
@@ -14,8 +15,7 @@ function formatDuration(ms: number): string {
   return ms % 60_000 === 0 ? `${ms / 60_000}m` : ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
 }
 
-/** A one-shot service (restart: no, no health check) is done when it exits 0. */
-export const isOneShot = (s: ResolvedService) => s.restart === 'no' && !s.healthcheck;
+export { isOneShot };
 
 export interface ApplyContext {
   runtime: Runtime;
@@ -39,10 +39,7 @@ export async function applyOne(service: ResolvedService, action: PlanAction, ctx
 
   if (action.action === 'create' || action.action === 'recreate') {
     bus.emit({ type: 'service.state', service: service.name, state: 'creating', detail: action.reasons.join(', ') });
-    for (const old of action.instances) {
-      await runtime.stop(old.id, { timeoutMs: service.stopTimeoutMs });
-      await runtime.remove(old.id);
-    }
+    for (const old of action.instances) await stopAndRemove(runtime, old, service.stopTimeoutMs);
     await runBootstrap(service, 'container', undefined, taskHash, ctx);
     const id = await runtime.create(profile.project, service, instanceLabels(service));
     instance = await startAndFind(runtime, profile.project, service, id, bus);
@@ -83,14 +80,10 @@ export async function applyOne(service: ResolvedService, action: PlanAction, ctx
           bus.emit({ type: 'health.probe', service: service.name, ok: r.ok, output: r.output, attempt }),
       }).finally(() => following.abort());
       if (!result.ok) {
-        const why =
-          result.exited !== undefined
-            ? `exited with code ${result.exited} before its health check passed`
-            : `health check never passed after ${result.attempts} probes`;
         throw new ServiceFailedError(
           service.name,
-          `${why}; last probe: ${result.last.output}`,
-          await runtime.logs(instance!.id, { tail: 30 }),
+          healthFailure(result),
+          await runtime.logs(instance!.id, { tail: FAILURE_LOG_LINES }),
           `See all logs with "berth logs ${service.name}"; fix and run "berth deploy" again (healthy services are kept).`,
         );
       }
@@ -108,20 +101,7 @@ async function startAndFind(
   bus: EventBus,
 ): Promise<Instance> {
   bus.emit({ type: 'service.state', service: service.name, state: 'starting' });
-  try {
-    await runtime.start(id);
-  } catch (err) {
-    if (err instanceof EngineUnreachableError) throw err;
-    throw new ServiceFailedError(
-      service.name,
-      (err as Error).message,
-      await runtime.logs(id, { tail: 30 }),
-      (err as BerthError).hint,
-    );
-  }
-  const found = (await runtime.list(project)).find((i) => i.id === id);
-  if (!found) throw new ServiceFailedError(service.name, 'its container disappeared right after start', []);
-  return found;
+  return startInstance(runtime, project, service, id);
 }
 
 /** A one-shot that never exits must not hold the deploy forever; a migration may legitimately take minutes. */
@@ -140,7 +120,7 @@ async function waitExited(
       throw new ServiceFailedError(
         service.name,
         `one-shot service exited with code ${state.exitCode}`,
-        await runtime.logs(instance.id, { tail: 30 }),
+        await runtime.logs(instance.id, { tail: FAILURE_LOG_LINES }),
       );
     }
     if (Date.now() > deadline) {
@@ -148,7 +128,7 @@ async function waitExited(
       throw new ServiceFailedError(
         service.name,
         `one-shot still running after ${after}; see "berth logs ${service.name}"`,
-        await runtime.logs(instance.id, { tail: 30 }),
+        await runtime.logs(instance.id, { tail: FAILURE_LOG_LINES }),
         `If it needs longer, give it "timeout:" in ${service.file}; it was left running for you to inspect.`,
       );
     }

@@ -3,6 +3,7 @@ import type { EventBus } from '../events/bus.js';
 import type { PlanAction } from '../plan/plan.js';
 import type { Runtime } from '../runtime/types.js';
 import type { BootstrapMarkers } from '../state/bootstrap-markers.js';
+import { stopAndRemove } from '../services/operations.js';
 
 /**
  * A service that left the composition: its removal tasks run first, in its running container (whose
@@ -45,8 +46,7 @@ export async function removeOrphan(
       }
       bus.emit({ type: 'bootstrap.task', removal: true, service: orphan.service, task: task.name, status: 'done' });
     }
-    await runtime.stop(i.id);
-    await runtime.remove(i.id);
+    await stopAndRemove(runtime, i);
   }
   // What its bootstrap did may just have been undone: if it comes back, it bootstraps again.
   markers.forget(orphan.service);

@@ -2,10 +2,11 @@ import { BerthError, EngineUnreachableError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import { deploy } from '../deploy/deploy.js';
 import { dependentsOf, steps as graphSteps } from '../graph/graph.js';
-import { abortableSleep, waitHealthy } from '../health/probe.js';
+import { abortableSleep } from '../health/probe.js';
 import type { ResolvedProfile, ResolvedService } from '../profile/model.js';
 import { requireCapability } from '../runtime/capabilities.js';
 import type { FileSync, Runtime } from '../runtime/types.js';
+import { restartAndAwaitHealthy } from '../services/operations.js';
 import { Batcher, DEFAULT_BATCH, realClock, type BatchOptions, type Clock } from '../watch/batcher.js';
 import { treeIgnore } from '../watch/ignore.js';
 import { ServiceQueues, type Work } from '../watch/service-queue.js';
@@ -253,23 +254,11 @@ export async function runDev(opts: DevOptions): Promise<void> {
   }
 
   async function restartAndWait(service: ResolvedService, id: string, workSignal: AbortSignal): Promise<void> {
-    await runtime.restart(id, { timeoutMs: service.dev?.stopTimeoutMs ?? service.stopTimeoutMs });
-    if (!service.healthcheck) return;
-    const fresh = (await runtime.list(profile.project)).find((i) => i.id === id);
-    if (!fresh) throw new BerthError(`service ${service.name}: its container disappeared during restart`);
-    const result = await waitHealthy(runtime, fresh, service.healthcheck, {
+    await restartAndAwaitHealthy(runtime, profile.project, service, id, {
+      timeoutMs: service.dev?.stopTimeoutMs ?? service.stopTimeoutMs,
       signal: workSignal,
       initialIntervalMs: 25,
     });
-    if (!result.ok) {
-      const why =
-        result.exited !== undefined
-          ? `exited with code ${result.exited}`
-          : `health check never passed after ${result.attempts} probes`;
-      throw Object.assign(new BerthError(`service ${service.name} ${why}; last probe: ${result.last.output}`), {
-        logs: await logsOf(service.name),
-      });
-    }
   }
 
   /** Dependents restart after the service is healthy again, wave by wave in dependency order, each gated on health. */

@@ -1,8 +1,8 @@
 import { requireCapability } from '../runtime/capabilities.js';
+import { createAndAwaitHealthy, removeInstances } from '../services/operations.js';
 import { BerthError, ServiceFailedError } from '../errors.js';
 import { deploy, type DeployOptions, type DeployResult } from '../deploy/deploy.js';
 import { instanceLabels } from '../plan/labels.js';
-import { waitHealthy } from '../health/probe.js';
 import type { Instance, Runtime } from '../runtime/types.js';
 import { DeployedRecord, type DeployedService } from '../state/deployed-record.js';
 import type { EventBus } from '../events/bus.js';
@@ -89,32 +89,21 @@ async function rollBack(
 ): Promise<void> {
   const name = previous.service.name;
   bus.emit({ type: 'rollback', service: name, phase: 'start', detail: `image ${old.imageId.slice(7, 19)}` });
-  for (const i of (await runtime.list(project)).filter((x) => x.service === name)) {
-    await runtime.stop(i.id, { timeoutMs: previous.service.stopTimeoutMs });
-    await runtime.remove(i.id);
-  }
+  await removeInstances(runtime, project, previous.service);
   // The failed build moved the service's tag; put it back so a plan of the old profile is a no-op again.
   await requireCapability(runtime, 'images', 'a rollback').tagImage(old.imageId, previous.service.image);
-  const id = await runtime.create(project, previous.service, instanceLabels(previous.service));
-  await runtime.start(id);
-  const instance = (await runtime.list(project)).find((i) => i.id === id);
-  const check = previous.service.healthcheck;
-  if (instance && check) {
-    const result = await waitHealthy(runtime, instance, check, { signal, initialIntervalMs: 50 });
-    if (!result.ok) {
-      bus.emit({ type: 'rollback', service: name, phase: 'failed', detail: result.last.output });
-      throw new ServiceFailedError(
-        name,
-        `rollback failed too: ${result.last.output}`,
-        await runtime.logs(id, { tail: 30 }),
-        'Inspect it with "berth logs"; the data volumes are untouched.',
-      );
-    }
-  }
+  await createAndAwaitHealthy(runtime, project, previous.service, instanceLabels(previous.service), {
+    signal,
+    prefix: 'rollback failed too: ',
+    hint: 'Inspect it with "berth logs"; the data volumes are untouched.',
+  }).catch((err: Error) => {
+    bus.emit({ type: 'rollback', service: name, phase: 'failed', detail: err.message });
+    throw err;
+  });
   bus.emit({
     type: 'rollback',
     service: name,
     phase: 'done',
-    detail: check ? 'healthy on its previous image' : 'running on its previous image',
+    detail: previous.service.healthcheck ? 'healthy on its previous image' : 'running on its previous image',
   });
 }

@@ -13,12 +13,12 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import tarFs from 'tar-fs';
 import { deploy } from '../deploy/deploy.js';
-import { canListen } from '../deploy/ports.js';
-import { BerthError, ServiceFailedError } from '../errors.js';
+import { portsInUse } from '../deploy/ports.js';
+import { BerthError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
-import { waitHealthy } from '../health/probe.js';
 import type { ResolvedProfile, ResolvedService } from '../profile/model.js';
 import { requireCapability } from '../runtime/capabilities.js';
+import { awaitHealthy, removeInstances, startInstance } from '../services/operations.js';
 import type { HostRuntime } from '../runtime/host/host-runtime.js';
 import { purgePackages } from '../runtime/host/packages.js';
 import type { Runtime } from '../runtime/types.js';
@@ -87,14 +87,9 @@ export async function upgradeFromHost(opts: UpgradeOptions): Promise<UpgradeRepo
   await docker.info(opts.signal);
   const toMove = profile.services.filter((s) => !inContainers.has(s.name));
   // Each container's port must be free, or held by this deployment's own host process it replaces.
-  const heldByHost = new Set(onHost.flatMap((i) => i.ports.map((p) => p.hostPort)));
-  const busy: string[] = [];
-  for (const s of toMove) {
-    for (const port of s.ports) {
-      if (port.hostPort && !heldByHost.has(port.hostPort) && !(await canListen(port.hostIp, port.hostPort)))
-        busy.push(`${s.name}: ${port.hostIp}:${port.hostPort}`);
-    }
-  }
+  const busy = (await portsInUse(toMove, onHost)).map(
+    ({ service, port }) => `${service}: ${port.hostIp}:${port.hostPort}`,
+  );
   if (busy.length)
     throw new BerthError(
       `ports the containers need are in use by something else: ${busy.join(', ')}`,
@@ -203,10 +198,7 @@ async function rollBackToHost(
   // Both were asked for before the upgrade changed anything.
   const source = host.capabilities.volumeExport!;
   const importer = docker.capabilities.volumeImport!;
-  for (const i of (await docker.list(project)).filter((x) => x.service === service.name)) {
-    await docker.stop(i.id, { timeoutMs: service.stopTimeoutMs });
-    await docker.remove(i.id);
-  }
+  await removeInstances(docker, project, service);
   // Only the copies this run made are removed; the host data is the original.
   for (const v of createdVolumes) await importer.removeVolume(project, v);
   for (const v of namedVolumes(service)) {
@@ -214,18 +206,12 @@ async function rollBackToHost(
     if (existsSync(file)) await restore(file, source.volumeDir(project, v));
   }
   if (!hostId) return;
-  await host.start(hostId);
-  const instance = (await host.list(project)).find((i) => i.id === hostId);
-  const check = opts.hostProfile.services.find((s) => s.name === service.name)?.healthcheck;
-  if (instance && check) {
-    const result = await waitHealthy(host, instance, check, { signal: opts.signal, initialIntervalMs: 50 });
-    if (!result.ok)
-      throw new ServiceFailedError(
-        service.name,
-        `did not come back healthy on the host either: ${result.last.output}`,
-        await host.logs(hostId, { tail: 30 }),
-      );
-  }
+  const hostService = opts.hostProfile.services.find((s) => s.name === service.name) ?? service;
+  const instance = await startInstance(host, project, hostService, hostId);
+  await awaitHealthy(host, hostService, instance, {
+    signal: opts.signal,
+    prefix: 'did not come back healthy on the host either: ',
+  });
   bus.emit({
     type: 'rollback',
     service: service.name,

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statfsSync } from 'node:fs';
 import { freemem, totalmem } from 'node:os';
-import { canListen } from '../deploy/ports.js';
+import { portsInUse } from '../deploy/ports.js';
 import { BASE_IMAGE } from '../images/seed-base.js';
 import type { ResolvedProfile } from '../profile/model.js';
 import type { Runtime } from '../runtime/types.js';
@@ -74,22 +74,14 @@ export async function doctor(runtime: Runtime, profile?: ResolvedProfile): Promi
     });
   }
   if (profile) {
-    const held = new Set(
-      (engineOk || runtime.name === 'host' ? await runtime.list(profile.project) : []).flatMap((i) =>
-        i.ports.map((p) => p.hostPort),
-      ),
-    );
-    for (const s of profile.services) {
-      for (const p of s.ports) {
-        if (!p.hostPort || held.has(p.hostPort)) continue;
-        if (!(await canListen(p.hostIp, p.hostPort)))
-          findings.push({
-            check: 'ports',
-            ok: false,
-            detail: `service ${s.name}: ${p.hostIp}:${p.hostPort} is in use by another process`,
-            remedy: 'Stop it (see "ss -ltnp") or pick another port with --param.',
-          });
-      }
+    const ours = engineOk || runtime.name === 'host' ? await runtime.list(profile.project) : [];
+    for (const { service, port } of await portsInUse(profile.services, ours)) {
+      findings.push({
+        check: 'ports',
+        ok: false,
+        detail: `service ${service}: ${port.hostIp}:${port.hostPort} is in use by another process`,
+        remedy: 'Stop it (see "ss -ltnp") or pick another port with --param.',
+      });
     }
     if (!findings.some((f) => f.check === 'ports'))
       findings.push({

@@ -1,6 +1,7 @@
 import type { EventBus } from '../events/bus.js';
 import { describeLeftovers } from '../deploy/leftovers.js';
 import type { Runtime } from '../runtime/types.js';
+import { stopAndRemove } from '../services/operations.js';
 
 /**
  * Stop and remove the project's containers and network. Named volumes hold data (databases), so they
@@ -32,8 +33,7 @@ export async function down(
     await Promise.all(
       byRank.get(r)!.map(async (i) => {
         bus.emit({ type: 'service.state', service: i.service, state: 'removing' });
-        await runtime.stop(i.id);
-        await runtime.remove(i.id);
+        await stopAndRemove(runtime, i);
         removed.push(i.service);
         bus.emit({ type: 'service.state', service: i.service, state: 'removed' });
       }),

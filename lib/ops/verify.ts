@@ -1,6 +1,7 @@
 import { abortableSleep, describeProbe, probeOnce } from '../health/probe.js';
 import type { ResolvedProfile, VerifyCheck } from '../profile/model.js';
 import type { Instance, Runtime, ToolRunner } from '../runtime/types.js';
+import { isOneShot } from '../services/operations.js';
 
 export interface CheckResult {
   name: string;
@@ -39,8 +40,7 @@ export async function verify(
     const instance = instances.find((i) => i.service === service.name);
     await timed(`${service.name} is ${service.healthcheck ? 'healthy' : 'running'}`, service.name, async () => {
       if (!instance) return { ok: false, output: 'not deployed' };
-      if (!instance.running)
-        return { ok: instance.exitCode === 0 && service.restart === 'no', output: instance.status };
+      if (!instance.running) return { ok: instance.exitCode === 0 && isOneShot(service), output: instance.status };
       if (!service.healthcheck) return { ok: true, output: 'running' };
       const r = await probeOnce(runtime, instance, service.healthcheck.probe, service.healthcheck.timeoutMs);
       return { ok: r.ok, output: r.output || describeProbe(service.healthcheck.probe) };

@@ -2,6 +2,7 @@ import type { PlanActionKind } from '../events/types.js';
 import type { ResolvedService } from '../profile/model.js';
 import type { Instance } from '../runtime/types.js';
 import { configHash } from './hash.js';
+import { isOneShot } from '../services/operations.js';
 
 export interface PlanAction {
   service: string;
@@ -64,7 +65,7 @@ export function planDeploy(input: PlanInput): PlanAction[] {
     if (reasons.length > 0) {
       actions.push({ service: service.name, action: 'recreate', reasons, instances: mine, configHash: hash });
       recreated.add(service.name);
-    } else if (!current.running && !(service.restart === 'no' && current.exitCode === 0)) {
+    } else if (!current.running && !(isOneShot(service) && current.exitCode === 0)) {
       actions.push({
         service: service.name,
         action: 'start',

@@ -4,6 +4,7 @@ import type { ProfileError } from '../errors.js';
 import { lastLayer, type Layer } from './layers.js';
 import type { ResolvedService } from './model.js';
 import type { KeyPath } from './yaml-source.js';
+import { isOneShot } from '../services/operations.js';
 
 /**
  * What only the resolved composition can tell: dependencies on services that are not there, probes of
@@ -34,7 +35,7 @@ export function checkReferences(
         );
       } else hostPorts.set(port.hostPort, { service: s.name, where: `${at.file}:${at.line}` });
     }
-    if (s.runTimeoutMs !== undefined && !(s.restart === 'no' && !s.healthcheck)) {
+    if (s.runTimeoutMs !== undefined && !isOneShot(s)) {
       const layer = lastLayer(layers.get(s.name)!, ['timeout']);
       errors.push(
         layer.source.error(

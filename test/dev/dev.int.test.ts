@@ -188,7 +188,7 @@ ${debug ? '    environment: { DEBUG: "1" }\n' : ''}`,
     const mark = dev.events.length;
     writeFileSync(server, good + '\nthis is not javascript(\n');
     const failed = await dev.waitFor(dev.isAction('demo-api', 'failed'), { after: mark });
-    expect(failed.output).toMatch(/service demo-api (exited with code|health check never passed)/);
+    expect(failed.output).toMatch(/service demo-api: (exited with code|health check never passed)/);
     expect(failed.logs?.join('\n')).toContain('SyntaxError');
     const fixMark = dev.events.length;
     writeFileSync(server, good);
