@@ -20,7 +20,7 @@ const root = join(import.meta.dirname, '..');
 const cli = join(root, 'dist', 'cli', 'main.js');
 const work = mkdtempSync(join(tmpdir(), 'berth-bench-dev-'));
 const api = join(work, 'api');
-cpSync(join(root, 'profiles', 'demo', 'api'), api, { recursive: true });
+cpSync(join(root, 'profiles', 'services', 'demo', 'api'), api, { recursive: true });
 const envFile = join(work, 'dev.yaml');
 writeFileSync(envFile, `services:\n  demo-api:\n    dev:\n      sources: [{ path: ${api}/src, target: /app/src }]\n`);
 const project = 'bench-dev';

@@ -17,7 +17,7 @@ describe('berth dev when the engine goes away', () => {
 
   beforeAll(async () => {
     await purge(project);
-    cpSync(join(repoRoot, 'profiles', 'demo', 'api', 'src'), join(work, 'src'), { recursive: true });
+    cpSync(join(repoRoot, 'profiles', 'services', 'demo', 'api', 'src'), join(work, 'src'), { recursive: true });
     const envFile = join(work, 'dev.yaml');
     writeFileSync(
       envFile,

@@ -69,7 +69,7 @@ ${debug ? '    environment: { DEBUG: "1" }\n' : ''}`,
 
   beforeAll(async () => {
     await purge(project);
-    cpSync(join(repoRoot, 'profiles', 'demo', 'api'), api, { recursive: true });
+    cpSync(join(repoRoot, 'profiles', 'services', 'demo', 'api'), api, { recursive: true });
     mkdirSync(join(api, 'assets'));
     writeEnv();
     apiPort = await freePort();

@@ -65,7 +65,7 @@ describe('the terminal UI on a real terminal', () => {
 
   it('berth dev in tmux at 80x24: an edit of the API shows as a restart with its latency', async () => {
     const work = mkdtempSync(join(tmpdir(), 'berth-tui-'));
-    cpSync(join(repoRoot, 'profiles', 'demo', 'api', 'src'), join(work, 'src'), { recursive: true });
+    cpSync(join(repoRoot, 'profiles', 'services', 'demo', 'api', 'src'), join(work, 'src'), { recursive: true });
     const envFile = join(work, 'dev.yaml');
     writeFileSync(
       envFile,
