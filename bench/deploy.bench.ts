@@ -39,6 +39,7 @@ const profile = loadProfile({
   project: composeProject,
   parameters: { demo_api_port: 18792, demo_proxy_port: 18793, demo_cache_port: 18798 },
   env,
+  secrets: 'generate',
 });
 const composeFile = writeComposeEquivalent(profile, mkdtempSync(join(tmpdir(), 'berth-bench-compose-')));
 const compose = (...args: string[]) =>

@@ -51,13 +51,15 @@ export function parseParams(pairs: string[]): Parameters {
   return out;
 }
 
-export function load(opts: CommonOptions): ResolvedProfile {
+/** The profile the options name; commands that deploy pass { deploying: true }, which writes missing secrets. */
+export function load(opts: CommonOptions, { deploying = false } = {}): ResolvedProfile {
   return loadProfile({
     profile: opts.profile,
     envFiles: opts.env,
     project: opts.project,
     parameters: parseParams(opts.param),
     runtime: opts.runtime,
+    secrets: deploying ? 'generate' : 'read',
   });
 }
 

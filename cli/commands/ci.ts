@@ -30,11 +30,12 @@ export function registerCi(program: Command): void {
           throw new BerthError(`no CI job named "${job}"`, 'Jobs: install, update, upgrade.');
         // A job owns its project and removes it afterwards: never the one a developer deployed by hand.
         const project = opts.project ?? ciProjectName(opts.profile, job);
-        const profile = load({ ...opts, project, runtime: 'docker' });
-        const hostProfile = job === 'upgrade' ? load({ ...opts, project, runtime: 'host' }) : undefined;
+        const profile = load({ ...opts, project, runtime: 'docker' }, { deploying: true });
+        const hostProfile =
+          job === 'upgrade' ? load({ ...opts, project, runtime: 'host' }, { deploying: true }) : undefined;
         const updated =
           job === 'update' && opts.to.length
-            ? load({ ...opts, project, runtime: 'docker', env: [...opts.env, ...opts.to] })
+            ? load({ ...opts, project, runtime: 'docker', env: [...opts.env, ...opts.to] }, { deploying: true })
             : undefined;
         const bus = makeBus(opts);
         const suite = await runCiJob({

@@ -25,7 +25,7 @@ export function registerDev(program: Command): void {
         try {
           await runDev({
             runtime: makeRuntime(opts),
-            load: () => load(opts),
+            load: () => load(opts, { deploying: true }),
             bus,
             signal,
             batch: { quietMs: Number(opts.quietMs), capMs: Number(opts.capMs) },

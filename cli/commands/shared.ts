@@ -58,7 +58,7 @@ export async function withDeployReporting(
   opts: CommonOptions,
   run: (ctx: { profile: ResolvedProfile; bus: EventBus; signal: AbortSignal }) => Promise<unknown>,
 ): Promise<number> {
-  const profile = load(opts);
+  const profile = load(opts, { deploying: true });
   const tui = wantsTui(opts);
   const bus = makeBus(opts, { lines: !tui });
   const cancel = new AbortController();

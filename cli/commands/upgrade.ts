@@ -21,8 +21,8 @@ export function registerUpgrade(program: Command): void {
             `cannot upgrade from "${opts.from}"`,
             'The one major upgrade is --from host (host processes to containers).',
           );
-        const hostProfile = load({ ...opts, runtime: 'host' });
-        const profile = load({ ...opts, runtime: 'docker' });
+        const hostProfile = load({ ...opts, runtime: 'host' }, { deploying: true });
+        const profile = load({ ...opts, runtime: 'docker' }, { deploying: true });
         const bus = makeBus(opts);
         const host = new HostRuntime();
         const docker = makeDockerRuntime();

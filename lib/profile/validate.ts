@@ -5,6 +5,12 @@ import type { KeyPath, YamlSource } from './yaml-source.js';
 
 type Issue = z.core.$ZodIssue;
 
+/** A validation's value, its errors added to the pass's list. */
+export function collect<T>(result: { value?: T; errors: ProfileError[] }, errors: ProfileError[]): { value?: T } {
+  errors.push(...result.errors);
+  return result.errors.length ? {} : result;
+}
+
 /** Validate a parsed file against a schema; every issue becomes an error at its file:line with a key path. */
 export function validateSource<T extends z.ZodType>(
   source: YamlSource,

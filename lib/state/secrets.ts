@@ -24,3 +24,17 @@ export function ensureSecrets(projectDir: string, names: readonly string[]): Rec
   }
   return values;
 }
+
+/**
+ * The secrets there are, without writing any: for commands that only look (plan, status, verify). A
+ * missing one stands in as a placeholder naming it; nothing is deployed with it, and the deploy that
+ * follows generates the real value.
+ */
+export function readSecrets(projectDir: string, names: readonly string[]): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const name of names) {
+    const file = join(projectDir, 'secrets', name);
+    values[name] = existsSync(file) ? readFileSync(file, 'utf8').trim() : `<secret ${name}, generated at deploy>`;
+  }
+  return values;
+}

@@ -1,4 +1,4 @@
-import { statSync, readFileSync } from 'node:fs';
+import { existsSync, statSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ProfileErrors } from '../../lib/errors.js';
@@ -28,13 +28,17 @@ function tree(extra: Record<string, string> = {}) {
   });
 }
 
-function load(t: ReturnType<typeof tree>, opts: { profile?: string; envFiles?: string[]; project?: string } = {}) {
+function load(
+  t: ReturnType<typeof tree>,
+  opts: { profile?: string; envFiles?: string[]; project?: string; secrets?: 'generate' | 'read' } = {},
+) {
   return loadProfile({
     profile: opts.profile ?? 'small',
     profilesRoot: t.root,
     envFiles: opts.envFiles,
     project: opts.project,
     env: { BERTH_STATE_DIR: t.stateRoot },
+    secrets: opts.secrets,
   });
 }
 
@@ -59,15 +63,21 @@ describe('loadProfile', () => {
     expect(apiService.dependsOn).toEqual([{ service: 'db', condition: 'healthy', restart: false }]);
   });
 
-  it('generates secrets once, 0600 in a 0700 directory, and reuses them', () => {
+  it('generates secrets once when deploying, 0600 in a 0700 directory, and reuses them', () => {
     const t = tree({ 'services/db.yaml': db + 'environment:\n  PASSWORD: ${db_password}\n' });
-    const first = load(t).services[0]!.environment.PASSWORD!;
+    const first = load(t, { secrets: 'generate' }).services[0]!.environment.PASSWORD!;
     expect(first).toMatch(/^[A-Za-z0-9_-]{32}$/);
     const file = join(t.stateRoot, 'projects', 'small', 'secrets', 'db_password');
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(statSync(join(file, '..')).mode & 0o777).toBe(0o700);
     expect(readFileSync(file, 'utf8').trim()).toBe(first);
     expect(load(t).services[0]!.environment.PASSWORD).toBe(first);
+  });
+
+  it('only reads secrets when loading to look (plan, status): no file or directory is created', () => {
+    const t = tree({ 'services/db.yaml': db + 'environment:\n  PASSWORD: ${db_password}\n' });
+    expect(load(t).services[0]!.environment.PASSWORD).toBe('<secret db_password, generated at deploy>');
+    expect(existsSync(join(t.stateRoot, 'projects', 'small'))).toBe(false);
   });
 
   it('merges environment files in order: later wins, mappings merge, a service can be disabled or enabled', () => {

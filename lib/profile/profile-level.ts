@@ -1,0 +1,91 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { ProfileError } from '../errors.js';
+import { interpolateTree, type Parameters } from './interpolate.js';
+import type { ResolvedProfile, VerifyCheck } from './model.js';
+import { resolvePath, stringifyEnv, toCommand } from './normalize.js';
+import type { ProfileChain } from './profile-chain.js';
+import { renderTemplate } from './render.js';
+import type { Enabled } from './resolve-service.js';
+import type { ProfileFile } from './schema.js';
+import type { KeyPath } from './yaml-source.js';
+
+/** What a profile says beside its services: verify checks, shared images, host files and the client. */
+export function profileLevel(
+  chain: ProfileChain,
+  enabled: Enabled,
+  libraryDirs: string[],
+  parameters: Parameters,
+  errors: ProfileError[],
+): Pick<ResolvedProfile, 'verify' | 'images' | 'hostFiles' | 'client'> {
+  // A check about a service an environment file disabled is not part of this composition; one about a
+  // service that exists nowhere is a mistake that would otherwise never run.
+  for (const c of chain) {
+    (c.profile.verify ?? []).forEach((v, i) => {
+      if (enabled.has(v.service) || libraryDirs.some((d) => existsSync(join(d, `${v.service}.yaml`)))) return;
+      errors.push(
+        c.source.error(
+          ['verify', i, 'service'],
+          `check "${v.name}" is about "${v.service}", a service this profile does not have`,
+          `Services in this profile: ${[...enabled.keys()].sort().join(', ')}.`,
+        ),
+      );
+    });
+  }
+  const verify = chain
+    .flatMap((c) =>
+      (c.profile.verify ?? []).map(
+        (v, i) => interpolateTree(c.source, v, parameters, ['verify', i], errors) as typeof v,
+      ),
+    )
+    .filter((v) => enabled.has(v.service))
+    .map(toVerifyCheck);
+  const images = chain.flatMap((c) =>
+    (c.profile.images ?? []).map((i) => ({
+      name: i.name,
+      build: {
+        context: resolvePath(dirname(c.source.file), i.context),
+        dockerfile: i.dockerfile ?? 'Dockerfile',
+        args: stringifyEnv(i.args),
+      },
+    })),
+  );
+  const render = (c: ProfileChain[number], f: { source: string; mode?: number }, at: KeyPath) =>
+    renderTemplate(resolvePath(dirname(c.source.file), f.source), parameters, errors, (problem, hint) =>
+      c.source.error(at, problem, hint),
+    );
+  const hostFiles = chain.flatMap((c) =>
+    (c.profile.host_files ?? []).map((f, i) => ({
+      target: f.target,
+      content: render(c, f, ['host_files', i, 'source']) ?? '',
+      mode: f.mode ?? 0o600,
+    })),
+  );
+  const clientOwner = [...chain].reverse().find((c) => c.profile.client);
+  const client = clientOwner?.profile.client
+    ? {
+        image: clientOwner.profile.client.image,
+        files: (clientOwner.profile.client.files ?? []).map((f, i) => ({
+          target: f.target,
+          content: render(clientOwner, f, ['client', 'files', i, 'source']) ?? '',
+          mode: 0o600,
+          source: f.source,
+        })),
+      }
+    : undefined;
+  return { verify, images, hostFiles, client };
+}
+
+function toVerifyCheck(v: NonNullable<ProfileFile['verify']>[number]): VerifyCheck {
+  return {
+    name: v.name,
+    service: v.service,
+    http: v.http
+      ? { port: v.http.port, path: v.http.path, status: v.http.status ?? [200], contains: v.http.contains }
+      : undefined,
+    exec: toCommand(v.exec),
+    client: toCommand(v.client),
+    contains: v.contains,
+    retries: v.retries ?? 0,
+  };
+}

@@ -1,0 +1,39 @@
+import { readFileSync } from 'node:fs';
+import { ProfileError } from '../errors.js';
+import { hintFor, interpolateString, type Parameters } from './interpolate.js';
+
+/**
+ * A template rendered with the parameters. A missing one is reported where it is named (`namedAt`), since
+ * the template itself has no line to point at.
+ */
+export function renderTemplate(
+  file: string,
+  params: Parameters,
+  errors: ProfileError[],
+  namedAt: (problem: string, hint: string) => ProfileError,
+): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    errors.push(
+      namedAt(`template ${file} not found`, 'Check the "source:" path; it is relative to the file that names it.'),
+    );
+    return undefined;
+  }
+  const before = errors.length;
+  const out = String(
+    interpolateString(text, params, (name, offset) => {
+      const prefix = text.slice(0, offset).split('\n');
+      errors.push(
+        new ProfileError(
+          { file, line: prefix.length, column: prefix[prefix.length - 1]!.length + 1 },
+          '',
+          `unknown parameter "${name}" in config template`,
+          hintFor(name, params),
+        ),
+      );
+    }),
+  );
+  return errors.length > before ? undefined : out;
+}
