@@ -1,5 +1,6 @@
 import { BerthError, CancelledError, ProfileErrors } from '../lib/errors.js';
 import { EventBus } from '../lib/events/bus.js';
+import type { EventInput } from '../lib/events/types.js';
 import type { Parameters } from '../lib/profile/interpolate.js';
 import { loadProfile } from '../lib/profile/load.js';
 import type { ResolvedProfile } from '../lib/profile/model.js';
@@ -104,11 +105,14 @@ export function makeDockerRuntime({ cancelWrites = false } = {}): DockerRuntime 
   return new DockerRuntime({ requests: { cancel: interruptSignal(), cancelWrites } });
 }
 
+/** One --json line: an event of the same union every command reports in, stamped as the bus stamps them. */
+export function outJson(event: EventInput): void {
+  out(JSON.stringify({ ...event, at: Date.now() }) + '\n');
+}
+
 export function reportError(err: unknown, json = false): number {
   const e = err as Error;
-  if (json) {
-    out(JSON.stringify({ type: 'error', message: e.message, hint: (e as BerthError).hint }) + '\n');
-  }
+  if (json) outJson({ type: 'error', message: e.message, hint: (e as BerthError).hint });
   if (e instanceof ProfileErrors) {
     process.stderr.write(`berth: invalid profile:\n${e.message.replace(/^/gm, '  ')}\n${e.hint}\n`);
     return 2;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { doctor } from '../../lib/ops/doctor.js';
-import { out, load, makeRuntime, type CommonOptions } from '../context.js';
+import { out, outJson, load, makeRuntime, type CommonOptions } from '../context.js';
 import { action, common } from './shared.js';
 
 export function registerDoctor(program: Command): void {
@@ -18,7 +18,7 @@ export function registerDoctor(program: Command): void {
       }
       const findings = await doctor(makeRuntime(opts), profile);
       for (const f of findings) {
-        if (opts.json) out(JSON.stringify(f) + '\n');
+        if (opts.json) outJson({ type: 'doctor.finding', ...f });
         else
           out(
             `${f.ok ? 'ok  ' : 'FAIL'} ${f.check.padEnd(10)} ${f.detail}${f.remedy ? `\n     next: ${f.remedy}` : ''}\n`,

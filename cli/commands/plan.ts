@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { planOnly } from '../../lib/deploy/plan-only.js';
-import { out, load, makeRuntime, type CommonOptions } from '../context.js';
+import { Timings } from '../../lib/state/timings.js';
+import { out, outJson, load, makeRuntime, type CommonOptions } from '../context.js';
 import { action, common } from './shared.js';
 
 export function registerPlan(program: Command): void {
@@ -11,12 +12,12 @@ export function registerPlan(program: Command): void {
       const profile = load(opts);
       const actions = await planOnly(makeRuntime(opts), profile);
       if (opts.json)
-        out(
-          JSON.stringify({
-            project: profile.project,
-            actions: actions.map(({ service, action, reasons }) => ({ service, action, reasons })),
-          }) + '\n',
-        );
+        outJson({
+          type: 'plan',
+          project: profile.project,
+          actions: actions.map(({ service, action, reasons }) => ({ service, action, reasons })),
+          history: new Timings(profile.stateDir).read(),
+        });
       else
         for (const a of actions)
           out(`${a.action.padEnd(9)} ${a.service}${a.reasons.length ? `  (${a.reasons.join(', ')})` : ''}\n`);

@@ -8,6 +8,7 @@ import {
   collectList,
   endpointsOf,
   out,
+  outJson,
   interruptSignal,
   wantsTui,
   load,
@@ -92,13 +93,14 @@ export async function withDeployReporting(
 /** Prints each check's result (and a failing one's logs); returns how many failed. */
 export function printVerify(results: CheckResult[], json?: boolean): number {
   for (const r of results) {
-    if (json) out(JSON.stringify({ type: 'verify.check', ...r }) + '\n');
+    if (json) outJson({ type: 'verify.check', ...r });
     else {
       out(`${r.ok ? 'ok  ' : 'FAIL'} ${r.name} (${r.durationMs} ms)${r.ok ? '' : `\n     ${r.output}`}\n`);
       if (!r.ok) for (const l of r.logs ?? []) out(`     | ${l}\n`);
     }
   }
   const failed = results.filter((r) => !r.ok).length;
-  if (!json) out(`${results.length - failed} passed, ${failed} failed\n`);
+  if (json) outJson({ type: 'verify.done', passed: results.length - failed, failed });
+  else out(`${results.length - failed} passed, ${failed} failed\n`);
   return failed;
 }

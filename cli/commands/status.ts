@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { projectStatus } from '../../lib/ops/project-state.js';
-import { out, load, makeRuntime, type CommonOptions } from '../context.js';
+import { out, outJson, load, makeRuntime, type CommonOptions } from '../context.js';
 import { action, common } from './shared.js';
 
 export function registerStatus(program: Command): void {
@@ -8,7 +8,7 @@ export function registerStatus(program: Command): void {
     action(async (opts: CommonOptions) => {
       const profile = load(opts);
       const status = await projectStatus(makeRuntime(opts), profile.project, profile);
-      if (opts.json) return void out(JSON.stringify(status) + '\n');
+      if (opts.json) return void outJson({ type: 'status', ...status });
       out(`project ${status.project}\n`);
       for (const s of status.services)
         out(`  ${s.name.padEnd(20)} ${s.state.padEnd(10)} ${s.health.padEnd(10)} ${s.ports.join(', ')}\n`);

@@ -1,3 +1,7 @@
+import type { Finding } from '../ops/doctor.js';
+import type { ProjectStatus } from '../ops/project-state.js';
+import type { CheckResult } from '../ops/verify.js';
+
 /**
  * Every layer reports through these events; the plain, JSON and (later) Ink reporters only consume them.
  * Each carries `at` (ms since epoch) so consumers can show durations without their own clocks.
@@ -33,6 +37,8 @@ export type BerthEvent =
   | {
       type: 'plan';
       at: number;
+      /** Set by `berth plan`, which plans without deploying. */
+      project?: string;
       actions: { service: string; action: PlanActionKind; reasons: string[] }[];
       /** Create-to-ready durations from earlier runs on this machine; absent on a first run. */
       history: Record<string, number>;
@@ -88,7 +94,14 @@ export type BerthEvent =
   | { type: 'dev.reload'; at: number; files: string[]; ok: boolean; message?: string }
   | { type: 'dev.paused'; at: number; paused: boolean; held: number }
   /** A burst is being held until it settles (a branch switch, a slow checkout): how much so far. */
-  | { type: 'dev.settling'; at: number; files: number };
+  | { type: 'dev.settling'; at: number; files: number }
+  // What the commands that only look report: in --json output these are lines like every other event.
+  | ({ type: 'status'; at: number } & ProjectStatus)
+  | ({ type: 'verify.check'; at: number } & CheckResult)
+  | { type: 'verify.done'; at: number; passed: number; failed: number }
+  | ({ type: 'doctor.finding'; at: number } & Finding)
+  /** A command failed: the message and next step the plain output prints. */
+  | { type: 'error'; at: number; message: string; hint?: string };
 
 /** An event as a producer writes it: the bus stamps the time. */
 export type EventInput = BerthEvent extends infer E ? (E extends BerthEvent ? Omit<E, 'at'> : never) : never;
