@@ -16,6 +16,7 @@ deploy: build engine base-image
 test: build engine base-image
 	@bash scripts/timed.sh format-check npx prettier --check --log-level warn $(FORMATTED)
 	@bash scripts/timed.sh lint npx eslint --max-warnings 0 .
+	@bash scripts/timed.sh typecheck-tests npx tsc -p tsconfig.test.json
 	@bash scripts/timed.sh test-tools bash scripts/test-deps.sh
 	node scripts/run-tests.mjs
 
@@ -53,6 +54,7 @@ format: deps
 
 lint: deps
 	npx eslint --max-warnings 0 .
+	npx tsc -p tsconfig.test.json
 
 format-check: deps
 	npx prettier --check --log-level warn $(FORMATTED)

@@ -78,6 +78,11 @@ describe('major upgrade from the host runtime to containers', () => {
     const versions = await installedVersions(['redis-server', 'nginx']);
     for (const [name, version] of versions)
       expect(version === undefined, `${name} ${version}`).toBe(installedByBerth.includes(name));
+    // Whichever way this machine came (packages berth installed, or ones it found), cleanup reports what it
+    // purged, and that includes every one of these berth installed.
+    const purged = /cleanup: purged (.*); removed /.exec(run.all)?.[1];
+    expect(purged, run.all.slice(-2000)).toBeDefined();
+    for (const name of installedByBerth) expect(purged).toContain(name);
     expect(existsSync(join(state, 'projects', project, 'host'))).toBe(false);
     expect(readdirSync(join(state, 'projects', project, 'backups'))).toHaveLength(2);
     expect(run.all).toContain('moved to containers: demo-cache, demo-api, demo-proxy');

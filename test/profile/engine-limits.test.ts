@@ -7,7 +7,11 @@ import { profileTree } from '../helpers/profile-fixture.js';
 /** One service file with the given body in a one-service profile; the loader's errors, one per line. */
 function errorsFor(
   body: string,
-  { name = 'web', profileServices = name, extra = {} as Record<string, string> } = {},
+  {
+    name = 'web',
+    profileServices = name,
+    extra = {},
+  }: { name?: string; profileServices?: string; extra?: Record<string, string> } = {},
 ): string[] {
   const t = profileTree({
     'p/profile.yaml': `name: p\nservices: [${profileServices}]\n`,

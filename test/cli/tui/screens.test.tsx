@@ -1,6 +1,6 @@
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
-import type { BerthEvent } from '../../../lib/events/types.js';
+import type { BerthEvent, EventInput, ServiceState } from '../../../lib/events/types.js';
 import { initialDeployView, reduceDeploy, type DeployView } from '../../../cli/tui/deploy-view.js';
 import { DeployScreen } from '../../../cli/tui/DeployScreen.js';
 import { initialDevView, reduceDev } from '../../../cli/tui/dev-view.js';
@@ -9,32 +9,35 @@ import { DevScreen } from '../../../cli/tui/DevScreen.js';
 /** Given events, when the screen renders at 80 columns, then the unstyled frame says what happened. */
 const T0 = 1_700_000_000_000;
 const at = (s: number) => T0 + s * 1000;
-function deployView(events: Omit<BerthEvent, 'at'>[], times: number[] = []): DeployView {
+function deployView(events: EventInput[], times: number[] = []): DeployView {
   return events.reduce(
     (v, e, i) => reduceDeploy(v, { ...e, at: at(times[i] ?? i * 0.1) } as BerthEvent),
     initialDeployView({ profile: 'demo', project: 'demo' }),
   );
 }
-const start: Omit<BerthEvent, 'at'> = {
+const start: EventInput = {
   type: 'deploy.start',
   profile: 'demo',
   project: 'demo',
   runtime: 'docker',
   engine: 'docker 20.10.24',
   steps: [['demo-cache'], ['demo-api'], ['demo-proxy']],
-} as never;
-const plan = (history: Record<string, number> = {}) =>
-  ({
-    type: 'plan',
-    history,
-    actions: ['demo-cache', 'demo-api', 'demo-proxy'].map((service) => ({
-      service,
-      action: 'create',
-      reasons: ['not deployed'],
-    })),
-  }) as never;
-const state = (service: string, s: string, detail?: string) =>
-  ({ type: 'service.state', service, state: s, detail }) as never;
+};
+const plan = (history: Record<string, number> = {}): EventInput => ({
+  type: 'plan',
+  history,
+  actions: ['demo-cache', 'demo-api', 'demo-proxy'].map((service) => ({
+    service,
+    action: 'create',
+    reasons: ['not deployed'],
+  })),
+});
+const state = (service: string, s: ServiceState, detail?: string): EventInput => ({
+  type: 'service.state',
+  service,
+  state: s,
+  detail,
+});
 const frame = (view: DeployView, now = at(5)) =>
   render(
     <DeployScreen
@@ -59,7 +62,7 @@ describe('deploy screen', () => {
         step: 3,
         totalSteps: 6,
         line: 'Step 3/6 : RUN apt-get install redis-server',
-      } as never,
+      },
       state('demo-api', 'waiting', 'demo-cache (healthy)'),
     ]);
     const f = frame(view);
@@ -93,7 +96,7 @@ describe('deploy screen', () => {
           ok: false,
           output: 'GET :8080/healthz: ECONNREFUSED',
           attempt: 2,
-        } as never,
+        },
       ],
       [0, 0, 0, 0.8, 1, 1.2],
     );
@@ -115,7 +118,7 @@ describe('deploy screen', () => {
         message: 'service demo-api: health check never passed after 80 probes; last probe: GET :8080/healthz -> 503',
         hint: 'See all logs with "berth logs demo-api"',
         logs: ['redis: connection refused', 'retrying'],
-      } as never,
+      },
     ]);
     const f = frame(view);
     expect(f).toContain('demo-api failed');
@@ -132,9 +135,9 @@ describe('deploy screen', () => {
         type: 'message',
         level: 'warn',
         text: 'removed 1 throwaway container (task) left by an interrupted run',
-      } as never,
-      { type: 'rollback', service: 'demo-api', phase: 'start', detail: 'image 0123456789ab' } as never,
-      { type: 'rollback', service: 'demo-api', phase: 'done', detail: 'healthy on its previous image' } as never,
+      },
+      { type: 'rollback', service: 'demo-api', phase: 'start', detail: 'image 0123456789ab' },
+      { type: 'rollback', service: 'demo-api', phase: 'done', detail: 'healthy on its previous image' },
     ]);
     const f = frame(view);
     expect(f).toContain('! removed 1 throwaway container (task) left by an interrupted run');
@@ -155,7 +158,7 @@ describe('deploy screen', () => {
       state('demo-cache', 'healthy'),
       state('demo-api', 'healthy'),
       state('demo-proxy', 'healthy'),
-      { type: 'deploy.done', durationMs: 1600, services: 3 } as never,
+      { type: 'deploy.done', durationMs: 1600, services: 3 },
     ]);
     const f = frame(view);
     expect(f).toContain('✔ 3 services healthy in 1.6s');
@@ -174,15 +177,15 @@ describe('deploy screen', () => {
       start,
       plan(),
       state('demo-api', 'health', long),
-      { type: 'health.probe', service: 'demo-api', ok: false, output: long, attempt: 1 } as never,
-      { type: 'service.log', service: 'demo-api', line: long } as never,
+      { type: 'health.probe', service: 'demo-api', ok: false, output: long, attempt: 1 },
+      { type: 'service.log', service: 'demo-api', line: long },
     ]);
     for (const line of frame(view).split('\n')) expect(line.length).toBeLessThanOrEqual(80);
   });
 });
 
 describe('dev screen', () => {
-  const events: Omit<BerthEvent, 'at'>[] = [
+  const events: EventInput[] = [
     start,
     state('demo-cache', 'kept'),
     state('demo-api', 'kept'),
@@ -192,14 +195,14 @@ describe('dev screen', () => {
       trees: [{ root: '/home/dev/api/src', services: ['demo-api'], directories: 3 }],
       watches: 3,
       maxWatches: 192536,
-    } as never,
+    },
     {
       type: 'dev.action',
       service: 'demo-api',
       action: 'restart',
       phase: 'start',
       files: ['/home/dev/api/src/server.mjs'],
-    } as never,
+    },
     {
       type: 'dev.action',
       service: 'demo-api',
@@ -207,14 +210,14 @@ describe('dev screen', () => {
       phase: 'done',
       files: ['/home/dev/api/src/server.mjs'],
       latencyMs: 712,
-    } as never,
+    },
     {
       type: 'dev.action',
       service: 'demo-api',
       action: 'restart',
       phase: 'start',
       files: ['/a/x.mjs', '/a/y.mjs', '/a/z.mjs'],
-    } as never,
+    },
     {
       type: 'dev.action',
       service: 'demo-api',
@@ -224,7 +227,7 @@ describe('dev screen', () => {
       latencyMs: 950,
       output: 'service demo-api exited with code 1',
       logs: ['SyntaxError: Unexpected token'],
-    } as never,
+    },
   ];
   const view = events.reduce((v, e, i) => reduceDev(v, { ...e, at: at(i) } as BerthEvent), initialDevView(''));
 
