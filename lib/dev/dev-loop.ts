@@ -144,7 +144,8 @@ export async function runDev(opts: DevOptions): Promise<void> {
   // the config-hash differences.
   const profileWatcher = watch(profile.files, { ignoreInitial: true });
   profileWatcher.on('change', (file: string) => batcher.add({ reload: file, seenAt: clock.now() }));
-  await new Promise<void>((resolve) => profileWatcher.once('ready', () => resolve()));
+  // chokidar says 'ready' only once it has watched something.
+  if (profile.files.length) await new Promise<void>((resolve) => profileWatcher.once('ready', () => resolve()));
   // Only now: a save made right after "watching" appears must be seen, and chokidar ignores files that
   // change before its initial scan is ready.
   bus.emit({ type: 'dev.watching', trees: counts, watches: needed, maxWatches: maxUserWatches() });

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { BuildSpec, ResolvedService } from '../../lib/profile/model.js';
 import {
   LABEL,
@@ -33,9 +34,28 @@ export class FakeRuntime implements Runtime, ImageStore {
   private builds = 0;
   private nextId = 0;
 
-  constructor(opts: { name?: 'docker' | 'host'; images?: boolean } = {}) {
+  readonly filled: string[] = [];
+
+  /**
+   * A Docker-like fake by default (image store, volumes filled from a directory); `volumesAt` makes a
+   * host-like one whose named volumes are directories under it.
+   */
+  constructor(opts: { name?: 'docker' | 'host'; images?: boolean; volumesAt?: string } = {}) {
     this.name = opts.name ?? 'docker';
-    this.capabilities = opts.images === false ? {} : { images: this };
+    const volumesAt = opts.volumesAt;
+    this.capabilities = volumesAt
+      ? { volumeExport: { volumeDir: (project, volume) => join(volumesAt, project, volume) } }
+      : opts.images === false
+        ? {}
+        : {
+            images: this,
+            volumeImport: {
+              fillVolume: async (_project, service, volume, fromDir) => {
+                this.filled.push(`${service.name}:${volume}<-${fromDir}`);
+              },
+              removeVolume: async () => undefined,
+            },
+          };
   }
 
   async info() {

@@ -1,0 +1,83 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runDev } from '../../lib/dev/dev-loop.js';
+import { BerthError } from '../../lib/errors.js';
+import { EventBus } from '../../lib/events/bus.js';
+import type { BerthEvent } from '../../lib/events/types.js';
+import type { ResolvedService } from '../../lib/profile/model.js';
+import { fakeProfile, fakeService } from '../helpers/fake-profile.js';
+import { FakeRuntime } from '../helpers/fake-runtime.js';
+
+const onDb = [{ service: 'db', condition: 'healthy' as const, restart: false }];
+
+function withSources(root: string, over: Partial<ResolvedService> = {}): ResolvedService {
+  return fakeService('api', {
+    dependsOn: onDb,
+    dev: {
+      sources: [{ path: root, target: '/app/src' }],
+      rules: [{ paths: ['**/*.py'], action: 'restart', ignore: [] }],
+      restartDependents: false,
+    },
+    ...over,
+  });
+}
+
+/** runDev over a fake runtime and a real source tree; resolves events as they are emitted. */
+function start(runtime: FakeRuntime, services: ResolvedService[]) {
+  const bus = new EventBus();
+  const events: BerthEvent[] = [];
+  const waiters: { pred: (e: BerthEvent) => boolean; resolve: (e: BerthEvent) => void }[] = [];
+  bus.subscribe((e) => {
+    events.push(e);
+    for (const w of waiters.filter((w) => w.pred(e))) {
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve(e);
+    }
+  });
+  const next = (pred: (e: BerthEvent) => boolean) =>
+    new Promise<BerthEvent>((resolve) => {
+      const seen = events.find(pred);
+      if (seen) resolve(seen);
+      else waiters.push({ pred, resolve });
+    });
+  const stop = new AbortController();
+  const profile = fakeProfile(services);
+  const done = runDev({ runtime, load: () => profile, bus, signal: stop.signal, batch: { quietMs: 20 } });
+  return { events, next, stop, done };
+}
+
+describe('the dev loop (logic, on a fake runtime and a real tree)', () => {
+  it('restarts only the service whose source changed, and only once it is watching', async () => {
+    const src = mkdtempSync(join(tmpdir(), 'berth-dev-src-'));
+    mkdirSync(join(src, 'pkg'));
+    const runtime = new FakeRuntime();
+    const dev = start(runtime, [fakeService('db'), withSources(src)]);
+    await dev.next((e) => e.type === 'dev.watching');
+    const before = runtime.calls.length;
+    writeFileSync(join(src, 'pkg', 'views.py'), 'x = 1\n');
+    const done = await dev.next((e) => e.type === 'dev.action' && e.phase === 'done');
+    expect(done).toMatchObject({ service: 'api', action: 'restart' });
+    expect(runtime.calls.slice(before)).toEqual(['restart api']);
+    dev.stop.abort();
+    await dev.done;
+  });
+
+  it('refuses a sync rule on a runtime that cannot copy into an instance, before deploying anything', async () => {
+    const src = mkdtempSync(join(tmpdir(), 'berth-dev-src-'));
+    const runtime = new FakeRuntime({ name: 'host', images: false });
+    const syncing = withSources(src, {
+      dev: {
+        sources: [{ path: src, target: '/app/src' }],
+        rules: [{ paths: ['**/*.css'], action: 'sync', ignore: [], target: '/app/static' }],
+        restartDependents: false,
+      },
+    });
+    const dev = start(runtime, [fakeService('db'), syncing]);
+    const error = await dev.done.catch((e) => e);
+    expect(error).toBeInstanceOf(BerthError);
+    expect(error.message).toContain(`service api's "sync" rule needs copying files into a running instance`);
+    expect(runtime.calls).toEqual([]);
+  });
+});
