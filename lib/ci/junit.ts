@@ -23,7 +23,9 @@ export function toJUnitXml(suite: JUnitSuite): string {
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name=${attr(suite.name)} tests="${suite.cases.length}" failures="${failures}" skipped="${skipped}" time="${seconds(total)}">`,
-    `  <testsuite name=${attr(suite.name)} tests="${suite.cases.length}" failures="${failures}" errors="0" skipped="${skipped}" time="${seconds(total)}" timestamp="${suite.timestamp.toISOString().replace(/\.\d+Z$/, '')}">`,
+    `  <testsuite name=${attr(suite.name)} tests="${suite.cases.length}" failures="${failures}" errors="0"` +
+      ` skipped="${skipped}" time="${seconds(total)}"` +
+      ` timestamp="${suite.timestamp.toISOString().replace(/\.\d+Z$/, '')}">`,
   ];
   for (const c of suite.cases) {
     const open = `    <testcase classname=${attr(c.classname)} name=${attr(c.name)} time="${seconds(c.timeMs)}"`;

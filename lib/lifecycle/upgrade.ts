@@ -108,7 +108,8 @@ export async function upgradeFromHost(opts: UpgradeOptions): Promise<UpgradeRepo
     );
   }
   say(
-    `plan: move ${toMove.map((s) => `${s.name}${namedVolumes(s).length ? ` (data: ${namedVolumes(s).join(', ')})` : ''}`).join(', then ')}; each: back up, stop the host process, copy the data, start the container, health-gate`,
+    `plan: move ${toMove.map(describeMove).join(', then ')}; ` +
+      'each: back up, stop the host process, copy the data, start the container, health-gate',
   );
   say(
     `pre-checks passed: ${toMove.length} services to move, ${mib(dataBytes)} of data, ${mib(free)} free${inContainers.size ? `; already in containers: ${[...inContainers].join(', ')}` : ''}`,
@@ -218,6 +219,12 @@ async function rollBackToHost(
     phase: 'done',
     detail: 'running on the host again, data restored from the backup',
   });
+}
+
+/** A service to move, with the data volumes it takes along. */
+function describeMove(s: ResolvedService): string {
+  const volumes = namedVolumes(s);
+  return volumes.length ? `${s.name} (data: ${volumes.join(', ')})` : s.name;
 }
 
 /** The profile restricted to the given services: what is in containers so far. */

@@ -44,7 +44,8 @@ export function checkInotifyBudget(needed: number, max = maxUserWatches()): void
   if (max !== undefined && needed > max * 0.9) {
     throw new BerthError(
       `watching needs about ${needed} inotify watches but fs.inotify.max_user_watches is ${max}`,
-      `Raise it: sudo sysctl -w fs.inotify.max_user_watches=${Math.max(524288, needed * 2)} (add it to /etc/sysctl.d/ to keep it), or ignore more directories in .gitignore/.dockerignore or the rule's ignore.`,
+      `Raise it: sudo sysctl -w fs.inotify.max_user_watches=${Math.max(524288, needed * 2)} (add it to ` +
+        "/etc/sysctl.d/ to keep it), or ignore more directories in .gitignore/.dockerignore or the rule's ignore.",
     );
   }
 }
