@@ -1,9 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
 import tarStream from 'tar-stream';
-import tarFs from 'tar-fs';
 import { BerthError, CancelledError, EngineUnreachableError, throwIfAborted } from '../../errors.js';
 import type { BuildSpec, ResolvedService } from '../../profile/model.js';
 import {
@@ -27,6 +25,7 @@ import { trackEngineRequests, type RequestPolicy } from './engine-requests.js';
 import { containerSpec, copyFiles, hostConfig } from './container-spec.js';
 import { DockerImages } from './images.js';
 import { containerName, networkName, volumeName } from './names.js';
+import { DockerThrowaways, envList } from './throwaways.js';
 import { DockerVolumes } from './volumes.js';
 
 import { bound, demuxBuffer, lineSink, toLines, untilClosed, type Closable } from './streams.js';
@@ -53,6 +52,7 @@ export class DockerRuntime implements Runtime, ImageStore, ToolRunner, FileSync,
   private readonly cleanup: Docker;
   readonly images: DockerImages;
   private readonly volumes: DockerVolumes;
+  private readonly throwaways: DockerThrowaways;
 
   constructor(opts: DockerRuntimeOptions = {}) {
     this.docker = opts.docker ?? new Docker();
@@ -61,6 +61,7 @@ export class DockerRuntime implements Runtime, ImageStore, ToolRunner, FileSync,
     trackEngineRequests(this.cleanup, { timeoutMs: opts.requests?.timeoutMs });
     this.images = new DockerImages(this.docker, opts);
     this.volumes = new DockerVolumes(this.docker);
+    this.throwaways = new DockerThrowaways(this.docker, this.cleanup);
   }
 
   async info(signal?: AbortSignal): Promise<EngineInfo> {
@@ -287,47 +288,13 @@ export class DockerRuntime implements Runtime, ImageStore, ToolRunner, FileSync,
     command: string[],
     opts: { env?: Record<string, string>; signal?: AbortSignal } = {},
   ): Promise<ExecResult> {
-    const spec = containerSpec(project, service, throwawayLabels('task'));
-    return this.runThrowaway(
-      {
-        ...spec,
-        Cmd: command,
-        Env: [...spec.Env, ...envList(opts.env)],
-        HostConfig: hostConfig(project, service),
-        NetworkingConfig: { EndpointsConfig: { [networkName(project)]: {} } },
-      },
-      service.configFiles,
-      opts.signal,
-    );
+    return this.throwaways.runOnce(project, service, command, opts);
   }
 
-  async runTool(
-    project: string,
-    opts: {
-      image: string;
-      command: string[];
-      files: { target: string; content: string; mode: number }[];
-      signal?: AbortSignal;
-    },
-  ): Promise<ExecResult> {
-    return this.runThrowaway(
-      {
-        Image: opts.image,
-        Cmd: opts.command,
-        Labels: { [LABEL.project]: project, ...throwawayLabels('tool') },
-        HostConfig: { NetworkMode: 'host' },
-      },
-      opts.files,
-      opts.signal,
-    );
+  async runTool(project: string, opts: Parameters<DockerThrowaways['runTool']>[1]): Promise<ExecResult> {
+    return this.throwaways.runTool(project, opts);
   }
 
-  /**
-   * Copy a host directory's contents into a named volume (the host→containers upgrade). The copy goes
-   * through the archive API into a throwaway container of the service's own image, with the volume at
-   * the path the service mounts it, then takes the owner Docker gave that path from the image: a
-   * mariadb volume must belong to mysql inside, whoever owned the files on the host.
-   */
   async fillVolume(
     project: string,
     service: ResolvedService,
@@ -335,60 +302,7 @@ export class DockerRuntime implements Runtime, ImageStore, ToolRunner, FileSync,
     hostDir: string,
     signal?: AbortSignal,
   ): Promise<void> {
-    const mount = service.volumes.find((v) => v.type === 'volume' && v.source === volume);
-    if (!mount) throw new BerthError(`service ${service.name} mounts no volume named ${volume}`);
-    const container = await this.docker.createContainer({
-      Image: service.image,
-      Entrypoint: ['/bin/sh', '-c'],
-      // Images that run as a service user (rabbitmq's) still need root to hand the files over.
-      User: '0',
-      Cmd: [`chown -R "$(stat -c %u:%g ${shellQuote(mount.target)})" ${shellQuote(mount.target)}`],
-      Labels: { [LABEL.project]: project, ...throwawayLabels('volume-copy') },
-      HostConfig: { Mounts: [{ Type: 'volume', Source: volumeName(project, volume), Target: mount.target }] },
-    });
-    try {
-      await container.putArchive(
-        tarFs.pack(hostDir) as unknown as NodeJS.ReadableStream,
-        { path: mount.target, abortSignal: signal } as object,
-      );
-      await bound(container.start({ abortSignal: signal } as object), signal);
-      const result = (await bound(container.wait({ abortSignal: signal } as object), signal)) as { StatusCode: number };
-      if (result.StatusCode !== 0)
-        throw new BerthError(`could not give ${volume} its owner inside ${service.image} (exit ${result.StatusCode})`);
-    } finally {
-      await this.cleanup
-        .getContainer(container.id)
-        .remove({ force: true })
-        .catch(() => undefined);
-    }
-  }
-
-  /** Create, fill, start, wait, collect output, and always remove; killed if the signal aborts. */
-  private async runThrowaway(
-    spec: Docker.ContainerCreateOptions,
-    files: { target: string; content: string; mode: number }[],
-    signal?: AbortSignal,
-  ): Promise<ExecResult> {
-    throwIfAborted(signal);
-    // Creation is not cancelled halfway: a container the engine made must be known here, to be removed.
-    const container = await this.docker.createContainer(spec);
-    try {
-      throwIfAborted(signal);
-      await copyFiles(container, files);
-      await bound(container.start({ abortSignal: signal } as object), signal);
-      const result = (await bound(container.wait({ abortSignal: signal } as object), signal)) as { StatusCode: number };
-      const logs = (await bound(
-        container.logs({ stdout: true, stderr: true, follow: false, abortSignal: signal } as object),
-        signal,
-      )) as unknown as Buffer;
-      return { exitCode: result.StatusCode, output: await demuxBuffer(this.docker.modem, logs) };
-    } finally {
-      // force: a task still running when Ctrl-C came is killed with its container.
-      await this.cleanup
-        .getContainer(container.id)
-        .remove({ force: true })
-        .catch(() => undefined);
-    }
+    return this.throwaways.fillVolume(project, service, volume, hostDir, signal);
   }
 
   async logs(id: string, { tail }: { tail: number }): Promise<string[]> {
@@ -433,13 +347,7 @@ export class DockerRuntime implements Runtime, ImageStore, ToolRunner, FileSync,
   }
 
   async leftovers(project: string): Promise<Leftover[]> {
-    const all = await this.docker.listContainers({
-      all: true,
-      filters: { label: [`${LABEL.project}=${project}`, `${LABEL.oneOff}=true`] },
-    });
-    return all
-      .filter((c) => !ownerAlive(c.Labels[LABEL.owner]))
-      .map((c) => ({ id: c.Id, role: c.Labels[LABEL.role] ?? 'task', status: c.State }));
+    return this.throwaways.leftovers(project);
   }
 
   async removeLeftovers(project: string): Promise<Leftover[]> {
@@ -448,29 +356,6 @@ export class DockerRuntime implements Runtime, ImageStore, ToolRunner, FileSync,
     await Promise.all(found.map((l) => this.remove(l.id)));
     return found;
   }
-}
-
-const thisOwner = `${hostname()}/${process.pid}`;
-
-function throwawayLabels(role: 'task' | 'tool' | 'volume-copy'): Record<string, string> {
-  return { [LABEL.oneOff]: 'true', [LABEL.role]: role, [LABEL.owner]: thisOwner };
-}
-
-/** Whether the berth process that made a throwaway container still runs; another machine's counts as alive. */
-function ownerAlive(owner: string | undefined): boolean {
-  if (!owner) return false;
-  const [host, pid] = owner.split('/');
-  if (host !== hostname()) return true;
-  try {
-    process.kill(Number(pid), 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function envList(env: Record<string, string> | undefined): string[] {
-  return Object.entries(env ?? {}).map(([k, v]) => `${k}=${v}`);
 }
 
 function startFailed(cause: unknown): BerthError {
@@ -485,8 +370,4 @@ function startFailed(cause: unknown): BerthError {
     );
   }
   return new BerthError(`cannot start container: ${text}`);
-}
-
-function shellQuote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
 }
