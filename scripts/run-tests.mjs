@@ -31,9 +31,16 @@ for (const project of ['unit', 'integration']) {
   totals.skipped += summary.numPendingTests + summary.numTodoTests;
   ok &&= run.status === 0 && summary.numPassedTests > 0;
   for (const file of summary.testResults) {
+    const name = file.name.replace(`${process.cwd()}/`, '');
+    if (file.status === 'failed' && !file.assertionResults.some((t) => t.status === 'failed')) {
+      // A beforeAll that threw: vitest marks the file failed and its tests skipped, with the reason only in
+      // its own output above. Those tests did not pass; say so here.
+      const notRun = file.assertionResults.filter((t) => t.status !== 'passed').length;
+      failures.push(`  FAILED ${name}: its setup failed, so ${notRun} of its tests did not run (see above)`);
+    }
     for (const test of file.assertionResults.filter((t) => t.status === 'failed')) {
       const why = (test.failureMessages[0] ?? '').split('\n').slice(0, 6).join('\n      ');
-      failures.push(`  FAILED ${file.name.replace(`${process.cwd()}/`, '')} > ${test.fullName}\n      ${why}`);
+      failures.push(`  FAILED ${name} > ${test.fullName}\n      ${why}`);
     }
   }
   if (project === 'integration') {
