@@ -1,3 +1,5 @@
+import { expect } from 'vitest';
+import { ProfileErrors } from '../../lib/errors.js';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -15,4 +17,15 @@ export function profileTree(files: Record<string, string>): {
   }
   const stateRoot = mkdtempSync(join(tmpdir(), 'berth-state-'));
   return { root, stateRoot, path: (rel) => join(root, rel) };
+}
+
+/** The ProfileErrors a load throws; fails the test when it throws something else or nothing. */
+export function profileErrorsOf(fn: () => unknown): ProfileErrors {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(ProfileErrors);
+    return e as ProfileErrors;
+  }
+  throw new Error('expected a ProfileErrors');
 }

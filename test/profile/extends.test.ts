@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ProfileErrors } from '../../lib/errors.js';
 import { loadProfile } from '../../lib/profile/load.js';
-import { profileTree } from '../helpers/profile-fixture.js';
+import { profileErrorsOf, profileTree } from '../helpers/profile-fixture.js';
 
 // A skeleton with a partial task (db-sync, no command yet) and vars its templates and fields read.
 const skeleton = `abstract: true
@@ -54,15 +53,7 @@ function load(t: ReturnType<typeof tree>, opts: { envFiles?: string[]; runtime?:
   });
 }
 
-function errorsOf(fn: () => unknown): ProfileErrors {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ProfileErrors);
-    return e as ProfileErrors;
-  }
-  throw new Error('expected a ProfileErrors');
-}
+const errorsOf = profileErrorsOf;
 
 describe('extends, vars and key+', () => {
   it('builds a service from its skeleton: vars in fields and templates, a partial task completed in place', () => {

@@ -1,9 +1,8 @@
 import { existsSync, statSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ProfileErrors } from '../../lib/errors.js';
 import { loadProfile } from '../../lib/profile/load.js';
-import { profileTree } from '../helpers/profile-fixture.js';
+import { profileErrorsOf, profileTree } from '../helpers/profile-fixture.js';
 
 const api = `image: example/api:1
 environment:
@@ -42,15 +41,7 @@ function load(
   });
 }
 
-function errorOf(fn: () => unknown): ProfileErrors {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ProfileErrors);
-    return e as ProfileErrors;
-  }
-  throw new Error('expected a ProfileErrors');
-}
+const errorOf = profileErrorsOf;
 
 describe('loadProfile', () => {
   it('resolves services in dependency order with interpolated parameters and loopback ports', () => {
