@@ -17,10 +17,15 @@ export function registerPlan(program: Command): void {
           project: profile.project,
           actions: actions.map(({ service, action, reasons }) => ({ service, action, reasons })),
           history: new Timings(profile.stateDir).read(),
+          outside: profile.outside,
+          warnings: profile.warnings,
         });
-      else
+      else {
         for (const a of actions)
           out(`${a.action.padEnd(9)} ${a.service}${a.reasons.length ? `  (${a.reasons.join(', ')})` : ''}\n`);
+        for (const path of profile.outside) out(`reads    ${path}  (outside the profile tree)\n`);
+        for (const text of profile.warnings) out(`warning  ${text}\n`);
+      }
     }),
   );
 }

@@ -65,6 +65,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
     engine: `${engine.value.name} ${engine.value.version}`,
     steps: profile.steps,
   });
+  for (const text of profile.warnings) bus.emit({ type: 'message', level: 'warn', text });
   try {
     if (actual.status === 'rejected') throw actual.reason;
     if (volumes.status === 'rejected') throw volumes.reason;

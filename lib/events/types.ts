@@ -37,8 +37,10 @@ export type BerthEvent =
   | {
       type: 'plan';
       at: number;
-      /** Set by `berth plan`, which plans without deploying. */
+      /** Set by `berth plan`, which plans without deploying: its project, and what the loader found worth saying. */
       project?: string;
+      outside?: string[];
+      warnings?: string[];
       actions: { service: string; action: PlanActionKind; reasons: string[] }[];
       /** Create-to-ready durations from earlier runs on this machine; absent on a first run. */
       history: Record<string, number>;

@@ -9,7 +9,9 @@ import type { ResolvedProfile, ResolvedService } from './model.js';
 import { readOverrides } from './overrides.js';
 import { gatherParameters } from './parameters.js';
 import { defaultProfilesRoot, loadProfileChain, resolveProfileFile } from './profile-chain.js';
+import { PathPolicy } from './path-policy.js';
 import { profileLevel } from './profile-level.js';
+import { profileWarnings } from './warnings.js';
 import { resolvePath } from './normalize.js';
 import { loadServices, toResolved } from './resolve-service.js';
 import { YamlSource } from './yaml-source.js';
@@ -69,18 +71,19 @@ export function loadProfile(opts: LoadOptions): ResolvedProfile {
     { project, stateDir, env: opts.env, cli: opts.parameters, secrets: opts.secrets ?? 'read' },
     errors,
   );
-  const { enabled, overrides } = readOverrides(chain, envSources, parameters, errors);
+  const paths = new PathPolicy(root);
+  const { enabled, overrides } = readOverrides(chain, envSources, parameters, paths, errors);
   fail();
 
   const libraryDirs = [...chain.map((c) => join(dirname(c.source.file), 'services')).reverse(), join(root, 'services')];
-  const loaded = loadServices(enabled, overrides, libraryDirs, parameters, runtime, errors);
+  const loaded = loadServices(enabled, overrides, libraryDirs, parameters, runtime, paths, errors);
   fail();
   const services = resolveServices(loaded, parameters, secretNames, errors);
   fail();
   checkReferences(services, loaded.layers, errors, runtime);
   fail();
   const steps = dependencyOrder(services, loaded.layers);
-  const level = profileLevel(chain, enabled, libraryDirs, parameters, errors);
+  const level = profileLevel(chain, enabled, libraryDirs, parameters, paths, errors);
   fail();
 
   const files = [
@@ -102,6 +105,8 @@ export function loadProfile(opts: LoadOptions): ResolvedProfile {
     stateDir,
     ...level,
     files,
+    outside: [...paths.outside].sort(),
+    warnings: profileWarnings(services),
   };
 }
 

@@ -129,6 +129,10 @@ export interface ResolvedProfile {
   client?: { image: string; files: { target: string; content: string; mode: number; source: string }[] };
   /** Every profile, environment, service and template file this model was built from (berth dev reloads on edits). */
   files: string[];
+  /** Files and directories outside the profile tree that a deploy reads (written as absolute paths). */
+  outside: string[];
+  /** Allowed but worth saying once per deploy: a port on every interface, a bind mount of /, a shared volume. */
+  warnings: string[];
 }
 
 export interface VerifyCheck {

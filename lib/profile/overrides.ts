@@ -1,8 +1,8 @@
-import { dirname } from 'node:path';
 import type { ProfileError } from '../errors.js';
 import { interpolateTree, type Parameters } from './interpolate.js';
 import type { Layer } from './layers.js';
 import { isPlainObject } from './merge.js';
+import type { PathPolicy } from './path-policy.js';
 import type { ProfileChain } from './profile-chain.js';
 import { absolutize, type Enabled } from './resolve-service.js';
 import { EnvironmentFile } from './schema.js';
@@ -17,6 +17,7 @@ export function readOverrides(
   chain: ProfileChain,
   envSources: YamlSource[],
   parameters: Parameters,
+  paths: PathPolicy,
   errors: ProfileError[],
 ): { enabled: Enabled; overrides: Map<string, Layer[]> } {
   const top = chain[chain.length - 1]!.profile;
@@ -54,7 +55,8 @@ export function readOverrides(
       }
       const { enabled: _drop, ...fields } = override;
       const list = overrides.get(name) ?? [];
-      list.push({ source, at, value: absolutize(fields, dirname(source.file)) });
+      const value = absolutize(fields, (path, raw) => paths.resolve(source, [...at, ...path], raw, errors));
+      list.push({ source, at, value });
       overrides.set(name, list);
     }
   }

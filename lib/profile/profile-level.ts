@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { ProfileError } from '../errors.js';
 import { interpolateTree, type Parameters } from './interpolate.js';
 import type { ResolvedProfile, VerifyCheck } from './model.js';
-import { resolvePath, stringifyEnv, toCommand } from './normalize.js';
+import { stringifyEnv, toCommand } from './normalize.js';
+import type { PathPolicy } from './path-policy.js';
 import type { ProfileChain } from './profile-chain.js';
 import { renderTemplate } from './render.js';
 import type { Enabled } from './resolve-service.js';
@@ -16,6 +17,7 @@ export function profileLevel(
   enabled: Enabled,
   libraryDirs: string[],
   parameters: Parameters,
+  paths: PathPolicy,
   errors: ProfileError[],
 ): Pick<ResolvedProfile, 'verify' | 'images' | 'hostFiles' | 'client'> {
   // A check about a service an environment file disabled is not part of this composition; one about a
@@ -41,17 +43,17 @@ export function profileLevel(
     .filter((v) => enabled.has(v.service))
     .map(toVerifyCheck);
   const images = chain.flatMap((c) =>
-    (c.profile.images ?? []).map((i) => ({
+    (c.profile.images ?? []).map((i, n) => ({
       name: i.name,
       build: {
-        context: resolvePath(dirname(c.source.file), i.context),
+        context: paths.resolve(c.source, ['images', n, 'context'], i.context, errors),
         dockerfile: i.dockerfile ?? 'Dockerfile',
         args: stringifyEnv(i.args),
       },
     })),
   );
   const render = (c: ProfileChain[number], f: { source: string; mode?: number }, at: KeyPath) =>
-    renderTemplate(resolvePath(dirname(c.source.file), f.source), parameters, errors, (problem, hint) =>
+    renderTemplate(paths.resolve(c.source, at, f.source, errors), parameters, errors, (problem, hint) =>
       c.source.error(at, problem, hint),
     );
   const hostFiles = chain.flatMap((c) =>

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { ProfileError } from '../errors.js';
 import { hintFor, interpolateString, type Parameters } from './interpolate.js';
+import { NOT_UTF8_HINT, readUtf8 } from './text-file.js';
 
 /**
  * A template rendered with the parameters. A missing one is reported where it is named (`namedAt`), since
@@ -12,15 +12,20 @@ export function renderTemplate(
   errors: ProfileError[],
   namedAt: (problem: string, hint: string) => ProfileError,
 ): string | undefined {
-  let text: string;
+  let read: ReturnType<typeof readUtf8>;
   try {
-    text = readFileSync(file, 'utf8');
+    read = readUtf8(file);
   } catch {
     errors.push(
       namedAt(`template ${file} not found`, 'Check the "source:" path; it is relative to the file that names it.'),
     );
     return undefined;
   }
+  if ('invalidAt' in read) {
+    errors.push(new ProfileError(read.invalidAt, '', 'the template is not UTF-8 text', NOT_UTF8_HINT));
+    return undefined;
+  }
+  const { text } = read;
   const before = errors.length;
   const out = String(
     interpolateString(text, params, (name, offset) => {

@@ -14,10 +14,10 @@ import {
   parseHealthCheck,
   parsePort,
   parseVolume,
-  resolvePath,
   stringifyEnv,
   toCommand,
 } from './normalize.js';
+import type { PathPolicy } from './path-policy.js';
 import { renderTemplate } from './render.js';
 import { AbstractServiceFile, ExtendingServiceFile, ServiceFile } from './schema.js';
 import { isAbstract, LIBRARY_KEYS, readServiceChain, serviceFields, type ServiceChain } from './service-chain.js';
@@ -46,6 +46,7 @@ export function loadServices(
   libraryDirs: string[],
   parameters: Parameters,
   runtime: 'docker' | 'host',
+  paths: PathPolicy,
   errors: ProfileError[],
 ): LoadedServices {
   const loaded: LoadedServices = { merged: new Map(), layers: new Map(), params: new Map(), files: new Set() };
@@ -57,6 +58,16 @@ export function loadServices(
           ref.at,
           `no service named "${name}" in the service library`,
           `Looked in ${libraryDirs.join(', ')}. Available: ${availableServices(libraryDirs).join(', ') || 'none'}.`,
+        ),
+      );
+      continue;
+    }
+    if (paths.contains(dirname(file)) && !paths.contains(file)) {
+      errors.push(
+        ref.source.error(
+          ref.at,
+          `the service file ${file} links to a file outside the profile tree (${paths.root}); it was not read`,
+          'Copy the service file into the library, or name the profile by a path in the tree it belongs to.',
         ),
       );
       continue;
@@ -73,7 +84,7 @@ export function loadServices(
       );
       continue;
     }
-    const own = chainLayers(chain, errors);
+    const own = chainLayers(chain, paths, errors);
     if (!own) continue;
     const layers: Layer[] = [...own, ...(overrides.get(name) ?? [])];
     loaded.layers.set(name, layers);
@@ -111,7 +122,7 @@ export function availableServices(dirs: string[]): string[] {
  * One layer per file of a service's chain, base first: interpolated with the chain's parameters and vars,
  * checked against the schema (partial items are allowed in an abstract file), paths made absolute.
  */
-function chainLayers(chain: ServiceChain, errors: ProfileError[]): Layer[] | undefined {
+function chainLayers(chain: ServiceChain, paths: PathPolicy, errors: ProfileError[]): Layer[] | undefined {
   const layers: Layer[] = [];
   for (const source of chain.sources) {
     const raw = isPlainObject(source.value) ? source.value : {};
@@ -131,7 +142,9 @@ function chainLayers(chain: ServiceChain, errors: ProfileError[]): Layer[] | und
     layers.push({
       source,
       at: [],
-      value: absolutize(serviceFields(value) as Record<string, unknown>, dirname(source.file)),
+      value: absolutize(serviceFields(value) as Record<string, unknown>, (at, raw) =>
+        paths.resolve(source, at, raw, errors),
+      ),
     });
   }
   return layers;
@@ -179,39 +192,52 @@ function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
   return here;
 }
 
+/** Resolves a path written at a key path of a layer's file (see PathPolicy). */
+export type PathResolver = (at: KeyPath, raw: string) => string;
+
 /** Paths in a layer are relative to the file that wrote them; make them absolute before layers merge. */
-export function absolutize(value: Record<string, unknown>, baseDir: string): Record<string, unknown> {
+export function absolutize(value: Record<string, unknown>, resolveAt: PathResolver): Record<string, unknown> {
   const out = { ...value } as Record<string, any>;
-  if (out.build?.context) out.build = { ...out.build, context: resolvePath(baseDir, out.build.context) };
+  if (out.build?.context) out.build = { ...out.build, context: resolveAt(['build', 'context'], out.build.context) };
   for (const key of ['volumes', 'volumes+']) {
     if (!Array.isArray(out[key])) continue;
-    out[key] = out[key].map((v: any) => {
-      const m = parseVolume(v, baseDir);
-      return m.type === 'bind' ? { source: m.source, target: m.target, read_only: m.readOnly } : v;
+    out[key] = out[key].map((v: any, i: number) => {
+      const m = parseVolume(v, '/');
+      if (m.type !== 'bind') return v;
+      const raw = typeof v === 'string' ? v.split(':')[0]! : v.source;
+      return { source: resolveAt([key, i], raw), target: m.target, read_only: m.readOnly };
     });
   }
-  const absoluteSources = (files: any[]) =>
-    files.map((c: any) => (c.source === undefined ? c : { ...c, source: resolvePath(baseDir, c.source) }));
+  const absoluteSources = (files: any[], at: KeyPath) =>
+    files.map((c: any, i: number) =>
+      c.source === undefined ? c : { ...c, source: resolveAt([...at, i, 'source'], c.source) },
+    );
   for (const key of ['config_files', 'config_files+'])
-    if (Array.isArray(out[key])) out[key] = absoluteSources(out[key]);
+    if (Array.isArray(out[key])) out[key] = absoluteSources(out[key], [key]);
   if (isPlainObject(out.contributes)) {
     out.contributes = Object.fromEntries(
       Object.entries(out.contributes).map(([to, c]: [string, any]) => [
         to,
-        Array.isArray(c?.config_files) ? { ...c, config_files: absoluteSources(c.config_files) } : c,
+        Array.isArray(c?.config_files)
+          ? { ...c, config_files: absoluteSources(c.config_files, ['contributes', to, 'config_files']) }
+          : c,
       ]),
     );
   }
   if (isPlainObject(out.host)) {
     const host = { ...out.host } as Record<string, any>;
-    if (typeof host.working_dir === 'string') host.working_dir = resolvePath(baseDir, host.working_dir);
+    if (typeof host.working_dir === 'string') host.working_dir = resolveAt(['host', 'working_dir'], host.working_dir);
     for (const key of ['config_files', 'config_files+'])
-      if (Array.isArray(host[key])) host[key] = absoluteSources(host[key]);
+      if (Array.isArray(host[key])) host[key] = absoluteSources(host[key], ['host', key]);
     out.host = host;
   }
   for (const key of ['sources', 'sources+']) {
     if (!Array.isArray(out.dev?.[key])) continue;
-    out.dev = { ...out.dev, [key]: out.dev[key].map((s: any) => ({ ...s, path: resolvePath(baseDir, s.path) })) };
+    const sources = out.dev[key].map((s: any, i: number) => ({
+      ...s,
+      path: resolveAt(['dev', key, i, 'path'], s.path),
+    }));
+    out.dev = { ...out.dev, [key]: sources };
   }
   return out;
 }

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { isMap, isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { ProfileError, ProfileErrors, type SourceLocation } from '../errors.js';
+import { NOT_UTF8_HINT, readUtf8 } from './text-file.js';
 
 export type KeyPath = (string | number)[];
 
@@ -14,9 +14,9 @@ export class YamlSource {
   ) {}
 
   static read(file: string): YamlSource {
-    let text: string;
+    let read: ReturnType<typeof readUtf8>;
     try {
-      text = readFileSync(file, 'utf8');
+      read = readUtf8(file);
     } catch (cause) {
       throw new ProfileErrors([
         new ProfileError(
@@ -27,7 +27,10 @@ export class YamlSource {
         ),
       ]);
     }
-    return YamlSource.parse(file, text);
+    if ('invalidAt' in read) {
+      throw new ProfileErrors([new ProfileError(read.invalidAt, '', 'the file is not UTF-8 text', NOT_UTF8_HINT)]);
+    }
+    return YamlSource.parse(file, read.text);
   }
 
   static parse(file: string, text: string): YamlSource {

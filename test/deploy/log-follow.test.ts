@@ -67,6 +67,8 @@ describe('deploy and the log follow it opens for the screen', () => {
       images: [],
       hostFiles: [],
       files: [],
+      outside: [],
+      warnings: [],
     };
     const bus = new EventBus();
     const events: BerthEvent['type'][] = [];

@@ -33,5 +33,7 @@ export function fakeProfile(services: ResolvedService[], stateDir?: string): Res
     images: [],
     hostFiles: [],
     files: [],
+    outside: [],
+    warnings: [],
   };
 }
