@@ -7,7 +7,9 @@ const MAX_DURATION_MS = 2 ** 31 - 1;
 /** A duration in milliseconds, the way parseDuration reads it. */
 export function durationMs(value: number | string): number {
   if (typeof value === 'number') return value * 1000;
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(value)!;
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(value);
+  // Not a duration at all: the format's own error says so (zod still runs the refinements below).
+  if (!match) return Number.NaN;
   const n = Number(match[1]);
   return match[2] === 'ms' ? n : match[2] === 's' ? n * 1000 : n * 60_000;
 }
@@ -15,9 +17,9 @@ export function durationMs(value: number | string): number {
 /** "2s", "500ms", "1m", or a number of seconds. */
 export const Duration = z
   .union([z.number().nonnegative(), z.string().regex(/^\d+(\.\d+)?(ms|s|m)$/, 'a duration like "500ms", "2s" or "1m"')])
-  .refine((d) => durationMs(d) <= MAX_DURATION_MS, 'a duration of at most 24 days (the longest timer Node can hold)');
+  .refine((d) => !(durationMs(d) > MAX_DURATION_MS), 'a duration of at most 24 days (the longest timer Node can hold)');
 /** A wait that must take some time: a probe's interval or timeout of 0 would spin or fail at once. */
-const PositiveDuration = Duration.refine((d) => durationMs(d) > 0, 'a duration longer than 0');
+const PositiveDuration = Duration.refine((d) => !(durationMs(d) <= 0), 'a duration longer than 0');
 
 const Port = z.number().int().min(1, 'a port between 1 and 65535').max(65535, 'a port between 1 and 65535');
 

@@ -70,16 +70,10 @@ function issueToError(source: YamlSource, schema: z.ZodType, issue: Issue & { fu
     return source.error(issue.fullPath, problem);
   }
   if (issue.code === 'invalid_value') {
-    return source.error(
-      issue.fullPath,
-      `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${JSON.stringify(valueAt(source.value, issue.fullPath))}`,
-    );
+    return source.error(issue.fullPath, `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`);
   }
   if (issue.code === 'invalid_format') {
-    return source.error(
-      issue.fullPath,
-      `expected ${issue.message ?? issue.format}, got ${JSON.stringify(valueAt(source.value, issue.fullPath))}`,
-    );
+    return source.error(issue.fullPath, `expected ${issue.message ?? issue.format}`);
   }
   if (issue.code === 'invalid_union') {
     // Every branch refused the value's type (a list where a number or a string goes): say what fits.
@@ -108,11 +102,15 @@ function valueAt(value: unknown, path: KeyPath): unknown {
   return here;
 }
 
+/**
+ * What was written, by kind only: the error points at its line, and a value is never quoted (it may be a
+ * secret, or a line of a file that was never meant to be a profile).
+ */
 function describe(value: unknown): string {
   if (value === undefined || value === null) return 'nothing';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  return `${typeof value} ${JSON.stringify(value)}`;
+  return `a ${typeof value}`;
 }
 
 /** The keys an object schema accepts at a path, found by walking the schema the way the value was walked. */

@@ -210,8 +210,8 @@ describe('every mistake of an environment file at once', () => {
       const messages = (e as ProfileErrors).errors.map((x) => x.message.replace(t.root + '/', ''));
       expect(messages.sort()).toEqual([
         'env.yaml:2:9: parameters.port: expected string or number or boolean, got a list',
-        'env.yaml:5:19: services.web.stop_timeout: expected number or string, got boolean true',
-        'env.yaml:6:14: services.web.restart: expected one of "no", "on-failure", "unless-stopped", "always", got "sometimes"',
+        'env.yaml:5:19: services.web.stop_timeout: expected number or string, got a boolean',
+        'env.yaml:6:14: services.web.restart: expected one of "no", "on-failure", "unless-stopped", "always"',
         'env.yaml:7:23: services.web.environment.A: expected string or number or boolean, got a list',
       ]);
     }

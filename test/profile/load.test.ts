@@ -124,9 +124,9 @@ describe('loadProfile', () => {
     const e = errorOf(() => load(t));
     const messages = e.errors.map((x) => x.message).join('\n');
     expect(messages).toMatch(/db\.yaml:2:15: stop_timeout: /);
-    expect(messages).toContain(
-      'db.yaml:3:10: restart: expected one of "no", "on-failure", "unless-stopped", "always", got "sometimes"',
-    );
+    expect(messages).toContain('db.yaml:3:10: restart: expected one of "no", "on-failure", "unless-stopped", "always"');
+    // The line is named; what was written there is never quoted (it could be a secret).
+    expect(messages).not.toContain('sometimes');
   });
 
   it('rejects a service with neither image nor build', () => {
