@@ -12,7 +12,9 @@ export function registerVerify(program: Command): void {
       const profile = load(opts);
       const runtime = makeRuntime(opts);
       const tools = (await clientEngine(runtime))?.tools;
-      return printVerify(await verify(runtime, profile, undefined, tools), opts.json) ? 1 : 0;
+      // Checks run four at a time; BERTH_VERIFY_CONCURRENCY=1 runs them one after another.
+      const concurrency = Number(process.env.BERTH_VERIFY_CONCURRENCY ?? 4) || 4;
+      return printVerify(await verify(runtime, profile, undefined, tools, { concurrency }), opts.json) ? 1 : 0;
     }),
   );
 }

@@ -11,7 +11,8 @@ export async function down(
   runtime: Runtime,
   project: string,
   bus: EventBus,
-  opts: { volumes: boolean; order?: string[] },
+  /** steps: the profile's dependency steps; a step stops after every step that depends on it. */
+  opts: { volumes: boolean; steps?: string[][] },
 ): Promise<{ removed: string[]; volumesRemoved: string[]; volumesKept: string[] }> {
   // A killed run's throwaway containers would otherwise keep the volumes (and the network) in use.
   const [instances, leftovers] = await Promise.all([runtime.list(project), runtime.removeLeftovers(project)]);
@@ -21,9 +22,10 @@ export async function down(
       level: 'info',
       text: `removed ${describeLeftovers(leftovers)} left by an interrupted run`,
     });
-  // Dependents stop before what they depend on.
+  // Dependents stop before what they depend on; the services of one step, which do not depend on each
+  // other, stop at once. What the profile no longer has (or a down without a profile) goes first.
   const rank = (service: string) => {
-    const i = opts.order?.indexOf(service) ?? -1;
+    const i = opts.steps?.findIndex((step) => step.includes(service)) ?? -1;
     return i < 0 ? Number.MAX_SAFE_INTEGER : i;
   };
   const byRank = new Map<number, typeof instances>();

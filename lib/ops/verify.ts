@@ -1,3 +1,4 @@
+import pLimit from 'p-limit';
 import { abortableSleep, describeProbe, probeOnce } from '../health/probe.js';
 import type { ResolvedProfile, VerifyCheck } from '../profile/model.js';
 import type { Instance, Runtime, ToolRunner } from '../runtime/types.js';
@@ -24,45 +25,64 @@ export async function verify(
   onResult?: (r: CheckResult) => void,
   /** Where client checks run when the runtime has no tool containers (the host): see client-engine.ts. */
   tools: ToolRunner | undefined = runtime.capabilities.tools,
+  opts: { concurrency?: number } = {},
 ): Promise<CheckResult[]> {
   const instances = await runtime.list(profile.project);
   const results: CheckResult[] = [];
-  const timed = async (name: string, service: string, fn: () => Promise<Outcome>) => {
+  // Side by side, within a small limit: each check is its own short process (an openstack client start
+  // costs ~2 s of Python), and the engine and two cores are shared with the services being checked.
+  const limit = pLimit(opts.concurrency ?? 4);
+  const timed = async (position: number, name: string, service: string, fn: () => Promise<Outcome>) => {
     const start = Date.now();
     const r = await fn().catch((e: Error) => ({ ok: false, output: e.message }));
     const result: CheckResult = { name, service, ...r, durationMs: Date.now() - start };
     const instance = instances.find((i) => i.service === service);
     if (!r.ok && instance) result.logs = await runtime.logs(instance.id, { tail: 30 });
-    results.push(result);
+    results[position] = result;
     onResult?.(result);
   };
-  for (const service of profile.services) {
-    const instance = instances.find((i) => i.service === service.name);
-    await timed(`${service.name} is ${service.healthcheck ? 'healthy' : 'running'}`, service.name, async () => {
-      if (!instance) return { ok: false, output: 'not deployed' };
-      if (!instance.running) return { ok: instance.exitCode === 0 && isOneShot(service), output: instance.status };
-      if (!service.healthcheck) return { ok: true, output: 'running' };
-      const r = await probeOnce(runtime, instance, service.healthcheck.probe, service.healthcheck.timeoutMs);
-      return { ok: r.ok, output: r.output || describeProbe(service.healthcheck.probe) };
-    });
+  await Promise.all(
+    profile.services.map((service, position) =>
+      limit(() => {
+        const instance = instances.find((i) => i.service === service.name);
+        const name = `${service.name} is ${service.healthcheck ? 'healthy' : 'running'}`;
+        return timed(position, name, service.name, async () => {
+          if (!instance) return { ok: false, output: 'not deployed' };
+          if (!instance.running) return { ok: instance.exitCode === 0 && isOneShot(service), output: instance.status };
+          if (!service.healthcheck) return { ok: true, output: 'running' };
+          const r = await probeOnce(runtime, instance, service.healthcheck.probe, service.healthcheck.timeoutMs);
+          return { ok: r.ok, output: r.output || describeProbe(service.healthcheck.probe) };
+        });
+      }),
+    ),
+  );
+  const finished = new Map<string, Promise<void>>();
+  for (const [n, check] of profile.verify.entries()) {
+    // A check waits for the ones it names (declared before it, so the order cannot cycle) outside the limit.
+    const before = check.after.map((name) => finished.get(name) ?? Promise.resolve());
+    const run = Promise.all(before).then(() =>
+      limit(() =>
+        timed(profile.services.length + n, check.name, check.service, async () => {
+          let last: Outcome = { ok: false, output: 'not run' };
+          for (let attempt = 0; attempt <= check.retries; attempt++) {
+            if (attempt > 0) await abortableSleep(1000);
+            last = await runCheck(
+              runtime,
+              tools,
+              profile,
+              check,
+              instances.find((i) => i.service === check.service),
+            );
+            if (last.ok) break;
+          }
+          return last;
+        }),
+      ),
+    );
+    finished.set(check.name, run);
   }
-  for (const check of profile.verify) {
-    await timed(check.name, check.service, async () => {
-      let last: Outcome = { ok: false, output: 'not run' };
-      for (let attempt = 0; attempt <= check.retries; attempt++) {
-        if (attempt > 0) await abortableSleep(1000);
-        last = await runCheck(
-          runtime,
-          tools,
-          profile,
-          check,
-          instances.find((i) => i.service === check.service),
-        );
-        if (last.ok) break;
-      }
-      return last;
-    });
-  }
+  await Promise.all(finished.values());
+  // Reported as they finish; returned in the order the profile declares them.
   return results;
 }
 

@@ -145,4 +145,6 @@ export interface VerifyCheck {
   contains?: string;
   /** How many times to try again, a second apart (for things that settle, like a node enrolling). */
   retries: number;
+  /** Names of checks that must have finished before this one starts. */
+  after: string[];
 }

@@ -34,6 +34,23 @@ export function profileLevel(
       );
     });
   }
+  // `after` names a check declared before it, so the waits can never form a cycle.
+  const declared = new Set<string>();
+  for (const c of chain) {
+    (c.profile.verify ?? []).forEach((v, i) => {
+      (v.after ?? []).forEach((name, k) => {
+        if (!declared.has(name))
+          errors.push(
+            c.source.error(
+              ['verify', i, 'after', k],
+              `check "${v.name}" waits for "${name}", which is not a check declared before it`,
+              `Checks declared before it: ${[...declared].join(', ') || 'none'}.`,
+            ),
+          );
+      });
+      declared.add(v.name);
+    });
+  }
   const verify = chain
     .flatMap((c) =>
       (c.profile.verify ?? []).map(
@@ -89,5 +106,6 @@ function toVerifyCheck(v: NonNullable<ProfileFile['verify']>[number]): VerifyChe
     client: toCommand(v.client),
     contains: v.contains,
     retries: v.retries ?? 0,
+    after: v.after ?? [],
   };
 }

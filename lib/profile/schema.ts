@@ -290,6 +290,8 @@ export const VerifyCheck = z
     client: StringList.optional(),
     contains: z.string().optional(),
     retries: z.number().int().min(0).optional(),
+    /** Checks run side by side; one that needs another's effect (a visit counted) waits for it by name. */
+    after: z.array(z.string()).optional(),
   })
   .refine((v) => [v.http, v.exec, v.client].filter(Boolean).length === 1, 'exactly one of http, exec or client');
 

@@ -30,6 +30,10 @@ export class FakeRuntime implements Runtime, ImageStore {
   healthy: (service: string, imageId: string) => boolean = () => true;
   /** Called at each start, in the order starts happen; a test may hold one back with a promise. */
   onStart: (service: string) => Promise<void> | void = () => undefined;
+  /** Called at each exec that is not a health probe, as onStart is. */
+  onExec: (command: string[]) => Promise<void> | void = () => undefined;
+  /** Called at each stop, as onStart is. */
+  onStop: (service: string) => Promise<void> | void = () => undefined;
   private readonly instances = new Map<string, FakeInstance>();
   private builds = 0;
   private nextId = 0;
@@ -134,6 +138,7 @@ export class FakeRuntime implements Runtime, ImageStore {
   async stop(id: string): Promise<void> {
     const i = this.get(id);
     this.calls.push(`stop ${i.service.name}`);
+    await this.onStop(i.service.name);
     Object.assign(i.instance, { running: false, status: 'exited', exitCode: 0 });
   }
 
@@ -153,6 +158,7 @@ export class FakeRuntime implements Runtime, ImageStore {
       return { exitCode: this.healthy(i.service.name, i.instance.imageId) ? 0 : 1, output: '' };
     }
     this.calls.push(`exec ${i.service.name} ${command.join(' ')}`);
+    await this.onExec(command);
     return { exitCode: 0, output: '' };
   }
 
