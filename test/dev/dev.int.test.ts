@@ -86,6 +86,10 @@ ${debug ? '    environment: { DEBUG: "1" }\n' : ''}`,
       `demo_proxy_port=${await freePort()}`,
       '--param',
       `demo_cache_port=${await freePort()}`,
+      // A quiet window wide enough that a machine too busy to read inotify for a moment does not split a
+      // burst in two: these tests count restarts, and must not depend on how fast the machine is.
+      '--quiet-ms',
+      '1000',
     ];
     dev = startDev(args, state);
     await dev.waitFor((e): e is never => e.type === 'dev.watching', { timeoutMs: 240_000 });
