@@ -48,6 +48,7 @@ bench: build engine base-image
 	node --import tsx bench/dev.bench.ts
 	node --import tsx bench/tui.bench.ts
 	node --import tsx bench/ci-jobs.bench.ts
+	node --import tsx bench/verify-down.bench.ts
 
 format: deps
 	npx prettier --write --log-level warn $(FORMATTED)
