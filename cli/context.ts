@@ -87,9 +87,18 @@ export function endpointsOf(profile: ResolvedProfile): { service: string; url: s
       .filter((p) => p.hostPort)
       .map((p) => ({
         service: s.name,
-        url: `http://${p.hostIp === '0.0.0.0' ? '127.0.0.1' : p.hostIp}:${p.hostPort}`,
+        url: `${schemeOf(s, p.containerPort)}://${p.hostIp === '0.0.0.0' ? '127.0.0.1' : p.hostIp}:${p.hostPort}`,
       })),
   );
+}
+
+/** Backing services by the protocol they speak on their conventional port; the rest answer HTTP. */
+const SCHEMES: Record<number, string> = { 3306: 'mysql', 5672: 'amqp', 11211: 'memcache', 6379: 'redis' };
+
+function schemeOf(service: ResolvedProfile['services'][number], containerPort: number): string {
+  const probe = service.healthcheck?.probe;
+  if (probe?.kind === 'http' && probe.port === containerPort) return 'http';
+  return SCHEMES[containerPort] ?? 'http';
 }
 
 /**
