@@ -12,8 +12,12 @@ import type { KeyPath, YamlSource } from './yaml-source.js';
  */
 export class PathPolicy {
   readonly outside = new Set<string>();
+  /** The root as the filesystem has it (links followed), found once: every path is compared against it. */
+  private readonly realRoot: string;
 
-  constructor(readonly root: string) {}
+  constructor(readonly root: string) {
+    this.realRoot = realOrSelf(root);
+  }
 
   /** The absolute path `raw` names, written at `at` in `source`; a relative one that climbs out is an error. */
   resolve(source: YamlSource, at: KeyPath, raw: string, errors: ProfileError[]): string {
@@ -35,7 +39,7 @@ export class PathPolicy {
 
   /** Whether a path (a link followed to where it points) is inside the tree. */
   contains(path: string): boolean {
-    const rel = relative(realOrSelf(this.root), realOrSelf(path));
+    const rel = relative(this.realRoot, realOrSelf(path));
     return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
   }
 }

@@ -22,7 +22,7 @@ import { renderTemplate } from './render.js';
 import { AbstractServiceFile, ExtendingServiceFile, ServiceFile } from './schema.js';
 import { isAbstract, LIBRARY_KEYS, readServiceChain, serviceFields, type ServiceChain } from './service-chain.js';
 import { collect, validateSource } from './validate.js';
-import type { KeyPath, YamlSource } from './yaml-source.js';
+import { YamlSource, type KeyPath } from './yaml-source.js';
 
 /** A service the profile enables, and the list entry (or environment file key) that enables it. */
 export type Enabled = Map<string, { source: YamlSource; at: KeyPath }>;
@@ -50,6 +50,9 @@ export function loadServices(
   errors: ProfileError[],
 ): LoadedServices {
   const loaded: LoadedServices = { merged: new Map(), layers: new Map(), params: new Map(), files: new Set() };
+  // Six APIs extend openstack-api: parse each library file once per load, not once per service using it.
+  const parsed = new Map<string, YamlSource>();
+  const read = (file: string) => parsed.get(file) ?? parsed.set(file, YamlSource.read(file)).get(file)!;
   for (const [name, ref] of enabled) {
     const file = libraryDirs.map((d) => join(d, `${name}.yaml`)).find(existsSync);
     if (!file) {
@@ -72,7 +75,7 @@ export function loadServices(
       );
       continue;
     }
-    const chain = readServiceChain(name, file, libraryDirs, parameters, runtime, errors);
+    const chain = readServiceChain(name, file, libraryDirs, parameters, runtime, errors, read);
     if (!chain) continue;
     if (isAbstract(chain.sources[chain.sources.length - 1]!)) {
       errors.push(

@@ -29,12 +29,14 @@ export function readServiceChain(
   parameters: Parameters,
   runtime: 'docker' | 'host',
   errors: ProfileError[],
+  /** How a file is read and parsed; a load passes one that reads each skeleton once for all its services. */
+  read: (file: string) => YamlSource = YamlSource.read,
 ): ServiceChain | undefined {
   const sources: YamlSource[] = [];
   const before = errors.length;
   let next: string | undefined = file;
   while (next) {
-    const source = YamlSource.read(next);
+    const source = read(next);
     sources.unshift(source);
     const raw = isPlainObject(source.value) ? source.value : {};
     next = undefined;
