@@ -11,7 +11,8 @@ export function registerVerify(program: Command): void {
     action(async (opts: CommonOptions) => {
       const profile = load(opts);
       const runtime = makeRuntime(opts);
-      const tools = (await clientEngine(runtime))?.tools;
+      // Only client checks need the engine's tool containers; a host deployment without them asks for none.
+      const tools = profile.verify.some((c) => c.client) ? (await clientEngine(runtime))?.tools : undefined;
       // Checks run four at a time; BERTH_VERIFY_CONCURRENCY=1 runs them one after another.
       const concurrency = Number(process.env.BERTH_VERIFY_CONCURRENCY ?? 4) || 4;
       return printVerify(await verify(runtime, profile, undefined, tools, { concurrency }), opts.json) ? 1 : 0;
