@@ -45,12 +45,26 @@ function mutate(tree: Tree, pick: number, kind: number, value: number): Tree {
   return copy;
 }
 
-function mutatedTree(file: string, pick: number, kind: number, value: number): string {
-  const root = mkdtempSync(join(tmpdir(), 'berth-fuzz-'));
-  cpSync(shipped, join(root, 'profiles'), { recursive: true });
-  const original = parse(readFileSync(join(shipped, 'services', file), 'utf8')) as Tree;
-  writeFileSync(join(root, 'profiles', 'services', file), stringify(mutate(original, pick, kind, value)));
-  return join(root, 'profiles');
+/** One copy of the shipped tree, each run writing its mutated file into it and putting the original back. */
+const work = join(mkdtempSync(join(tmpdir(), 'berth-fuzz-')), 'profiles');
+cpSync(shipped, work, { recursive: true });
+
+function withMutation<T>(file: string, pick: number, kind: number, value: number, fn: (root: string) => T): T {
+  const path = join(work, 'services', file);
+  const original = readFileSync(path, 'utf8');
+  writeFileSync(path, stringify(mutate(parse(original) as Tree, pick, kind, value)));
+  try {
+    return fn(work);
+  } finally {
+    writeFileSync(path, original);
+  }
+}
+
+/** A tree of its own for a mutation the CLI runs later. */
+function keep(root: string): string {
+  const copy = join(mkdtempSync(join(tmpdir(), 'berth-fuzz-kept-')), 'profiles');
+  cpSync(root, copy, { recursive: true });
+  return copy;
 }
 
 const refused: { tree: string; profile: string }[] = [];
@@ -69,15 +83,15 @@ describe('fuzz smoke over the shipped profiles', () => {
         fc.nat(),
         fc.nat(),
         fc.nat(),
-        (file, profile, runtime, pick, kind, value) => {
-          const root = mutatedTree(file, pick, kind, value);
-          try {
-            loadProfile({ profile, profilesRoot: root, runtime, env: { BERTH_STATE_DIR: join(root, '.state') } });
-          } catch (err) {
-            expect(err, String((err as Error)?.stack)).toBeInstanceOf(BerthError);
-            if (refused.length < 6 && runtime === 'docker') refused.push({ tree: root, profile });
-          }
-        },
+        (file, profile, runtime, pick, kind, value) =>
+          withMutation(file, pick, kind, value, (root) => {
+            try {
+              loadProfile({ profile, profilesRoot: root, runtime, env: { BERTH_STATE_DIR: join(root, '.state') } });
+            } catch (err) {
+              expect(err, String((err as Error)?.stack)).toBeInstanceOf(BerthError);
+              if (refused.length < 6 && runtime === 'docker') refused.push({ tree: keep(root), profile });
+            }
+          }),
       ),
       { seed: SEED, numRuns: Number(process.env.FUZZ_RUNS ?? 150) },
     );

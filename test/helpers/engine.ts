@@ -61,8 +61,11 @@ export function failIfLingering<T extends PromiseLike<{ all?: unknown; stdout?: 
   return child;
 }
 
-/** The demo profile as a project of the test's own, on ports nobody else holds. */
-export async function demoArgs(project: string): Promise<string[]> {
+/**
+ * The demo profile as a project of the test's own, on ports nobody else holds; a test that talks to the
+ * proxy passes the port it chose.
+ */
+export async function demoArgs(project: string, { proxyPort }: { proxyPort?: number } = {}): Promise<string[]> {
   return [
     '--profile',
     'demo',
@@ -71,7 +74,7 @@ export async function demoArgs(project: string): Promise<string[]> {
     '--param',
     `demo_api_port=${await freePort()}`,
     '--param',
-    `demo_proxy_port=${await freePort()}`,
+    `demo_proxy_port=${proxyPort ?? (await freePort())}`,
     '--param',
     `demo_cache_port=${await freePort()}`,
   ];

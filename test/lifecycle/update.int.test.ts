@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   berth,
   byService,
+  demoArgs,
   docker,
   freePort,
   httpGet,
@@ -25,18 +26,7 @@ describe('minor update', () => {
   beforeAll(async () => {
     await purge(project);
     proxyPort = await freePort();
-    args = [
-      '--profile',
-      'demo',
-      '--project',
-      project,
-      '--param',
-      `demo_api_port=${await freePort()}`,
-      '--param',
-      `demo_proxy_port=${proxyPort}`,
-      '--param',
-      `demo_cache_port=${await freePort()}`,
-    ];
+    args = await demoArgs(project, { proxyPort });
     const run = await berth(['deploy', ...args], { state });
     expect(run.exitCode, run.all).toBe(0);
   });

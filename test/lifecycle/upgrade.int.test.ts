@@ -6,6 +6,7 @@ import { installedVersions } from '../../lib/runtime/host/packages.js';
 import {
   berth,
   byService,
+  demoArgs,
   freePort,
   httpGet,
   purge,
@@ -27,18 +28,7 @@ describe('major upgrade from the host runtime to containers', () => {
   beforeAll(async () => {
     await purge(project);
     proxyPort = await freePort();
-    args = [
-      '-p',
-      'demo',
-      '--project',
-      project,
-      '--param',
-      `demo_api_port=${await freePort()}`,
-      '--param',
-      `demo_proxy_port=${proxyPort}`,
-      '--param',
-      `demo_cache_port=${await freePort()}`,
-    ];
+    args = await demoArgs(project, { proxyPort });
     const run = await berth(['deploy', '--runtime', 'host', ...args], { state });
     expect(run.exitCode, run.all).toBe(0);
   });

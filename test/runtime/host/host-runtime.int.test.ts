@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HostRuntime } from '../../../lib/runtime/host/host-runtime.js';
-import { berth, freePort, httpGet, stateDir, uniqueProject } from '../../helpers/engine.js';
+import { berth, demoArgs, freePort, httpGet, stateDir, uniqueProject } from '../../helpers/engine.js';
 
 /** The demo profile as supervised host processes from Debian packages (redis-server, nginx, node). */
 describe('host runtime', () => {
@@ -14,20 +14,7 @@ describe('host runtime', () => {
 
   beforeAll(async () => {
     proxyPort = await freePort();
-    args = [
-      '--runtime',
-      'host',
-      '-p',
-      'demo',
-      '--project',
-      project,
-      '--param',
-      `demo_api_port=${await freePort()}`,
-      '--param',
-      `demo_proxy_port=${proxyPort}`,
-      '--param',
-      `demo_cache_port=${await freePort()}`,
-    ];
+    args = ['--runtime', 'host', ...(await demoArgs(project, { proxyPort }))];
   });
   afterAll(() => berth(['down', '--volumes', ...args], { state }));
 
