@@ -80,13 +80,32 @@ export async function demoArgs(project: string, { proxyPort }: { proxyPort?: num
   ];
 }
 
-export async function freePort(): Promise<number> {
+// Ports a test publishes come from a band of its own worker, below the kernel's ephemeral range, and are never
+// handed out twice: asking the kernel for port 0 eighteen times in a row once gave mariadb and an API the same port,
+// and two workers asking at once can be given the same one too.
+const PORT_BAND = 400;
+const PORT_BASE = 20_000 + ((Number(process.env.VITEST_POOL_ID ?? 1) - 1) % 30) * PORT_BAND;
+const handedOut = new Set<number>();
+let portCursor = Math.floor(Math.random() * PORT_BAND);
+
+function canBind(port: number): Promise<boolean> {
   return new Promise((res) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => res(port));
-    });
+    const s = net.createServer();
+    s.once('error', () => res(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => res(true)));
   });
+}
+
+export async function freePort(): Promise<number> {
+  for (let tried = 0; tried < PORT_BAND; tried++) {
+    const port = PORT_BASE + (portCursor++ % PORT_BAND);
+    if (handedOut.has(port)) continue;
+    if (await canBind(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error(`no free port left in ${PORT_BASE}-${PORT_BASE + PORT_BAND - 1}`);
 }
 
 export async function containers(project: string) {
