@@ -36,9 +36,12 @@ export async function ensureImages({
   }
   const limit = pLimit(buildConcurrency ?? 2);
   const ids = new Map<string, string>();
-  // Services sharing one image tag build it once.
+  // Services that run from the same thing get it once: on Docker one image tag; on the host one set of
+  // packages (the nova services share an image, but each needs a package of its own there).
+  const runsFrom = (s: ResolvedService) =>
+    runtime.name === 'host' ? [...(s.host?.packages ?? [])].sort().join(' ') : s.image;
   const byImage = new Map<string, ResolvedService[]>();
-  for (const s of profile.services) byImage.set(s.image, [...(byImage.get(s.image) ?? []), s]);
+  for (const s of profile.services) byImage.set(runsFrom(s), [...(byImage.get(runsFrom(s)) ?? []), s]);
   await Promise.all(
     [...byImage.values()].map((group) =>
       limit(async () => {

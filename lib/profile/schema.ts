@@ -40,7 +40,8 @@ const Signal = z
     'a signal name like SIGTERM or SIGKILL',
   );
 
-const StringList = z.union([z.string(), z.array(z.string())]);
+// A number in a command list (a port a var filled in, say) is the argument it spells, as in compose.
+const StringList = z.union([z.string(), z.array(z.union([z.string(), z.number().transform(String)]))]);
 const EnvValue = z.union([z.string(), z.number(), z.boolean()]);
 const Environment = z.record(EnvKey, EnvValue);
 

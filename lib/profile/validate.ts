@@ -19,7 +19,9 @@ export function validateSource<T extends z.ZodType>(
 ): { value?: z.output<T>; errors: ProfileError[] } {
   const result = schema.safeParse(value);
   if (result.success) return { value: result.data, errors: [] };
-  const errors = flattenIssues(result.error.issues, [], value).map((issue) => issueToError(source, schema, issue));
+  const errors = flattenIssues(result.error.issues, [], value).map((issue) =>
+    issueToError(source, schema, issue, value),
+  );
   return { errors };
 }
 
@@ -45,7 +47,14 @@ function flattenIssues(issues: readonly Issue[], base: KeyPath, root: unknown): 
   return out;
 }
 
-function issueToError(source: YamlSource, schema: z.ZodType, issue: Issue & { fullPath: KeyPath }): ProfileError {
+function issueToError(
+  source: YamlSource,
+  schema: z.ZodType,
+  issue: Issue & { fullPath: KeyPath },
+  // What was checked: the file's value with its ${...} filled in, so "${port}" given where a string goes is
+  // called the number it became, not the string it was written as.
+  checked: unknown,
+): ProfileError {
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0] ?? '';
     // A "key" can be a whole line of a file that is not a service file at all: never quote more than a name.
@@ -64,7 +73,7 @@ function issueToError(source: YamlSource, schema: z.ZodType, issue: Issue & { fu
     return source.error(issue.fullPath, issue.issues[0]?.message ?? issue.message, undefined, { key: true });
   }
   if (issue.code === 'invalid_type') {
-    const got = describe(valueAt(source.value, issue.fullPath));
+    const got = describe(valueAt(checked, issue.fullPath));
     const problem =
       got === 'nothing' ? `missing, expected ${issue.expected}` : `expected ${issue.expected}, got ${got}`;
     return source.error(issue.fullPath, problem);
@@ -87,7 +96,7 @@ function issueToError(source: YamlSource, schema: z.ZodType, issue: Issue & { fu
     if (expected.length)
       return source.error(
         issue.fullPath,
-        `expected ${expected.join(' or ')}, got ${describe(valueAt(source.value, issue.fullPath))}`,
+        `expected ${expected.join(' or ')}, got ${describe(valueAt(checked, issue.fullPath))}`,
       );
   }
   return source.error(issue.fullPath, issue.message);
