@@ -13,6 +13,7 @@ import { registerRestart } from './commands/restart.js';
 import { registerDown } from './commands/down.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerImages } from './commands/images.js';
+import { registerEvaluate } from './commands/evaluate.js';
 
 const program = new Command('berth')
   .description('Deploy a containerized single-node OpenStack undercloud from composable profiles.')
@@ -32,6 +33,7 @@ const commands = [
   registerDown,
   registerDoctor,
   registerImages,
+  registerEvaluate,
 ];
 for (const register of commands) register(program);
 

@@ -165,7 +165,7 @@ export async function runCiJob(opts: CiJobOptions): Promise<JUnitSuite> {
   return suite;
 }
 
-async function ensureFresh(runtime: Runtime, project: string): Promise<string> {
+export async function ensureFresh(runtime: Runtime, project: string): Promise<string> {
   const [instances, volumes] = await Promise.all([runtime.list(project), runtime.volumeGenerations(project)]);
   if (instances.length || volumes.size) {
     throw new BerthError(

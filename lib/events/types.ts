@@ -1,3 +1,4 @@
+import type { Evaluation } from '../evaluate/evaluate.js';
 import type { Finding } from '../ops/doctor.js';
 import type { ProjectStatus } from '../ops/project-state.js';
 import type { CheckResult } from '../ops/verify.js';
@@ -102,6 +103,8 @@ export type BerthEvent =
   | ({ type: 'verify.check'; at: number } & CheckResult)
   | { type: 'verify.done'; at: number; passed: number; failed: number }
   | ({ type: 'doctor.finding'; at: number } & Finding)
+  /** berth evaluate's result: the side-by-side rows and each runtime's figures. */
+  | ({ type: 'evaluate'; at: number } & Evaluation)
   /** A command failed: the message and next step the plain output prints. */
   | { type: 'error'; at: number; message: string; hint?: string };
 

@@ -7,6 +7,7 @@ const WHAT: Record<keyof RuntimeCapabilities, string> = {
   sync: 'copying files into a running instance',
   volumeImport: 'filling named volumes from a directory',
   volumeExport: 'named volumes readable as directories',
+  footprint: 'a way to measure its processes and disk use',
 };
 
 /**

@@ -151,12 +151,23 @@ export interface VolumeExport {
   volumeDir(project: string, volume: string): string;
 }
 
+/** What a deployment costs this machine, for `berth evaluate`: its processes and its bytes on disk. */
+export interface Footprint {
+  /** The main process of each running instance of the project, as this machine's kernel numbers it. */
+  servicePids(project: string): Promise<Map<string, number>>;
+  /** The runtime's own processes that keep those running: supervisors, or the engine and its shims. */
+  runtimePids(project: string): Promise<number[]>;
+  /** What the services run from (packages or images) and the project's named volumes, in bytes. */
+  diskBytes(project: string, services: ResolvedService[]): Promise<{ software: number; data: number }>;
+}
+
 export interface RuntimeCapabilities {
   images?: ImageStore;
   tools?: ToolRunner;
   sync?: FileSync;
   volumeImport?: VolumeImport;
   volumeExport?: VolumeExport;
+  footprint?: Footprint;
 }
 
 export const LABEL = {

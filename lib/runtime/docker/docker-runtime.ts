@@ -25,6 +25,7 @@ import { trackEngineRequests, type RequestPolicy } from './engine-requests.js';
 import { containerSpec, copyFiles, hostConfig } from './container-spec.js';
 import { DockerImages } from './images.js';
 import { containerName, networkName, volumeName } from './names.js';
+import { DockerFootprint } from './footprint.js';
 import { DockerThrowaways, envList } from './throwaways.js';
 import { DockerVolumes } from './volumes.js';
 
@@ -46,7 +47,7 @@ export interface DockerRuntimeOptions {
 /** The Docker runtime: talks to the engine named by DOCKER_HOST (unix, tcp, ssh) through dockerode. */
 export class DockerRuntime implements Runtime, ImageStore, ToolRunner, FileSync, VolumeImport {
   readonly name = 'docker' as const;
-  readonly capabilities: RuntimeCapabilities = { images: this, tools: this, sync: this, volumeImport: this };
+  readonly capabilities: RuntimeCapabilities;
   readonly docker: Docker;
   /** For cleanup after a cancellation (removing a task's container): never cancelled, only bounded. */
   private readonly cleanup: Docker;
@@ -62,6 +63,13 @@ export class DockerRuntime implements Runtime, ImageStore, ToolRunner, FileSync,
     this.images = new DockerImages(this.docker, opts);
     this.volumes = new DockerVolumes(this.docker);
     this.throwaways = new DockerThrowaways(this.docker, this.cleanup);
+    this.capabilities = {
+      images: this,
+      tools: this,
+      sync: this,
+      volumeImport: this,
+      footprint: new DockerFootprint(this.docker),
+    };
   }
 
   async info(signal?: AbortSignal): Promise<EngineInfo> {

@@ -32,6 +32,7 @@ import {
   type VolumeExport,
 } from '../types.js';
 import { InstanceFiles, isAlive, type HostState } from './instance-files.js';
+import { HostFootprint } from './footprint.js';
 import { ensurePackages, installedVersions, packageFingerprint } from './packages.js';
 
 const SUPERVISOR = join(dirname(fileURLToPath(import.meta.url)), 'supervisor.js');
@@ -47,9 +48,14 @@ export class HostRuntime implements Runtime, VolumeExport {
    * Services run from packages and read their sources in place: no image store, no tool containers (client
    * checks use a Docker engine, see client-engine.ts), nothing to copy into; volumes are directories.
    */
-  readonly capabilities: RuntimeCapabilities = { volumeExport: this };
+  readonly capabilities: RuntimeCapabilities;
 
-  constructor(private readonly env: NodeJS.ProcessEnv = process.env) {}
+  constructor(private readonly env: NodeJS.ProcessEnv = process.env) {
+    this.capabilities = {
+      volumeExport: this,
+      footprint: new HostFootprint(env, (project, volume) => this.volumeDir(project, volume)),
+    };
+  }
 
   private projectDir(project: string): string {
     return projectStateDir(project, this.env);
@@ -252,7 +258,12 @@ export class HostRuntime implements Runtime, VolumeExport {
     command: string[],
     opts: { env?: Record<string, string>; signal?: AbortSignal } = {},
   ): Promise<ExecResult> {
-    return this.runProcess(this.files(id).readSpec().service, command, opts);
+    const files = this.files(id);
+    // A probe told which process is the service's can look at what that process holds (its sockets, say):
+    // on the host, unlike in a container, every service shares one process and connection table.
+    const childPid = files.readState()?.childPid;
+    const env = { ...opts.env, ...(childPid ? { BERTH_PID: String(childPid) } : {}) };
+    return this.runProcess(files.readSpec().service, command, { ...opts, env });
   }
 
   async runOnce(

@@ -70,15 +70,18 @@ async function installMissing(
   try {
     const execa = await loadExeca();
     const env = { DEBIAN_FRONTEND: 'noninteractive' };
-    let r = await execa('apt-get', ['install', '-y', '--no-install-recommends', ...missing], {
+    // A fresh Debian machine may be running unattended-upgrades, or another berth installing: wait for the
+    // dpkg lock rather than fail on it.
+    const lock = ['-o', 'DPkg::Lock::Timeout=600'];
+    let r = await execa('apt-get', [...lock, 'install', '-y', '--no-install-recommends', ...missing], {
       env,
       reject: false,
       all: true,
     });
     if (r.exitCode !== 0) {
       onLine?.('apt-get update');
-      await execa('apt-get', ['update'], { env, reject: false });
-      r = await execa('apt-get', ['install', '-y', '--no-install-recommends', ...missing], {
+      await execa('apt-get', [...lock, 'update'], { env, reject: false });
+      r = await execa('apt-get', [...lock, 'install', '-y', '--no-install-recommends', ...missing], {
         env,
         reject: false,
         all: true,
@@ -111,4 +114,39 @@ export async function purgePackages(packages: readonly string[]): Promise<void> 
       `apt-get purge ${packages.join(' ')} failed:\n${String(r.all).split('\n').slice(-10).join('\n')}`,
       'Remove them by hand; the deployment itself is in containers now.',
     );
+}
+
+/**
+ * Bytes the packages take installed, with every package they depend on that is installed (Debian's
+ * Installed-Size): what a host deployment runs from, as an image is what a container runs from.
+ */
+export async function installedBytes(packages: readonly string[]): Promise<number> {
+  if (packages.length === 0) return 0;
+  const execa = await loadExeca();
+  const deps = await execa(
+    'apt-cache',
+    [
+      'depends',
+      '--recurse',
+      '--installed',
+      ...['--no-recommends', '--no-suggests', '--no-conflicts', '--no-breaks', '--no-replaces', '--no-enhances'],
+      ...packages,
+    ],
+    { reject: false },
+  );
+  // Package names start a line; indented lines are the relations, <virtual> ones are provided by others.
+  const names = new Set(
+    String(deps.stdout)
+      .split('\n')
+      .filter((l) => /^[a-z0-9]/.test(l))
+      .map((l) => l.trim().split(':')[0]!),
+  );
+  if (names.size === 0) return 0;
+  const sizes = await execa('dpkg-query', ['-W', '-f=${db:Status-Status} ${Installed-Size}\\n', ...names], {
+    reject: false,
+  });
+  return String(sizes.stdout)
+    .split('\n')
+    .filter((l) => l.startsWith('installed '))
+    .reduce((sum, l) => sum + Number(l.split(' ')[1] ?? 0) * 1024, 0);
 }
