@@ -34,8 +34,11 @@ export function registerUpgrade(program: Command): void {
           bus,
           signal: interruptSignal(),
         });
-        if (!opts.json)
+        if (!opts.json) {
           out(`moved to containers: ${report.moved.join(', ') || 'nothing'}; backups in ${report.backupDir}\n`);
+          const downtimes = Object.entries(report.downtimeMs).map(([s, ms]) => `${s} ${(ms / 1000).toFixed(1)} s`);
+          if (downtimes.length) out(`downtime (host process stopped to container healthy): ${downtimes.join(', ')}\n`);
+        }
         const failed = printVerify(await verify(docker, profile), opts.json);
         if (failed) {
           if (opts.cleanup) out('not cleaning up: verification failed\n');

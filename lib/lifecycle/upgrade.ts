@@ -18,7 +18,7 @@ import { BerthError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import type { ResolvedProfile, ResolvedService } from '../profile/model.js';
 import { requireCapability } from '../runtime/capabilities.js';
-import { awaitHealthy, removeInstances, startInstance } from '../services/operations.js';
+import { awaitHealthy, isOneShot, removeInstances, startInstance } from '../services/operations.js';
 import type { HostRuntime } from '../runtime/host/host-runtime.js';
 import { purgePackages } from '../runtime/host/packages.js';
 import type { Runtime } from '../runtime/types.js';
@@ -37,6 +37,8 @@ export interface UpgradeOptions {
 
 export interface UpgradeReport {
   moved: string[];
+  /** Per moved service: from its host process stopping to its container healthy. */
+  downtimeMs: Record<string, number>;
   /** Already in containers before this run (an earlier, interrupted upgrade). */
   skipped: string[];
   backupDir: string;
@@ -78,14 +80,19 @@ export async function upgradeFromHost(opts: UpgradeOptions): Promise<UpgradeRepo
       `project ${project} has nothing on the host runtime to upgrade`,
       'Deploy it with "berth deploy --runtime host" first, or check --project.',
     );
-  const notRunning = onHost.filter((i) => !i.running);
+  // A one-shot (nova-db's migrations) that completed is as it should be: it runs again in its container.
+  const completed = (i: (typeof onHost)[number]) => {
+    const s = hostProfile.services.find((h) => h.name === i.service);
+    return Boolean(s && isOneShot(s) && i.exitCode === 0);
+  };
+  const notRunning = onHost.filter((i) => !i.running && !completed(i));
   if (notRunning.length)
     throw new BerthError(
       `host services not running: ${notRunning.map((i) => i.service).join(', ')}`,
       'Bring the host deployment up ("berth deploy --runtime host") so its data is consistent before moving it.',
     );
   await docker.info(opts.signal);
-  const toMove = profile.services.filter((s) => !inContainers.has(s.name));
+  const toMove = moveOrder(profile.services.filter((s) => !inContainers.has(s.name)));
   // Each container's port must be free, or held by this deployment's own host process it replaces.
   const busy = (await portsInUse(toMove, onHost)).map(
     ({ service, port }) => `${service}: ${port.hostIp}:${port.hostPort}`,
@@ -119,6 +126,7 @@ export async function upgradeFromHost(opts: UpgradeOptions): Promise<UpgradeRepo
     await docker.ensureImage(s, { signal: opts.signal, onWork: (kind) => say(`${kind} the image of ${s.name}`) });
 
   const moved: string[] = [];
+  const downtimeMs: Record<string, number> = {};
   for (const service of toMove) {
     const hostService = hostProfile.services.find((s) => s.name === service.name);
     const hostInstance = onHost.find((i) => i.service === service.name);
@@ -127,6 +135,7 @@ export async function upgradeFromHost(opts: UpgradeOptions): Promise<UpgradeRepo
     try {
       for (const v of volumes) await backup(source.volumeDir(project, v), join(backupDir, `${service.name}.${v}.tar`));
       if (volumes.length) say(`${service.name}: backed up ${volumes.join(', ')} to ${backupDir}`);
+      const stopped = Date.now();
       if (hostInstance) {
         await host.stop(hostInstance.id, { timeoutMs: hostService?.stopTimeoutMs });
         bus.emit({ type: 'service.state', service: service.name, state: 'removing', detail: 'host process stopped' });
@@ -139,9 +148,13 @@ export async function upgradeFromHost(opts: UpgradeOptions): Promise<UpgradeRepo
       }
       const done = new Set([...inContainers, ...moved, service.name]);
       await deploy({ runtime: docker, profile: subset(profile, done), bus, signal: opts.signal });
+      downtimeMs[service.name] = Date.now() - stopped;
       if (hostInstance) await host.remove(hostInstance.id);
       moved.push(service.name);
-      say(`${service.name}: now in a container${volumes.length ? `, with its data (${volumes.join(', ')})` : ''}`);
+      const down = `down ${(downtimeMs[service.name]! / 1000).toFixed(1)} s`;
+      say(
+        `${service.name}: now in a container${volumes.length ? `, with its data (${volumes.join(', ')})` : ''}; ${down}`,
+      );
     } catch (err) {
       say(`${service.name}: upgrade failed, putting it back on the host from its backup`, 'warn');
       await rollBackToHost(opts, service, hostInstance?.id, created, backupDir);
@@ -154,11 +167,11 @@ export async function upgradeFromHost(opts: UpgradeOptions): Promise<UpgradeRepo
             .join(', ') || 'none'
         }`,
         `Fix the cause and run "berth upgrade --from host" again: it continues from here. Backup: ${backupDir}`,
-        { moved, skipped: [...inContainers], backupDir, failed: service.name },
+        { moved, downtimeMs, skipped: [...inContainers], backupDir, failed: service.name },
       );
     }
   }
-  return { moved, skipped: [...inContainers], backupDir };
+  return { moved, downtimeMs, skipped: [...inContainers], backupDir };
 }
 
 /**
@@ -219,6 +232,19 @@ async function rollBackToHost(
     phase: 'done',
     detail: 'running on the host again, data restored from the backup',
   });
+}
+
+/**
+ * Dependency order, except that a service others contribute to (haproxy) moves after them. Until then the
+ * host one keeps answering: its backends are loopback ports, and each container that replaces a host
+ * process publishes the same port. A haproxy container moved first would reach its backends only by
+ * container name, so every public endpoint would be down until the last API had moved.
+ */
+export function moveOrder(services: ResolvedService[]): ResolvedService[] {
+  const names = new Set(services.map((s) => s.name));
+  const needed = new Set(services.flatMap((s) => s.dependsOn.map((d) => d.service)));
+  const waits = (s: ResolvedService) => !needed.has(s.name) && (s.contributors ?? []).some((c) => names.has(c));
+  return [...services.filter((s) => !waits(s)), ...services.filter(waits)];
 }
 
 /** A service to move, with the data volumes it takes along. */

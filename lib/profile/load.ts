@@ -122,6 +122,10 @@ function resolveServices(
   for (const [name, { file, data }] of loaded.merged) {
     const layers = loaded.layers.get(name)!;
     const service = toResolved(name, file, data, loaded.params.get(name)!, layers, errors);
+    const contributors = [...loaded.merged]
+      .filter(([from, other]) => from !== name && other.data.contributes?.[name])
+      .map(([from]) => from);
+    if (service && contributors.length) service.contributors = contributors;
     if (service) services.push(service);
     if (service?.onRemove?.some((t) => t.command.some((arg) => secretValues.some((v) => arg.includes(v))))) {
       const layer = lastLayer(layers, ['on_remove']);

@@ -102,6 +102,11 @@ export interface ResolvedService {
   dev?: DevConfig;
   /** Commands run inside the running container before it is removed because the service left the profile. */
   onRemove?: RemovalTask[];
+  /**
+   * The enabled services whose contributions this one carries (haproxy: each API's frontend). Their config
+   * is already in its files; this says who sends it traffic, for an upgrade's order.
+   */
+  contributors?: string[];
   /** Present on the host runtime only: the Debian packages the service's command comes from. */
   host?: { packages: string[] };
 }

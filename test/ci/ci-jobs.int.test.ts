@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { XMLParser } from 'fast-xml-parser';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadProfile } from '../../lib/profile/load.js';
 import {
   berth,
   byService,
@@ -13,22 +13,7 @@ import {
   uniqueProject,
   volumes,
 } from '../helpers/engine.js';
-
-interface Case {
-  name: string;
-  classname: string;
-  failure?: { message: string; '#text': string };
-  skipped?: { message: string };
-}
-
-function junitCases(file: string): { suite: Record<string, string>; cases: Case[] } {
-  const parsed = new XMLParser({
-    ignoreAttributes: false,
-    attributeNamePrefix: '',
-    isArray: (name) => name === 'testcase',
-  }).parse(readFileSync(file, 'utf8'));
-  return { suite: parsed.testsuites.testsuite, cases: parsed.testsuites.testsuite.testcase };
-}
+import { junitCases } from '../helpers/junit.js';
 
 const projects: string[] = [];
 afterAll(async () => {
@@ -117,30 +102,38 @@ describe('berth ci', () => {
   });
 
   it(
-    'install and upgrade on undercloud-minimal, as the project CI runs them',
+    'upgrade on the whole undercloud, the job the cut-over waits on: host deploy, upgrade, every check, teardown',
     async () => {
-      const ports = async () => {
-        const out: string[] = [];
-        for (const name of ['keystone_public_port', 'mariadb_port', 'rabbitmq_port', 'memcached_port'])
-          out.push('--param', `${name}=${await freePort()}`);
-        return out;
-      };
-      for (const job of ['install', 'upgrade']) {
-        const project = uniqueProject(`ci-ucmin-${job}`);
-        projects.push(project);
-        const junit = join(state, `ucmin-${job}.xml`);
-        const run = await berth(
-          ['ci', job, '-p', 'undercloud-minimal', '--project', project, ...(await ports()), '--junit', junit],
-          { state },
-        );
-        expect(run.exitCode, run.all.slice(-4000)).toBe(0);
-        const { suite, cases } = junitCases(junit);
-        expect(suite.failures).toBe('0');
-        expect(cases.map((c) => c.name)).toContain('token issue');
-        expect(await byService(project)).toEqual({});
-      }
+      const project = uniqueProject('ci-uc-upgrade');
+      projects.push(project);
+      const junit = join(state, 'uc-upgrade.xml');
+      const ports: string[] = [];
+      for (const api of ['keystone', 'glance', 'placement', 'heat', 'neutron', 'ironic', 'nova'])
+        for (const kind of ['public', 'direct']) ports.push('--param', `${api}_${kind}_port=${await freePort()}`);
+      for (const name of ['haproxy_monitor_port', 'mariadb_port', 'rabbitmq_port', 'memcached_port'])
+        ports.push('--param', `${name}=${await freePort()}`);
+      const run = await berth(['ci', 'upgrade', '-p', 'undercloud', '--project', project, ...ports, '--junit', junit], {
+        state,
+      });
+      expect(run.exitCode, run.all.slice(-4000)).toBe(0);
+      const { suite, cases } = junitCases(junit);
+      expect(suite.failures).toBe('0');
+      expect(cases.map((c) => c.name)).toEqual(
+        expect.arrayContaining([
+          'deploy undercloud on the host runtime',
+          'upgrade from host to containers',
+          'a fake-hardware node enrolls to available',
+          'teardown',
+        ]),
+      );
+      const shipped = loadProfile({ profile: 'undercloud', env: { BERTH_STATE_DIR: state } });
+      expect(cases.filter((c) => c.classname === 'upgrade.verify')).toHaveLength(
+        shipped.services.length + shipped.verify.length,
+      );
+      expect(await byService(project)).toEqual({});
+      expect(existsSync(join(state, 'projects', project, 'host'))).toBe(false);
     },
-    20 * 60_000,
+    30 * 60_000,
   );
 
   it('a failing check fails the job, and JUnit names it with its output', async () => {

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { deploy } from '../../lib/deploy/deploy.js';
 import { BerthError } from '../../lib/errors.js';
 import { EventBus } from '../../lib/events/bus.js';
-import { UpgradeFailedError, upgradeFromHost } from '../../lib/lifecycle/upgrade.js';
+import { moveOrder, UpgradeFailedError, upgradeFromHost } from '../../lib/lifecycle/upgrade.js';
 import { fakeProfile, fakeService } from '../helpers/fake-profile.js';
 import { FakeRuntime } from '../helpers/fake-runtime.js';
 
@@ -56,5 +56,15 @@ describe('upgrade from the host (logic, on fake runtimes)', () => {
     expect(error).toBeInstanceOf(BerthError);
     expect(error.message).toContain('needs an image store');
     expect([...host.calls, ...noImages.calls]).toEqual([]);
+  });
+
+  it('moves a service others contribute to (haproxy) after them, unless something depends on it', () => {
+    const proxy = fakeService('proxy', { contributors: ['api'] });
+    const order = (services: ReturnType<typeof fakeService>[]) => moveOrder(services).map((s) => s.name);
+    expect(order([proxy, fakeService('db'), fakeService('api', { dependsOn: onDb })])).toEqual(['db', 'api', 'proxy']);
+    // Already moved contributors do not hold it back; a dependent that needs it first does not wait for it.
+    expect(order([proxy, fakeService('db')])).toEqual(['proxy', 'db']);
+    const needsProxy = fakeService('api', { dependsOn: [{ service: 'proxy', condition: 'healthy', restart: false }] });
+    expect(order([proxy, needsProxy])).toEqual(['proxy', 'api']);
   });
 });

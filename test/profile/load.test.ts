@@ -227,6 +227,7 @@ on_remove:
       ['/etc/proxy/base.cfg', 'global\n'],
       ['/etc/proxy/conf.d/api.cfg', 'listen api\n  bind :8080\n'],
     ]);
+    expect(proxyService.contributors).toEqual(['api']);
   });
 
   it('drops a contribution with its service, and ignores one to a service that is not enabled', () => {
@@ -234,6 +235,7 @@ on_remove:
     const proxyService = load(t, { envFiles: [join(t.root, 'off.yaml')] }).services.find((s) => s.name === 'proxy')!;
     expect(proxyService.ports.map((p) => p.hostPort)).toEqual([18404]);
     expect(proxyService.configFiles.map((c) => c.target)).toEqual(['/etc/proxy/base.cfg']);
+    expect(proxyService.contributors).toBeUndefined();
     const noProxy = withProxy({ 'off.yaml': 'services:\n  proxy: { enabled: false }\n' });
     const apiService = load(noProxy, { envFiles: [join(noProxy.root, 'off.yaml')] }).services.find(
       (s) => s.name === 'api',
