@@ -119,4 +119,66 @@ describe('undercloud on a real engine', () => {
     const changed = Object.keys(after).filter((s) => after[s]!.id !== before[s]!.id);
     expect(changed).toEqual(['haproxy']);
   });
+
+  // The minor update of the undercloud, on what is deployed now (heat dropped above).
+  const environment = (name: string) => join(repoRoot, 'profiles/undercloud/environments', `${name}.yaml`);
+  const noHeat = ['-e', environment('no-heat')];
+  const twoConductors = ['-e', environment('two-conductor-workers')];
+
+  /** Public endpoints asked over and over while `work` runs: every answer, so a gap cannot hide. */
+  async function answersDuring(work: Promise<unknown>): Promise<{ asked: number; failed: string[] }> {
+    let done = false;
+    void work.finally(() => (done = true));
+    const failed: string[] = [];
+    let asked = 0;
+    while (!done) {
+      for (const [name, path, status] of [
+        ['keystone_public_port', '/v3', 200],
+        ['glance_public_port', '/', 300],
+      ] as const) {
+        asked++;
+        const res = await httpGet(port[name]!, path).catch((e: Error) => ({ status: e.message }));
+        if (res.status !== status) failed.push(`${name}: ${res.status}`);
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    return { asked, failed };
+  }
+
+  it('a minor update that changes one service (two conductor workers) recreates only that one', async () => {
+    const before = await byService(project);
+    const run = await berth(['update', ...args, ...noHeat, ...twoConductors], { state });
+    expect(run.exitCode, run.all.slice(-4000)).toBe(0);
+    expect(run.all).toMatch(/nova-conductor\s+plan: recreate/);
+    const after = await byService(project);
+    const changed = Object.keys(after).filter((s) => after[s]!.id !== before[s]!.id);
+    expect(changed).toEqual(['nova-conductor']);
+  });
+
+  it('a broken image for one API rolls that API back while the rest of the undercloud keeps answering', async () => {
+    const before = await byService(project);
+    const update = berth(
+      [
+        'update',
+        ...args,
+        ...noHeat,
+        ...twoConductors,
+        '-e',
+        join(repoRoot, 'test/fixtures/update/undercloud-broken-placement.yaml'),
+      ],
+      { state },
+    );
+    const during = await answersDuring(update);
+    const run = await update;
+    expect(run.exitCode).toBe(1);
+    expect(run.all).toMatch(/placement-api\s+rollback done: healthy on its previous image/);
+    expect(run.all).toContain('update stopped: placement-api failed');
+    expect(during.asked).toBeGreaterThan(0);
+    expect(during.failed).toEqual([]);
+    const after = await byService(project);
+    const changed = Object.keys(after).filter((s) => after[s]!.id !== before[s]!.id);
+    expect(changed).toEqual(['placement-api']);
+    const verify = await berth(['verify', ...args, ...noHeat, ...twoConductors], { state });
+    expect(verify.exitCode, verify.all.slice(-4000)).toBe(0);
+  });
 });
