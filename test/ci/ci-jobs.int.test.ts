@@ -14,6 +14,7 @@ import {
   volumes,
 } from '../helpers/engine.js';
 import { junitCases } from '../helpers/junit.js';
+import { undercloudPorts } from '../helpers/openstack.js';
 
 const projects: string[] = [];
 afterAll(async () => {
@@ -107,11 +108,7 @@ describe('berth ci', () => {
       const project = uniqueProject('ci-uc-upgrade');
       projects.push(project);
       const junit = join(state, 'uc-upgrade.xml');
-      const ports: string[] = [];
-      for (const api of ['keystone', 'glance', 'placement', 'heat', 'neutron', 'ironic', 'nova'])
-        for (const kind of ['public', 'direct']) ports.push('--param', `${api}_${kind}_port=${await freePort()}`);
-      for (const name of ['haproxy_monitor_port', 'mariadb_port', 'rabbitmq_port', 'memcached_port'])
-        ports.push('--param', `${name}=${await freePort()}`);
+      const ports = (await undercloudPorts()).args;
       const run = await berth(['ci', 'upgrade', '-p', 'undercloud', '--project', project, ...ports, '--junit', junit], {
         state,
       });

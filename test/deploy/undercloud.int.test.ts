@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadProfile } from '../../lib/profile/load.js';
-import { berth, byService, freePort, httpGet, purge, repoRoot, stateDir, uniqueProject } from '../helpers/engine.js';
+import { berth, byService, httpGet, purge, repoRoot, stateDir, uniqueProject } from '../helpers/engine.js';
+import { openstackClient, undercloudPorts } from '../helpers/openstack.js';
 import { junitCases } from '../helpers/junit.js';
 
 // On a fresh machine this deploy also builds every image it needs (about 4 of the 5 cold minutes).
@@ -13,46 +13,21 @@ describe('undercloud on a real engine', () => {
   const project = uniqueProject('uc');
   const state = stateDir();
   let args: string[] = [];
-  const apis = ['keystone', 'glance', 'placement', 'heat', 'neutron', 'ironic', 'nova'];
   const port: Record<string, number> = {};
 
   /** The catalog's service types, asked with the clouds.yaml berth wrote, as a user on the host would. */
   async function catalogTypes(): Promise<string[]> {
-    const clouds = join(state, 'projects', project, 'clouds.yaml');
-    const run = await execa('docker', [
-      'run',
-      '--rm',
-      '--network',
-      'host',
-      '-v',
-      `${clouds}:/etc/openstack/clouds.yaml:ro`,
-      'berth/openstack-base:zed',
-      'openstack',
-      '--os-cloud',
-      'undercloud',
-      'catalog',
-      'list',
-      '-f',
-      'value',
-      '-c',
-      'Type',
+    const types = await openstackClient(state, project, [
+      ...['openstack', '--os-cloud', 'undercloud', 'catalog', 'list', '-f', 'value', '-c', 'Type'],
     ]);
-    return run.stdout.split('\n').filter(Boolean).sort();
+    return types.split('\n').filter(Boolean).sort();
   }
 
   beforeAll(async () => {
     await purge(project);
-    args = ['--profile', 'undercloud', '--project', project];
-    for (const name of [
-      ...apis.flatMap((a) => [`${a}_public_port`, `${a}_direct_port`]),
-      'haproxy_monitor_port',
-      'mariadb_port',
-      'rabbitmq_port',
-      'memcached_port',
-    ]) {
-      port[name] = await freePort();
-      args.push('--param', `${name}=${port[name]}`);
-    }
+    const ports = await undercloudPorts();
+    Object.assign(port, ports.port);
+    args = ['--profile', 'undercloud', '--project', project, ...ports.args];
   });
   afterAll(() => purge(project));
 

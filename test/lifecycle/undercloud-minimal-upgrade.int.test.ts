@@ -1,8 +1,7 @@
-import { join } from 'node:path';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HostRuntime } from '../../lib/runtime/host/host-runtime.js';
 import { berth, byService, freePort, purge, stateDir, uniqueProject } from '../helpers/engine.js';
+import { openstackClient } from '../helpers/openstack.js';
 
 // The first run installs mariadb, rabbitmq, memcached and keystone from Debian on the host, and may build the client image.
 const FIRST_RUN_TIMEOUT_MS = 15 * 60_000;
@@ -14,23 +13,8 @@ describe('undercloud-minimal: host runtime, then upgrade to containers', () => {
   const host = new HostRuntime({ ...process.env, BERTH_STATE_DIR: state });
   let args: string[] = [];
 
-  async function openstack(...command: string[]): Promise<string> {
-    const clouds = join(state, 'projects', project, 'clouds.yaml');
-    const run = await execa('docker', [
-      'run',
-      '--rm',
-      '--network',
-      'host',
-      '-v',
-      `${clouds}:/etc/openstack/clouds.yaml:ro`,
-      'berth/openstack-base:zed',
-      'openstack',
-      '--os-cloud',
-      'undercloud',
-      ...command,
-    ]);
-    return run.stdout;
-  }
+  const openstack = (...command: string[]) =>
+    openstackClient(state, project, ['openstack', '--os-cloud', 'undercloud', ...command]);
 
   beforeAll(async () => {
     await purge(project);

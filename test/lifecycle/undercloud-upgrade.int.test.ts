@@ -1,10 +1,10 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadProfile } from '../../lib/profile/load.js';
 import { HostRuntime } from '../../lib/runtime/host/host-runtime.js';
-import { berth, byService, freePort, httpGet, purge, repoRoot, stateDir, uniqueProject } from '../helpers/engine.js';
+import { berth, byService, httpGet, purge, repoRoot, stateDir, uniqueProject } from '../helpers/engine.js';
+import { openstackClient, undercloudPorts } from '../helpers/openstack.js';
 
 // A fresh machine installs every service's Debian packages (nova, neutron, ironic, heat, ...) and builds
 // every image before the upgrade can start.
@@ -28,40 +28,19 @@ describe('undercloud: host runtime, then the upgrade to containers with its data
   const checks = shipped.services.length + shipped.verify.length;
 
   /** A shell script of openstack commands, run as a user on the host would, with the clouds.yaml berth wrote. */
-  async function openstack(script: string): Promise<string> {
-    const run = await execa('docker', [
-      'run',
-      '--rm',
-      '--network',
-      'host',
-      '-v',
-      `${join(state, 'projects', project, 'clouds.yaml')}:/etc/openstack/clouds.yaml:ro`,
-      '-v',
-      `${join(repoRoot, 'profiles/undercloud/config/verify-stack.yaml')}:/etc/berth/stack.yaml:ro`,
-      'berth/openstack-base:zed',
-      'sh',
-      '-ec',
-      `o="openstack --os-cloud undercloud"; b="$o --os-baremetal-api-version latest"; ${script}`,
-    ]);
-    return run.stdout.trim();
-  }
+  const openstack = (script: string) =>
+    openstackClient(
+      state,
+      project,
+      ['sh', '-ec', `o="openstack --os-cloud undercloud"; b="$o --os-baremetal-api-version latest"; ${script}`],
+      { [join(repoRoot, 'profiles/undercloud/config/verify-stack.yaml')]: '/etc/berth/stack.yaml' },
+    );
 
   beforeAll(async () => {
     await purge(project);
-    args = ['--profile', 'undercloud', '--project', project];
-    for (const name of [
-      ...['keystone', 'glance', 'placement', 'heat', 'neutron', 'ironic', 'nova'].flatMap((a) => [
-        `${a}_public_port`,
-        `${a}_direct_port`,
-      ]),
-      'haproxy_monitor_port',
-      'mariadb_port',
-      'rabbitmq_port',
-      'memcached_port',
-    ]) {
-      port[name] = await freePort();
-      args.push('--param', `${name}=${port[name]}`);
-    }
+    const ports = await undercloudPorts();
+    Object.assign(port, ports.port);
+    args = ['--profile', 'undercloud', '--project', project, ...ports.args];
   });
   afterAll(async () => {
     await berth(['down', '--runtime', 'host', '--volumes', ...args], { state });
