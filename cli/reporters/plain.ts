@@ -37,6 +37,9 @@ export function plainReporter(write: (line: string) => void, { verbose = false }
           );
         } else if (e.step === undefined) say(`${e.service.padEnd(width)} ${e.line}`);
         break;
+      case 'image.ready':
+        say(`${e.services[0]!.padEnd(width)} image ready: ${e.image} in ${(e.durationMs / 1000).toFixed(1)} s`);
+        break;
       case 'health.probe':
         if (verbose || (!e.ok && e.attempt % 10 === 0))
           say(`${e.service.padEnd(width)} probe ${e.attempt}: ${e.output}`);

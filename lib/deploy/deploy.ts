@@ -7,7 +7,7 @@ import { planDeploy, type PlanAction } from '../plan/plan.js';
 import type { ImageStore, Runtime } from '../runtime/types.js';
 import { BootstrapMarkers } from '../state/bootstrap-markers.js';
 import { Timings } from '../state/timings.js';
-import { ensureImages } from './images.js';
+import { startImages, type ImagePipeline } from './images.js';
 import { describeLeftovers } from './leftovers.js';
 import { removeOrphan } from './orphans.js';
 import { existingVolumes } from './plan-only.js';
@@ -47,6 +47,7 @@ export interface DeployResult {
 export async function deploy(opts: DeployOptions): Promise<DeployResult> {
   const { runtime, profile, bus } = opts;
   const started = Date.now();
+  let images: ImagePipeline | undefined;
   // The engine round-trips a no-op needs run together; an unreachable engine still reports as such.
   // Throwaway containers an earlier, killed run left go first: their tasks were never marked done, so
   // they run again, and nothing keeps holding the volumes they mounted.
@@ -78,8 +79,14 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
       });
     }
     await checkHostPorts(profile.services, actual.value);
-    const imageIds = await ensureImages(opts);
-    const actions = planDeploy({ services: profile.services, actual: actual.value, imageIds, volumes: volumes.value });
+    images = await startImages(opts);
+    const actions = planDeploy({
+      services: profile.services,
+      actual: actual.value,
+      imageIds: images.planned,
+      rebuilds: images.rebuilds,
+      volumes: volumes.value,
+    });
     const timings = new Timings(profile.stateDir);
     bus.emit({
       type: 'plan',
@@ -92,13 +99,17 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
     const markers = new BootstrapMarkers(profile.stateDir);
     for (const orphan of actions.filter((a) => a.action === 'remove'))
       await removeOrphan(runtime, orphan, bus, markers);
-    const durations = await applyActions(opts, actions, imageIds);
+    const durations = await applyActions(opts, actions, images);
+    await images.bases;
     timings.record(durations);
     writeHostFiles(profile);
     const durationMs = Date.now() - started;
     bus.emit({ type: 'deploy.done', durationMs, services: profile.services.length });
     return { actions, durationMs };
   } catch (err) {
+    // Builds nobody waits for any more stop; the deploy returns once they have.
+    images?.cancel();
+    await images?.settled;
     const e = opts.signal?.aborted ? new CancelledError() : (err as Error);
     bus.emit({
       type: 'deploy.failed',

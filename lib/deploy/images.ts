@@ -1,20 +1,149 @@
 import pLimit from 'p-limit';
+import { CancelledError, ServiceFailedError } from '../errors.js';
+import { chainLengths } from '../graph/chains.js';
 import type { ResolvedService } from '../profile/model.js';
-import type { ImageProgress } from '../runtime/types.js';
+import type { ImageProgress, Runtime } from '../runtime/types.js';
 import type { DeployOptions } from './deploy.js';
+import { gate } from './gate.js';
 
-/** Every image the profile needs, built or pulled; returns the image ID each service runs. */
-export async function ensureImages({
-  runtime,
-  profile,
-  bus,
-  signal,
-  buildConcurrency,
-  forceBuild,
-  refreshPackages,
-  clientImages,
-}: DeployOptions): Promise<Map<string, string>> {
-  const store = runtime.capabilities.images ?? clientImages;
+/** A build that failed: it fails the services that run its image and their dependents, not the others. */
+export class ImageBuildError extends ServiceFailedError {
+  constructor(service: string, problem: string, logs: string[], hint?: string) {
+    super(service, problem, logs, hint);
+    this.name = 'ImageBuildError';
+  }
+}
+
+/**
+ * Images as the deploy goes, not before it: what the plan can know at once (each service's current image
+ * and whether it will be rebuilt), and a promise per service that its image is ready. A service starts as
+ * soon as its own image and its dependencies are; builds go by the longest chain of dependents waiting
+ * behind them (nova's image before haproxy's), a few at a time.
+ */
+export interface ImagePipeline {
+  planned: Map<string, string | undefined>;
+  rebuilds: Set<string>;
+  ready(service: string): Promise<string>;
+  isReady(service: string): boolean;
+  /** Every build settled (done, failed or cancelled). */
+  settled: Promise<void>;
+  /** The shared base images (the client image among them), which fail the deploy when they fail. */
+  bases: Promise<void>;
+  /** Stop builds not finished yet: the deploy failed or was cancelled. */
+  cancel(): void;
+}
+
+export async function startImages(opts: DeployOptions): Promise<ImagePipeline> {
+  const { runtime, profile, bus } = opts;
+  const stop = new AbortController();
+  const signal = AbortSignal.any([stop.signal, ...(opts.signal ? [opts.signal] : [])]);
+  // Services that run from the same thing get it once: on Docker one image tag; on the host one set of
+  // packages (the nova services share an image, but each needs a package of its own there).
+  const groups = new Map<string, ResolvedService[]>();
+  for (const s of profile.services) groups.set(runsFrom(runtime, s), [...(groups.get(runsFrom(runtime, s)) ?? []), s]);
+  const forced = Boolean(opts.forceBuild || opts.refreshPackages);
+  const statuses = await Promise.all(
+    [...groups.values()].map(async (group) => ({ group, status: await runtime.imageStatus(representative(group)) })),
+  );
+  const planned = new Map<string, string | undefined>();
+  const rebuilds = new Set<string>();
+  const gates = new Map<string, ReturnType<typeof gate> & { id?: string }>();
+  for (const { group, status } of statuses)
+    for (const s of group) {
+      planned.set(s.name, status.id);
+      if (s.build && status.id && (status.stale || forced)) rebuilds.add(s.name);
+      gates.set(s.name, gate());
+    }
+  const ready = (s: ResolvedService, id: string) => Object.assign(gates.get(s.name)!, { id }).resolve();
+  const failed = (s: ResolvedService, err: unknown) => gates.get(s.name)!.reject(err);
+
+  const base = buildBases(opts, signal);
+  base.catch(() => undefined);
+  const priority = chainLengths(profile.services);
+  const weight = (group: ResolvedService[]) => Math.max(...group.map((s) => priority.get(s.name) ?? 0));
+  const limit = pLimit(opts.buildConcurrency ?? 2);
+  const work: Promise<void>[] = [];
+  for (const { group, status } of [...statuses].sort((a, b) => weight(b.group) - weight(a.group))) {
+    if (status.id && !status.stale && !forced) {
+      for (const s of group) ready(s, status.id);
+      continue;
+    }
+    work.push(
+      limit(async () => {
+        const service = representative(group);
+        const t0 = Date.now();
+        try {
+          await base;
+          if (signal.aborted) throw new CancelledError();
+          const id = await runtime.ensureImage(service, {
+            signal,
+            force: opts.forceBuild,
+            noCache: opts.refreshPackages,
+            onWork: (kind) => group.forEach((s) => bus.emit({ type: 'service.state', service: s.name, state: kind })),
+            onProgress: (p: ImageProgress) =>
+              bus.emit({
+                type: 'build.progress',
+                service: service.name,
+                step: p.step,
+                totalSteps: p.totalSteps,
+                line: p.line,
+              }),
+          });
+          bus.emit({
+            type: 'image.ready',
+            image: runtime.name === 'host' ? `packages of ${service.name}` : service.image,
+            services: group.map((s) => s.name),
+            durationMs: Date.now() - t0,
+          });
+          for (const s of group) ready(s, id);
+        } catch (err) {
+          const what = runtime.name === 'host' ? 'installing its packages' : `building ${service.image}`;
+          // The runtime's own build errors already say what failed; others are said to be the build's.
+          const e =
+            err instanceof CancelledError || signal.aborted
+              ? new CancelledError()
+              : err instanceof ServiceFailedError
+                ? new ImageBuildError(
+                    service.name,
+                    err.message.replace(`service ${err.service}: `, ''),
+                    err.logs,
+                    err.hint,
+                  )
+                : new ImageBuildError(
+                    service.name,
+                    `${what} failed: ${(err as Error).message}`,
+                    [],
+                    (err as { hint?: string }).hint,
+                  );
+          for (const s of group) failed(s, e);
+        }
+      }),
+    );
+  }
+  return {
+    planned,
+    rebuilds,
+    ready: (name) => gates.get(name)!.promise.then(() => gates.get(name)!.id!),
+    isReady: (name) => gates.get(name)?.id !== undefined,
+    settled: Promise.all([base.catch(() => undefined), ...work]).then(() => undefined),
+    bases: base,
+    cancel: () => stop.abort(),
+  };
+}
+
+function runsFrom(runtime: Runtime, s: ResolvedService): string {
+  return runtime.name === 'host' ? [...(s.host?.packages ?? [])].sort().join(' ') : s.image;
+}
+
+/** The service a group's image is built for: the one that says how to build it. */
+function representative(group: ResolvedService[]): ResolvedService {
+  return group.find((s) => s.build) ?? group[0]!;
+}
+
+/** Shared bases first, in the order the profile lists them: service images build FROM them. */
+async function buildBases(opts: DeployOptions, signal: AbortSignal): Promise<void> {
+  const { runtime, profile, bus } = opts;
+  const store = runtime.capabilities.images ?? opts.clientImages;
   if (!store && profile.images.length) {
     const names = profile.images.map((i) => i.name).join(', ');
     bus.emit({
@@ -23,46 +152,14 @@ export async function ensureImages({
       text: `no Docker engine answers: ${names} not built (client checks need it)`,
     });
   }
-  // Shared bases first, in the order the profile lists them: service images build FROM them.
   for (const image of store ? profile.images : []) {
     await store!.ensureBuiltImage(image.name, image.build, {
       signal,
-      force: forceBuild,
-      noCache: refreshPackages,
+      force: opts.forceBuild,
+      noCache: opts.refreshPackages,
       onWork: () => bus.emit({ type: 'message', level: 'info', text: `building base image ${image.name}` }),
       onProgress: (p: ImageProgress) =>
         bus.emit({ type: 'build.progress', service: image.name, step: p.step, totalSteps: p.totalSteps, line: p.line }),
     });
   }
-  const limit = pLimit(buildConcurrency ?? 2);
-  const ids = new Map<string, string>();
-  // Services that run from the same thing get it once: on Docker one image tag; on the host one set of
-  // packages (the nova services share an image, but each needs a package of its own there).
-  const runsFrom = (s: ResolvedService) =>
-    runtime.name === 'host' ? [...(s.host?.packages ?? [])].sort().join(' ') : s.image;
-  const byImage = new Map<string, ResolvedService[]>();
-  for (const s of profile.services) byImage.set(runsFrom(s), [...(byImage.get(runsFrom(s)) ?? []), s]);
-  await Promise.all(
-    [...byImage.values()].map((group) =>
-      limit(async () => {
-        const service = group.find((s) => s.build) ?? group[0]!;
-        const id = await runtime.ensureImage(service, {
-          signal,
-          force: forceBuild,
-          noCache: refreshPackages,
-          onWork: (kind) => group.forEach((s) => bus.emit({ type: 'service.state', service: s.name, state: kind })),
-          onProgress: (p) =>
-            bus.emit({
-              type: 'build.progress',
-              service: service.name,
-              step: p.step,
-              totalSteps: p.totalSteps,
-              line: p.line,
-            }),
-        });
-        for (const s of group) ids.set(s.name, id);
-      }),
-    ),
-  );
-  return ids;
 }

@@ -9,13 +9,14 @@ import { applyOne } from './apply-service.js';
 import { dataGenerations } from './data-generation.js';
 import type { DeployOptions } from './deploy.js';
 import { gate, raceAbort } from './gate.js';
+import { ImageBuildError, type ImagePipeline } from './images.js';
 import { PrioritySlots } from './priority-slots.js';
 
 /** Applies the plan; returns how long each created, recreated or started service took to be ready. */
 export async function applyActions(
   opts: DeployOptions,
   actions: PlanAction[],
-  imageIds: Map<string, string>,
+  images: ImagePipeline,
 ): Promise<Record<string, number>> {
   const durations: Record<string, number> = {};
   const { runtime, profile, bus } = opts;
@@ -39,20 +40,21 @@ export async function applyActions(
   const dataGeneration = dataGenerations(profile.services, await runtime.volumeGenerations(profile.project));
 
   const run = async (service: ResolvedService) => {
-    const action = byName.get(service.name)!;
+    let action = byName.get(service.name)!;
     try {
-      if (service.dependsOn.length)
-        bus.emit({
-          type: 'service.state',
-          service: service.name,
-          state: 'waiting',
-          detail: service.dependsOn.map((d) => `${d.service} (${d.condition})`).join(', '),
-        });
-      await Promise.all(
-        service.dependsOn.map((d) =>
+      const waitsFor = [
+        ...service.dependsOn.map((d) => `${d.service} (${d.condition})`),
+        ...(images.isReady(service.name) ? [] : [`its image (${service.image})`]),
+      ];
+      if (waitsFor.length)
+        bus.emit({ type: 'service.state', service: service.name, state: 'waiting', detail: waitsFor.join(', ') });
+      const [imageId] = await Promise.all([
+        raceAbort(images.ready(service.name), signal),
+        ...service.dependsOn.map((d) =>
           raceAbort((d.condition === 'started' ? started : ready).get(d.service)!.promise, signal),
         ),
-      );
+      ]);
+      action = settleAction(action, imageId);
       await slots.run(priority.get(service.name) ?? 0, async () => {
         if (signal.aborted) throw new CancelledError();
         const t0 = Date.now();
@@ -62,13 +64,12 @@ export async function applyActions(
           bus,
           signal: inFlight,
           markers,
-          imageId: imageIds.get(service.name)!,
+          imageId,
           dataGeneration: dataGeneration.get(service.name)!,
           started: started.get(service.name)!,
         });
         if (action.action !== 'keep') durations[service.name] = Date.now() - t0;
-        if (action.action !== 'keep' || !deployed.get(service.name))
-          deployed.record({ service, imageId: imageIds.get(service.name)! });
+        if (action.action !== 'keep' || !deployed.get(service.name)) deployed.record({ service, imageId });
       });
       ready.get(service.name)!.resolve();
     } catch (caught) {
@@ -81,7 +82,8 @@ export async function applyActions(
       ready.get(service.name)!.reject(err);
       if (!(err instanceof CancelledError) && !signal.aborted) {
         bus.emit({ type: 'service.state', service: service.name, state: 'failed', detail: (err as Error).message });
-        failure.abort(err);
+        // A failed build fails what runs its image and what depends on that; the rest goes on.
+        if (!(err instanceof ImageBuildError)) failure.abort(err);
       }
       throw err;
     }
@@ -92,4 +94,19 @@ export async function applyActions(
   const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (rejected) throw rejected.reason;
   return durations;
+}
+
+/**
+ * The plan was made before the image was built: a rebuild that produced the image the service already
+ * runs leaves it as it is, and an image that turned out to differ from the one it runs replaces it.
+ */
+export function settleAction(action: PlanAction, imageId: string): PlanAction {
+  const current = action.instances[0];
+  if (!current) return action;
+  const onlyRebuilt = action.reasons.length > 0 && action.reasons.every((r) => r.startsWith('image rebuilt'));
+  if (action.action === 'recreate' && onlyRebuilt && current.imageId === imageId)
+    return { ...action, action: 'keep', reasons: [] };
+  if (action.action === 'keep' && current.imageId !== imageId)
+    return { ...action, action: 'recreate', reasons: ['image changed'] };
+  return action;
 }

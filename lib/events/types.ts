@@ -48,6 +48,8 @@ export type BerthEvent =
     }
   | { type: 'service.state'; at: number; service: string; state: ServiceState; detail?: string }
   | { type: 'build.progress'; at: number; service: string; step?: number; totalSteps?: number; line: string }
+  /** A service image built (or a host service's packages installed), and how long that took. */
+  | { type: 'image.ready'; at: number; image: string; services: string[]; durationMs: number }
   | { type: 'health.probe'; at: number; service: string; ok: boolean; output: string; attempt: number }
   | {
       type: 'bootstrap.task';

@@ -29,6 +29,7 @@ function fixture() {
     volumeGenerations: async () => new Map(),
     removeLeftovers: async () => [],
     ensureImage: async () => 'sha256:fake',
+    imageStatus: async () => ({ stale: true }),
     prepare: async () => undefined,
     create: async (_project: string, s: { name: string }) => {
       created.push(instance(s.name, { id: `id-${s.name}` }));

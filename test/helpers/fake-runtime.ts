@@ -32,6 +32,8 @@ export class FakeRuntime implements Runtime, ImageStore {
   onStart: (service: string) => Promise<void> | void = () => undefined;
   /** Called at each exec that is not a health probe, as onStart is. */
   onExec: (command: string[]) => Promise<void> | void = () => undefined;
+  /** Called at each image build, before it is tagged; it may hold the build back, or throw to fail it. */
+  onBuild: (service: string) => Promise<void> | void = () => undefined;
   /** Called at each stop, as onStart is. */
   onStop: (service: string) => Promise<void> | void = () => undefined;
   private readonly instances = new Map<string, FakeInstance>();
@@ -73,6 +75,8 @@ export class FakeRuntime implements Runtime, ImageStore {
   async ensureImage(service: ResolvedService, opts: EnsureImageOptions = {}): Promise<string> {
     const tagged = this.tags.get(service.image);
     if (tagged && !opts.force && !opts.noCache) return tagged;
+    this.calls.push(`building ${service.name}`);
+    await this.onBuild(service.name);
     const id = `img-${service.name}-${++this.builds}`;
     this.tags.set(service.image, id);
     this.calls.push(`build ${service.name} ${id}`);
