@@ -13,8 +13,9 @@ export function registerDeployAndUpdate(program: Command): void {
   )
     .option('--concurrency <n>', 'services started at once', '6')
     .option('--build', 'rebuild images even when their build context is unchanged')
+    .option('--build-concurrency <n>', 'image builds at once', process.env.BERTH_BUILD_CONCURRENCY ?? '4')
     .action(
-      action((opts: CommonOptions & { concurrency: string; build?: boolean }) =>
+      action((opts: CommonOptions & { concurrency: string; build?: boolean; buildConcurrency: string }) =>
         withDeployReporting(opts, async ({ profile, bus, signal }) => {
           const runtime = makeRuntime(opts, { cancelWrites: true });
           return deploy({
@@ -23,6 +24,7 @@ export function registerDeployAndUpdate(program: Command): void {
             bus,
             signal,
             concurrency: Number(opts.concurrency),
+            buildConcurrency: Math.max(1, Number(opts.buildConcurrency) || 4),
             forceBuild: opts.build,
             clientImages: profile.images.length ? (await clientEngine(runtime))?.images : undefined,
           });

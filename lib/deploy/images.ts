@@ -61,7 +61,9 @@ export async function startImages(opts: DeployOptions): Promise<ImagePipeline> {
   base.catch(() => undefined);
   const priority = chainLengths(profile.services);
   const weight = (group: ResolvedService[]) => Math.max(...group.map((s) => priority.get(s.name) ?? 0));
-  const limit = pLimit(opts.buildConcurrency ?? 2);
+  // Four at a time: builds wait mostly on the mirror, and on two cores a cold undercloud took 295 s with four
+  // against 332 s with two (one run each, README).
+  const limit = pLimit(opts.buildConcurrency ?? 4);
   const work: Promise<void>[] = [];
   for (const { group, status } of [...statuses].sort((a, b) => weight(b.group) - weight(a.group))) {
     if (status.id && !status.stale && !forced) {
