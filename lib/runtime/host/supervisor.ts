@@ -38,6 +38,9 @@ function startChild(): void {
     reject: false,
     stdin: 'ignore',
     killSignal: service.stopSignal as NodeJS.Signals,
+    // A process group of its own: the service's forked workers (neutron-server's, uwsgi's) are stopped
+    // with it, and none outlives it holding the port the next instance (or the upgrade's container) needs.
+    detached: true,
   });
   child.all?.pipe(log, { end: false });
   publish({
@@ -48,7 +51,9 @@ function startChild(): void {
     startedAt: new Date(startedAt).toISOString(),
     status: 'running',
   });
-  void child.then((result) => {
+  const group = child.pid;
+  void child.then(async (result) => {
+    if (group) await emptyGroup(group);
     const exitCode = result.exitCode ?? 127;
     // A command that could not start at all (not installed, say) has no exit code, only a message.
     if (result.exitCode === undefined && !result.signal) log.write(`[berth] ${result.shortMessage}\n`);
@@ -78,8 +83,35 @@ process.on('SIGTERM', () => {
   if (stopping) return;
   stopping = true;
   if (!child || !state.running) return finish(state.exitCode ?? 0);
-  child.kill(service.stopSignal as NodeJS.Signals);
-  setTimeout(() => child?.kill('SIGKILL'), service.stopTimeoutMs).unref();
+  signalGroup(child.pid, service.stopSignal as NodeJS.Signals);
+  setTimeout(() => signalGroup(child?.pid, 'SIGKILL'), service.stopTimeoutMs).unref();
 });
 
 startChild();
+
+function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (!pid) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // the group is gone already
+  }
+}
+
+/** What the service's main process left in its group: given its stop timeout to go, then killed. */
+async function emptyGroup(pid: number): Promise<void> {
+  const alive = () => {
+    try {
+      process.kill(-pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const limit = Date.now() + service.stopTimeoutMs;
+  if (alive()) signalGroup(pid, service.stopSignal as NodeJS.Signals);
+  while (alive() && Date.now() < limit) await new Promise((r) => setTimeout(r, 50));
+  if (alive()) signalGroup(pid, 'SIGKILL');
+  // Killed members are reaped by init; bounded all the same, so a stuck one cannot hold the supervisor.
+  for (let i = 0; i < 250 && alive(); i++) await new Promise((r) => setTimeout(r, 20));
+}
