@@ -33,32 +33,43 @@ export interface ImagePipeline {
   cancel(): void;
 }
 
-export async function startImages(opts: DeployOptions): Promise<ImagePipeline> {
-  const { runtime, profile, bus } = opts;
-  const stop = new AbortController();
-  const signal = AbortSignal.any([stop.signal, ...(opts.signal ? [opts.signal] : [])]);
-  // Services that run from the same thing get it once: on Docker one image tag; on the host one set of
-  // packages (the nova services share an image, but each needs a package of its own there).
+/**
+ * What the plan can know before anything builds, for `berth deploy` and `berth plan` alike: each service's
+ * current image ID, and which services' images will be rebuilt (context changed, or a rebuild forced).
+ * Services that run from the same thing are one group: on Docker one image tag; on the host one set of
+ * packages (the nova services share an image, but each needs a package of its own there).
+ */
+export async function imagePlan(runtime: Runtime, services: readonly ResolvedService[], forced = false) {
   const groups = new Map<string, ResolvedService[]>();
-  for (const s of profile.services) groups.set(runsFrom(runtime, s), [...(groups.get(runsFrom(runtime, s)) ?? []), s]);
-  const forced = Boolean(opts.forceBuild || opts.refreshPackages);
+  for (const s of services) {
+    const key = runsFrom(runtime, s);
+    groups.set(key, [...(groups.get(key) ?? []), s]);
+  }
   const statuses = await Promise.all(
     [...groups.values()].map(async (group) => ({ group, status: await runtime.imageStatus(representative(group)) })),
   );
   const planned = new Map<string, string | undefined>();
   const rebuilds = new Set<string>();
-  const gates = new Map<string, ReturnType<typeof gate> & { id?: string }>();
   for (const { group, status } of statuses)
     for (const s of group) {
       planned.set(s.name, status.id);
       if (s.build && status.id && (status.stale || forced)) rebuilds.add(s.name);
-      gates.set(s.name, gate());
     }
+  return { statuses, planned, rebuilds };
+}
+
+export async function startImages(opts: DeployOptions): Promise<ImagePipeline> {
+  const { runtime, profile, bus } = opts;
+  const stop = new AbortController();
+  const signal = AbortSignal.any([stop.signal, ...(opts.signal ? [opts.signal] : [])]);
+  const forced = Boolean(opts.forceBuild || opts.refreshPackages);
+  const { statuses, planned, rebuilds } = await imagePlan(runtime, profile.services, forced);
+  const gates = new Map(profile.services.map((s) => [s.name, gate() as ReturnType<typeof gate> & { id?: string }]));
   const ready = (s: ResolvedService, id: string) => Object.assign(gates.get(s.name)!, { id }).resolve();
   const failed = (s: ResolvedService, err: unknown) => gates.get(s.name)!.reject(err);
 
   const base = buildBases(opts, signal);
-  base.catch(() => undefined);
+  const baseSettled = base.catch(() => undefined);
   const priority = chainLengths(profile.services);
   const weight = (group: ResolvedService[]) => Math.max(...group.map((s) => priority.get(s.name) ?? 0));
   // Four at a time: builds wait mostly on the mirror, and on two cores a cold undercloud took 295 s with four
@@ -127,7 +138,7 @@ export async function startImages(opts: DeployOptions): Promise<ImagePipeline> {
     rebuilds,
     ready: (name) => gates.get(name)!.promise.then(() => gates.get(name)!.id!),
     isReady: (name) => gates.get(name)?.id !== undefined,
-    settled: Promise.all([base.catch(() => undefined), ...work]).then(() => undefined),
+    settled: Promise.all([baseSettled, ...work]).then(() => undefined),
     bases: base,
     cancel: () => stop.abort(),
   };

@@ -1,19 +1,14 @@
 import type { ResolvedProfile } from '../profile/model.js';
 import { planDeploy, type PlanAction } from '../plan/plan.js';
 import type { Runtime } from '../runtime/types.js';
+import { imagePlan } from './images.js';
 
 /** The plan without side effects: nothing is built, created or removed. */
 export async function planOnly(runtime: Runtime, profile: ResolvedProfile): Promise<PlanAction[]> {
   const actual = await runtime.list(profile.project);
-  const imageIds = new Map<string, string | undefined>();
-  const rebuilds = new Set<string>();
-  for (const s of profile.services) {
-    const status = await runtime.imageStatus(s);
-    imageIds.set(s.name, status.id);
-    if (s.build && status.stale && status.id) rebuilds.add(s.name);
-  }
+  const { planned, rebuilds } = await imagePlan(runtime, profile.services);
   const volumes = await existingVolumes(runtime, profile);
-  return planDeploy({ services: profile.services, actual, imageIds, rebuilds, volumes });
+  return planDeploy({ services: profile.services, actual, imageIds: planned, rebuilds, volumes });
 }
 
 export async function existingVolumes(runtime: Runtime, profile: ResolvedProfile): Promise<Set<string>> {
