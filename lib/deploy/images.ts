@@ -1,7 +1,10 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { CancelledError, ServiceFailedError } from '../errors.js';
 import { chainLengths } from '../graph/chains.js';
 import type { ResolvedService } from '../profile/model.js';
+import { baseImages } from '../runtime/docker/build-context.js';
 import type { ImageProgress, Runtime } from '../runtime/types.js';
 import type { DeployOptions } from './deploy.js';
 import { gate } from './gate.js';
@@ -68,7 +71,8 @@ export async function startImages(opts: DeployOptions): Promise<ImagePipeline> {
   const ready = (s: ResolvedService, id: string) => Object.assign(gates.get(s.name)!, { id }).resolve();
   const failed = (s: ResolvedService, err: unknown) => gates.get(s.name)!.reject(err);
 
-  const base = buildBases(opts, signal);
+  const bases = buildBases(opts, signal);
+  const base = Promise.all(bases.values()).then(() => undefined);
   const baseSettled = base.catch(() => undefined);
   const priority = chainLengths(profile.services);
   const weight = (group: ResolvedService[]) => Math.max(...group.map((s) => priority.get(s.name) ?? 0));
@@ -81,57 +85,67 @@ export async function startImages(opts: DeployOptions): Promise<ImagePipeline> {
       for (const s of group) ready(s, status.id);
       continue;
     }
+    const service = representative(group);
+    // Only the bases this image builds FROM hold it back (mariadb's builds beside openstack-base), and they
+    // are awaited before a build slot is taken, so waiting images leave the slots to those that can build.
+    const needs = Promise.all(basesOf(runtime, service, bases));
     work.push(
-      limit(async () => {
-        const service = representative(group);
-        const t0 = Date.now();
-        try {
-          await base;
-          if (signal.aborted) throw new CancelledError();
-          const id = await runtime.ensureImage(service, {
-            signal,
-            force: opts.forceBuild,
-            noCache: opts.refreshPackages,
-            onWork: (kind) => group.forEach((s) => bus.emit({ type: 'service.state', service: s.name, state: kind })),
-            onProgress: (p: ImageProgress) =>
-              bus.emit({
-                type: 'build.progress',
-                service: service.name,
-                step: p.step,
-                totalSteps: p.totalSteps,
-                line: p.line,
-              }),
-          });
-          bus.emit({
-            type: 'image.ready',
-            image: runtime.name === 'host' ? `packages of ${service.name}` : service.image,
-            services: group.map((s) => s.name),
-            durationMs: Date.now() - t0,
-          });
-          for (const s of group) ready(s, id);
-        } catch (err) {
-          const what = runtime.name === 'host' ? 'installing its packages' : `building ${service.image}`;
-          // The runtime's own build errors already say what failed; others are said to be the build's.
-          const e =
-            err instanceof CancelledError || signal.aborted
-              ? new CancelledError()
-              : err instanceof ServiceFailedError
-                ? new ImageBuildError(
-                    service.name,
-                    err.message.replace(`service ${err.service}: `, ''),
-                    err.logs,
-                    err.hint,
-                  )
-                : new ImageBuildError(
-                    service.name,
-                    `${what} failed: ${(err as Error).message}`,
-                    [],
-                    (err as { hint?: string }).hint,
-                  );
-          for (const s of group) failed(s, e);
-        }
-      }),
+      needs.then(
+        () => build(service, group),
+        (err: unknown) => {
+          for (const s of group) failed(s, signal.aborted ? new CancelledError() : err);
+        },
+      ),
     );
+  }
+  async function build(service: ResolvedService, group: ResolvedService[]) {
+    return limit(async () => {
+      const t0 = Date.now();
+      try {
+        if (signal.aborted) throw new CancelledError();
+        const id = await runtime.ensureImage(service, {
+          signal,
+          force: opts.forceBuild,
+          noCache: opts.refreshPackages,
+          onWork: (kind) => group.forEach((s) => bus.emit({ type: 'service.state', service: s.name, state: kind })),
+          onProgress: (p: ImageProgress) =>
+            bus.emit({
+              type: 'build.progress',
+              service: service.name,
+              step: p.step,
+              totalSteps: p.totalSteps,
+              line: p.line,
+            }),
+        });
+        bus.emit({
+          type: 'image.ready',
+          image: runtime.name === 'host' ? `packages of ${service.name}` : service.image,
+          services: group.map((s) => s.name),
+          durationMs: Date.now() - t0,
+        });
+        for (const s of group) ready(s, id);
+      } catch (err) {
+        const what = runtime.name === 'host' ? 'installing its packages' : `building ${service.image}`;
+        // The runtime's own build errors already say what failed; others are said to be the build's.
+        const e =
+          err instanceof CancelledError || signal.aborted
+            ? new CancelledError()
+            : err instanceof ServiceFailedError
+              ? new ImageBuildError(
+                  service.name,
+                  err.message.replace(`service ${err.service}: `, ''),
+                  err.logs,
+                  err.hint,
+                )
+              : new ImageBuildError(
+                  service.name,
+                  `${what} failed: ${(err as Error).message}`,
+                  [],
+                  (err as { hint?: string }).hint,
+                );
+        for (const s of group) failed(s, e);
+      }
+    });
   }
   return {
     planned,
@@ -153,8 +167,21 @@ function representative(group: ResolvedService[]): ResolvedService {
   return group.find((s) => s.build) ?? group[0]!;
 }
 
-/** Shared bases first, in the order the profile lists them: service images build FROM them. */
-async function buildBases(opts: DeployOptions, signal: AbortSignal): Promise<void> {
+/** The promises of the shared bases a service's Dockerfile builds FROM (all of them if it cannot be read). */
+function basesOf(runtime: Runtime, service: ResolvedService, bases: Map<string, Promise<void>>): Promise<void>[] {
+  if (runtime.name === 'host') return [];
+  if (!service.build) return [...bases.values()];
+  const dockerfile = join(service.build.context, service.build.dockerfile);
+  if (!existsSync(dockerfile)) return [...bases.values()];
+  const from = new Set(baseImages(readFileSync(dockerfile, 'utf8')));
+  return [...bases].filter(([name]) => from.has(name)).map(([, p]) => p);
+}
+
+/**
+ * Shared bases in the order the profile lists them (one may build FROM an earlier one), each its own
+ * promise so that a service image waits only for its own.
+ */
+function buildBases(opts: DeployOptions, signal: AbortSignal): Map<string, Promise<void>> {
   const { runtime, profile, bus } = opts;
   const store = runtime.capabilities.images ?? opts.clientImages;
   if (!store && profile.images.length) {
@@ -165,14 +192,29 @@ async function buildBases(opts: DeployOptions, signal: AbortSignal): Promise<voi
       text: `no Docker engine answers: ${names} not built (client checks need it)`,
     });
   }
+  const built = new Map<string, Promise<void>>();
+  let previous: Promise<unknown> = Promise.resolve();
   for (const image of store ? profile.images : []) {
-    await store!.ensureBuiltImage(image.name, image.build, {
-      signal,
-      force: opts.forceBuild,
-      noCache: opts.refreshPackages,
-      onWork: () => bus.emit({ type: 'message', level: 'info', text: `building base image ${image.name}` }),
-      onProgress: (p: ImageProgress) =>
-        bus.emit({ type: 'build.progress', service: image.name, step: p.step, totalSteps: p.totalSteps, line: p.line }),
-    });
+    const p = previous
+      .then(() =>
+        store!.ensureBuiltImage(image.name, image.build, {
+          signal,
+          force: opts.forceBuild,
+          noCache: opts.refreshPackages,
+          onWork: () => bus.emit({ type: 'message', level: 'info', text: `building base image ${image.name}` }),
+          onProgress: (p: ImageProgress) =>
+            bus.emit({
+              type: 'build.progress',
+              service: image.name,
+              step: p.step,
+              totalSteps: p.totalSteps,
+              line: p.line,
+            }),
+        }),
+      )
+      .then(() => undefined);
+    built.set(image.name, p);
+    previous = p;
   }
+  return built;
 }

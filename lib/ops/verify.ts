@@ -29,6 +29,7 @@ export async function verify(
 ): Promise<CheckResult[]> {
   const instances = await runtime.list(profile.project);
   const results: CheckResult[] = [];
+  const client = clientRunner(profile, tools);
   // Side by side, within a small limit: each check is its own short process (an openstack client start
   // costs ~2 s of Python), and the engine and two cores are shared with the services being checked.
   const limit = pLimit(opts.concurrency ?? 4);
@@ -68,7 +69,7 @@ export async function verify(
             if (attempt > 0) await abortableSleep(1000);
             last = await runCheck(
               runtime,
-              tools,
+              client,
               profile,
               check,
               instances.find((i) => i.service === check.service),
@@ -81,14 +82,44 @@ export async function verify(
     );
     finished.set(check.name, run);
   }
-  await Promise.all(finished.values());
+  await Promise.all(finished.values()).finally(() => client?.close());
   // Reported as they finish; returned in the order the profile declares them.
   return results;
 }
 
+interface ClientRunner {
+  run(command: string[]): Promise<{ exitCode: number; output: string }>;
+  close(): Promise<void>;
+}
+
+/**
+ * Where client checks run: one container of the client image serving them all when the profile gives it a
+ * `serve` process (opened at the first check, removed after the last), otherwise a container per check.
+ */
+function clientRunner(profile: ResolvedProfile, tools: ToolRunner | undefined): ClientRunner | undefined {
+  const client = profile.client;
+  if (!client || !tools) return undefined;
+  const { serve } = client;
+  if (!serve || !tools.openToolSession) {
+    return {
+      run: (command) => tools.runTool(profile.project, { image: client.image, command, files: client.files }),
+      close: async () => undefined,
+    };
+  }
+  let session: ReturnType<NonNullable<ToolRunner['openToolSession']>> | undefined;
+  const open = () =>
+    (session ??= tools.openToolSession!(profile.project, { image: client.image, serve, files: client.files }));
+  return {
+    run: async (command) => (await open()).run(command),
+    close: async () => {
+      if (session) await (await session.catch(() => undefined))?.close();
+    },
+  };
+}
+
 async function runCheck(
   runtime: Runtime,
-  tools: ToolRunner | undefined,
+  client: ClientRunner | undefined,
   profile: ResolvedProfile,
   check: VerifyCheck,
   instance: Instance | undefined,
@@ -99,18 +130,14 @@ async function runCheck(
       : r;
   if (check.client) {
     if (!profile.client) return { ok: false, output: 'the profile declares no client image for client checks' };
-    if (!tools) {
+    if (!client) {
       return {
         ok: false,
         output:
           'client checks run in a container of the client image, and no Docker engine answers: start one ("make engine")',
       };
     }
-    const r = await tools.runTool(profile.project, {
-      image: profile.client.image,
-      command: check.client,
-      files: profile.client.files,
-    });
+    const r = await client.run(check.client);
     return expect(
       {
         ok: r.exitCode === 0,

@@ -131,7 +131,12 @@ export interface ResolvedProfile {
   images: { name: string; build: BuildSpec }[];
   /** Rendered files written under the state directory after a successful deploy. */
   hostFiles: { target: string; content: string; mode: number }[];
-  client?: { image: string; files: { target: string; content: string; mode: number; source: string }[] };
+  client?: {
+    image: string;
+    /** The main process of one client container that serves every check; without it each runs alone. */
+    serve?: string[];
+    files: { target: string; content: string; mode: number; source: string }[];
+  };
   /** Every profile, environment, service and template file this model was built from (berth dev reloads on edits). */
   files: string[];
   /** Files and directories outside the profile tree that a deploy reads (written as absolute paths). */

@@ -84,10 +84,11 @@ export function profileLevel(
   const client = clientOwner?.profile.client
     ? {
         image: clientOwner.profile.client.image,
+        ...(clientOwner.profile.client.serve ? { serve: toCommand(clientOwner.profile.client.serve) } : {}),
         files: (clientOwner.profile.client.files ?? []).map((f, i) => ({
           target: f.target,
           content: render(clientOwner, f, ['client', 'files', i, 'source']) ?? '',
-          mode: 0o600,
+          mode: f.mode ?? 0o600,
           source: f.source,
         })),
       }

@@ -326,7 +326,13 @@ export const ProfileFile = z.strictObject({
   client: z
     .strictObject({
       image: z.string(),
-      files: z.array(z.strictObject({ source: z.string(), target: z.string().startsWith('/') })).optional(),
+      /** A long-lived main process for one client container that serves every check (default: each its own). */
+      serve: StringList.optional(),
+      files: z
+        .array(
+          z.strictObject({ source: z.string(), target: z.string().startsWith('/'), mode: z.number().int().optional() }),
+        )
+        .optional(),
     })
     .optional(),
 });

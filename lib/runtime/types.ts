@@ -127,6 +127,20 @@ export interface ToolRunner {
       signal?: AbortSignal;
     },
   ): Promise<ExecResult>;
+  /**
+   * One tool container kept running for many commands, its main process `serve` (e.g. a warm client that
+   * commands fork from): a command then costs an exec, not a container's create, start and removal.
+   */
+  openToolSession?(
+    project: string,
+    opts: { image: string; serve: string[]; files: { target: string; content: string; mode: number }[] },
+  ): Promise<ToolSession>;
+}
+
+export interface ToolSession {
+  run(command: string[], opts?: { signal?: AbortSignal }): Promise<ExecResult>;
+  /** Removes the container; commands still running end with it. */
+  close(): Promise<void>;
 }
 
 /** Copies host files into a running instance (dev `sync`); a missing host file is removed there. */

@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { deploy } from '../../lib/deploy/deploy.js';
 import { ImageBuildError } from '../../lib/deploy/images.js';
@@ -62,6 +65,34 @@ describe('images pipelined into the deploy (logic, on a fake runtime)', () => {
     await deploy({ runtime, profile, bus: new EventBus(), buildConcurrency: 1 });
     const builds = runtime.calls.filter((c) => c.startsWith('building ')).map((c) => c.split(' ')[1]);
     expect(builds[0]).toBe('db');
+  });
+
+  it('holds back only the images built FROM a shared base while that base builds', async () => {
+    const runtime = new FakeRuntime();
+    const contexts = mkdtempSync(join(tmpdir(), 'berth-bases-'));
+    const context = (name: string, dockerfile: string) => {
+      mkdirSync(join(contexts, name));
+      writeFileSync(join(contexts, name, 'Dockerfile'), dockerfile);
+      return { context: join(contexts, name), dockerfile: 'Dockerfile' };
+    };
+    let releaseBase!: () => void;
+    const baseHeld = new Promise<void>((resolve) => (releaseBase = resolve));
+    // The base does not finish until db's image has built: db waiting for it would never end.
+    runtime.onBaseBuild = () => baseHeld;
+    runtime.onBuild = (service) => {
+      if (service === 'db') releaseBase();
+    };
+    const profile = {
+      ...fakeProfile([
+        fakeService('db', { build: context('db', 'FROM debian:bookworm-slim\nRUN true\n') }),
+        fakeService('api', { build: context('api', 'FROM berth/base:zed\nRUN true\n') }),
+      ]),
+      images: [{ name: 'berth/base:zed', build: context('base', 'FROM debian:bookworm-slim\n') }],
+    };
+    await deploy({ runtime, profile, bus: new EventBus() });
+    const at = (call: string) => runtime.calls.indexOf(call);
+    expect(at('building db')).toBeLessThan(at('base built berth/base:zed'));
+    expect(at('building api')).toBeGreaterThan(at('base built berth/base:zed'));
   });
 
   it('says a service waits for its image, and reports each built image with its time', async () => {

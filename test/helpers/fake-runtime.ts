@@ -87,7 +87,13 @@ export class FakeRuntime implements Runtime, ImageStore {
     return { id: this.tags.get(service.image), stale: false };
   }
 
+  /** Called when a shared base image is asked for; it may hold that build back. */
+  onBaseBuild: (name: string) => Promise<void> | void = () => undefined;
+
   async ensureBuiltImage(name: string, _build: BuildSpec): Promise<string> {
+    this.calls.push(`base ${name}`);
+    await this.onBaseBuild(name);
+    this.calls.push(`base built ${name}`);
     return this.tags.get(name) ?? `img-${name}`;
   }
 

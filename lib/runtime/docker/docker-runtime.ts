@@ -18,6 +18,7 @@ import {
   type Runtime,
   type RuntimeCapabilities,
   type ToolRunner,
+  type ToolSession,
   type VolumeImport,
 } from '../types.js';
 import { engineUnreachable, errorText } from './engine-errors.js';
@@ -301,6 +302,14 @@ export class DockerRuntime implements Runtime, ImageStore, ToolRunner, FileSync,
 
   async runTool(project: string, opts: Parameters<DockerThrowaways['runTool']>[1]): Promise<ExecResult> {
     return this.throwaways.runTool(project, opts);
+  }
+
+  async openToolSession(project: string, opts: Parameters<DockerThrowaways['startTool']>[1]): Promise<ToolSession> {
+    const id = await this.throwaways.startTool(project, opts);
+    return {
+      run: (command, o = {}) => this.exec(id, command, o),
+      close: () => this.throwaways.removeTool(id),
+    };
   }
 
   async fillVolume(

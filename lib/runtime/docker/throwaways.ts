@@ -61,6 +61,34 @@ export class DockerThrowaways {
     );
   }
 
+  /** A tool container left running (its main process `serve`) for commands to exec into; returns its ID. */
+  async startTool(
+    project: string,
+    opts: { image: string; serve: string[]; files: { target: string; content: string; mode: number }[] },
+  ): Promise<string> {
+    const container = await this.docker.createContainer({
+      Image: opts.image,
+      Cmd: opts.serve,
+      Labels: { [LABEL.project]: project, ...throwawayLabels('tool') },
+      HostConfig: { NetworkMode: 'host' },
+    });
+    try {
+      await copyFiles(container, opts.files);
+      await container.start();
+      return container.id;
+    } catch (err) {
+      await this.removeTool(container.id);
+      throw err;
+    }
+  }
+
+  async removeTool(id: string): Promise<void> {
+    await this.cleanup
+      .getContainer(id)
+      .remove({ force: true })
+      .catch(() => undefined);
+  }
+
   /**
    * Copy a host directory's contents into a named volume (the host→containers upgrade). The copy goes
    * through the archive API into a throwaway container of the service's own image, with the volume at
