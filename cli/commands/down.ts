@@ -11,7 +11,7 @@ export function registerDown(program: Command): void {
         const profile = load(opts);
         const result = await down(makeRuntime(opts), profile.project, makeBus(opts), {
           volumes: Boolean(opts.volumes),
-          steps: profile.steps,
+          services: profile.services,
         });
         if (!opts.json) {
           out(`removed ${result.removed.length} containers from ${profile.project}\n`);

@@ -135,10 +135,10 @@ export async function runCiJob(opts: CiJobOptions): Promise<JUnitSuite> {
     try {
       const result = await down(runtime, profile.project, bus, {
         volumes: true,
-        steps: verified.steps,
+        services: verified.services,
       });
       // Whatever an upgrade left on the host (all of it, if it failed early) goes too.
-      if (host) await down(host, profile.project, bus, { volumes: true, steps: verified.steps });
+      if (host) await down(host, profile.project, bus, { volumes: true, services: verified.services });
       if (host) host.removeHostDir(profile.project);
       suite.cases.push({
         classname: `${job}.step`,

@@ -89,7 +89,7 @@ async function measure(
   };
   const deployOnce = () => deploy({ runtime, profile, bus, signal, clientImages });
   const teardown = async () => {
-    await down(runtime, profile.project, bus, { volumes: true, steps: profile.steps });
+    await down(runtime, profile.project, bus, { volumes: true, services: profile.services });
     if (runtime.name === 'host') (runtime as HostRuntime).removeHostDir(profile.project);
   };
 
