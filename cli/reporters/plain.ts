@@ -37,6 +37,11 @@ export function plainReporter(write: (line: string) => void, { verbose = false }
           );
         } else if (e.step === undefined) say(`${e.service.padEnd(width)} ${e.line}`);
         break;
+      case 'image.state':
+        say(
+          `${e.services[0]!.padEnd(width)} image ${e.state === 'queued' ? `queued: ${e.image}${e.ahead ? ` (behind ${e.ahead} builds)` : ''}` : `building: ${e.image} (for ${e.services.join(', ')})`}`,
+        );
+        break;
       case 'image.ready':
         say(`${e.services[0]!.padEnd(width)} image ready: ${e.image} in ${(e.durationMs / 1000).toFixed(1)} s`);
         break;

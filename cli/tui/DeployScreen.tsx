@@ -24,14 +24,28 @@ const ICON: Partial<Record<ServiceView['state'], string>> = {
   waiting: '·',
 };
 
+/** Where the image a service waits for is: queued for a build slot, or which step it is building. */
+function imagePhase(s: ServiceView): string | undefined {
+  if (!s.image || s.image.state === 'built') return undefined;
+  if (s.image.state === 'queued') return `image queued${s.image.ahead ? ` (${s.image.ahead} ahead)` : ''}`;
+  return `image building${s.buildStep ? ` ${s.buildStep}` : ''}`;
+}
+
 function describe(s: ServiceView, view: DeployView): string {
   switch (s.state) {
     case 'pending':
-      return s.action === 'keep' ? 'unchanged' : 'queued';
-    case 'waiting':
-      return `waiting on ${s.detail ?? 'dependencies'}`;
+      return s.action === 'keep' ? 'unchanged' : (imagePhase(s) ?? 'queued');
+    case 'waiting': {
+      const image = imagePhase(s);
+      // The scheduler names the image among what the service waits for; the image's own phase says more.
+      const others = (s.detail ?? '').replace(/,? ?its image \([^)]*\)/, '').replace(/^, /, '');
+      return image
+        ? `${image}${others ? ` · then ${others}` : ''}`
+        : `waiting on ${s.detail ?? 'dependencies'}`;
+    }
+    case 'pulling':
     case 'building':
-      return `building ${s.buildStep ?? ''}`.trim();
+      return imagePhase(s) ?? `building its image ${s.buildStep ?? ''}`.trim();
     case 'health':
       return `waiting for health${s.lastProbe ? `: ${s.lastProbe}` : ''}`;
     case 'bootstrapping':
@@ -46,8 +60,28 @@ function describe(s: ServiceView, view: DeployView): string {
   }
 }
 
-function ServiceLine({ s, view, now, width }: { s: ServiceView; view: DeployView; now: number; width: number }) {
+function ServiceLine({
+  s,
+  view,
+  now,
+  width,
+  buildColumn,
+}: {
+  s: ServiceView;
+  view: DeployView;
+  now: number;
+  width: number;
+  /** Some image is built in this run: its build time gets a column of its own. */
+  buildColumn: boolean;
+}) {
   const duration = s.startedAt ? seconds((s.endedAt ?? now) - s.startedAt) : '';
+  // Build time is the image's, shown apart: the duration column is the service's own work.
+  const build =
+    s.image?.state === 'built' && s.image.durationMs !== undefined
+      ? `img ${seconds(s.image.durationMs)}`
+      : s.image?.state === 'building' && s.image.startedAt
+        ? `img ${seconds(now - s.image.startedAt)}`
+        : '';
   const color =
     s.state === 'failed'
       ? 'red'
@@ -56,7 +90,7 @@ function ServiceLine({ s, view, now, width }: { s: ServiceView; view: DeployView
         : s.state === 'kept'
           ? 'gray'
           : undefined;
-  const text = clip(describe(s, view), Math.max(10, width - 32));
+  const text = clip(describe(s, view), Math.max(10, width - (buildColumn ? 41 : 32)));
   return (
     <Box>
       <Box width={3}>
@@ -78,6 +112,11 @@ function ServiceLine({ s, view, now, width }: { s: ServiceView; view: DeployView
           {text}
         </Text>
       </Box>
+      {buildColumn ? (
+        <Box width={9} justifyContent="flex-end">
+          <Text dimColor>{build}</Text>
+        </Box>
+      ) : null}
       <Box width={7} justifyContent="flex-end">
         <Text dimColor>{duration}</Text>
       </Box>
@@ -95,6 +134,7 @@ export function DeployScreen({ view, now, width, height, endpoints, credentials 
         : `about ${seconds(p.etaMs)} left`
       : '';
   const focus = logFocus(view);
+  const buildColumn = Object.values(view.services).some((s) => s.image);
   const serviceLines = view.steps.reduce((n, s) => n + s.length + 1, 0);
   const logRows = Math.max(3, Math.min(12, height - serviceLines - 8));
   const logs = focus ? (view.services[focus]?.logs ?? []).slice(-logRows) : [];
@@ -118,7 +158,14 @@ export function DeployScreen({ view, now, width, height, endpoints, credentials 
           <Text dimColor>step {i + 1}</Text>
           {step.map((name) =>
             view.services[name] ? (
-              <ServiceLine key={name} s={view.services[name]!} view={view} now={now} width={width} />
+              <ServiceLine
+                key={name}
+                s={view.services[name]!}
+                view={view}
+                now={now}
+                width={width}
+                buildColumn={buildColumn}
+              />
             ) : null,
           )}
         </Box>

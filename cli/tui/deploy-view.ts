@@ -10,7 +10,18 @@ export interface ServiceView {
   endedAt?: number;
   lastProbe?: string;
   buildStep?: string;
+  /** The image this service waits for, while it is built in this run (absent when it was ready already). */
+  image?: ImageView;
   logs: string[];
+}
+
+export interface ImageView {
+  name: string;
+  state: 'queued' | 'building' | 'built';
+  /** Builds running or queued before this one when it was queued. */
+  ahead?: number;
+  startedAt?: number;
+  durationMs?: number;
 }
 
 export interface Endpoint {
@@ -27,6 +38,7 @@ export interface DeployView {
   steps: string[][];
   services: Record<string, ServiceView>;
   history?: Record<string, number>;
+  buildHistory?: Record<string, number>;
   phase: 'starting' | 'running' | 'done' | 'failed' | 'cancelling';
   failure?: { service?: string; message: string; hint?: string; logs: string[]; cancelled?: boolean };
   durationMs?: number;
@@ -48,6 +60,8 @@ const ACTIVE: ReadonlySet<ServiceView['state']> = new Set([
   'bootstrapping',
   'removing',
 ]);
+/** Build work, shown as the image's phase: a service's own duration starts after it. */
+const BUILD: ReadonlySet<ServiceView['state']> = new Set(['pulling', 'building']);
 const FINISHED: ReadonlySet<ServiceView['state']> = new Set([
   'healthy',
   'running',
@@ -89,20 +103,44 @@ export function reduceDeploy(view: DeployView, e: BerthEvent): DeployView {
     case 'plan': {
       const services = { ...view.services };
       for (const a of e.actions) services[a.service] = { ...touch(view, a.service), action: a.action };
-      return { ...view, services, history: Object.keys(e.history).length ? e.history : undefined };
+      return {
+        ...view,
+        services,
+        history: Object.keys(e.history).length ? e.history : undefined,
+        buildHistory: e.buildHistory,
+      };
     }
     case 'service.state': {
       const s = touch(view, e.service);
-      const wasActive = isActive(s);
       const next: ServiceView = { ...s, state: e.state, detail: e.detail };
-      if (ACTIVE.has(e.state) && !wasActive && s.startedAt === undefined) next.startedAt = e.at;
+      if (ACTIVE.has(e.state) && !BUILD.has(e.state) && s.startedAt === undefined) next.startedAt = e.at;
       if (FINISHED.has(e.state)) next.endedAt = e.at;
       return { ...view, services: { ...view.services, [e.service]: next } };
     }
+    case 'image.state':
+    case 'image.ready': {
+      const services = { ...view.services };
+      for (const name of e.services) {
+        const s = touch(view, name);
+        const image: ImageView =
+          e.type === 'image.ready'
+            ? { ...s.image, name: e.image, state: 'built', durationMs: e.durationMs }
+            : e.state === 'queued'
+              ? { name: e.image, state: 'queued', ahead: e.ahead }
+              : { name: e.image, state: 'building', startedAt: e.at };
+        services[name] = { ...s, image };
+      }
+      return { ...view, services };
+    }
     case 'build.progress': {
+      // Reported for the service the image is built for; every service waiting on that image shows it.
       const s = touch(view, e.service);
       const step = e.step !== undefined ? `step ${e.step}/${e.totalSteps}` : s.buildStep;
-      return { ...view, services: { ...view.services, [e.service]: { ...withLog(s, e.line), buildStep: step } } };
+      const services = { ...view.services, [e.service]: { ...withLog(s, e.line), buildStep: step } };
+      for (const other of Object.values(view.services))
+        if (other.name !== e.service && s.image && other.image?.name === s.image.name)
+          services[other.name] = { ...other, buildStep: step };
+      return { ...view, services };
     }
     case 'health.probe':
       return {
@@ -165,11 +203,24 @@ export function progress(view: DeployView, now: number): Progress {
   const done = all.filter(isFinished).length;
   const todo = new Set(all.filter((s) => !isFinished(s) && s.action !== 'keep').map((s) => s.name));
   const etaMs = view.history
-    ? estimateRemaining(view.steps, todo, view.history, (n) =>
-        view.services[n]?.startedAt ? now - view.services[n]!.startedAt! : 0,
+    ? estimateRemaining(
+        view.steps,
+        todo,
+        view.history,
+        (n) => (view.services[n]?.startedAt ? now - view.services[n]!.startedAt! : 0),
+        (n) => imageReadyIn(view, n, now),
       )
     : undefined;
   return { done, total: all.length, etaMs };
+}
+
+/** When a service's image will be ready, from this machine's build history; undefined without one. */
+function imageReadyIn(view: DeployView, service: string, now: number): number | undefined {
+  const image = view.services[service]?.image;
+  if (!image || image.state === 'built') return 0;
+  const took = view.buildHistory?.[image.name];
+  if (took === undefined) return undefined;
+  return Math.max(0, took - (image.startedAt ? now - image.startedAt : 0));
 }
 
 export function cycleLog(view: DeployView, direction: 1 | -1): DeployView {

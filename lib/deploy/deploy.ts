@@ -92,6 +92,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
       type: 'plan',
       actions: actions.map(({ service, action, reasons }) => ({ service, action, reasons })),
       history: timings.read(),
+      buildHistory: new Timings(profile.stateDir, 'build-timings.json').read(),
     });
     throwIfAborted(opts.signal);
 

@@ -7,6 +7,7 @@ import type { ResolvedService } from '../profile/model.js';
 import { baseImages } from '../runtime/docker/build-context.js';
 import type { ImageProgress, Runtime } from '../runtime/types.js';
 import type { DeployOptions } from './deploy.js';
+import { Timings } from '../state/timings.js';
 import { gate } from './gate.js';
 
 /** A build that failed: it fails the services that run its image and their dependents, not the others. */
@@ -98,9 +99,15 @@ export async function startImages(opts: DeployOptions): Promise<ImagePipeline> {
       ),
     );
   }
+  const label = (service: ResolvedService) => (runtime.name === 'host' ? `packages of ${service.name}` : service.image);
+  const buildTimings = new Timings(profile.stateDir, 'build-timings.json');
   async function build(service: ResolvedService, group: ResolvedService[]) {
+    const image = label(service);
+    const services = group.map((s) => s.name);
+    bus.emit({ type: 'image.state', image, services, state: 'queued', ahead: limit.activeCount + limit.pendingCount });
     return limit(async () => {
       const t0 = Date.now();
+      bus.emit({ type: 'image.state', image, services, state: 'building' });
       try {
         if (signal.aborted) throw new CancelledError();
         const id = await runtime.ensureImage(service, {
@@ -117,12 +124,9 @@ export async function startImages(opts: DeployOptions): Promise<ImagePipeline> {
               line: p.line,
             }),
         });
-        bus.emit({
-          type: 'image.ready',
-          image: runtime.name === 'host' ? `packages of ${service.name}` : service.image,
-          services: group.map((s) => s.name),
-          durationMs: Date.now() - t0,
-        });
+        const durationMs = Date.now() - t0;
+        bus.emit({ type: 'image.ready', image, services, durationMs });
+        buildTimings.record({ [image]: durationMs });
         for (const s of group) ready(s, id);
       } catch (err) {
         const what = runtime.name === 'host' ? 'installing its packages' : `building ${service.image}`;

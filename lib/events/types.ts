@@ -45,9 +45,16 @@ export type BerthEvent =
       actions: { service: string; action: PlanActionKind; reasons: string[] }[];
       /** Create-to-ready durations from earlier runs on this machine; absent on a first run. */
       history: Record<string, number>;
+      /** Build durations of each image (or host package set) on earlier runs here, by the name image events use. */
+      buildHistory?: Record<string, number>;
     }
   | { type: 'service.state'; at: number; service: string; state: ServiceState; detail?: string }
   | { type: 'build.progress'; at: number; service: string; step?: number; totalSteps?: number; line: string }
+  /**
+   * An image to build: queued for a build slot (behind `ahead` builds running or queued), or building now.
+   * Each such image later gets image.ready, or its services fail.
+   */
+  | { type: 'image.state'; at: number; image: string; services: string[]; state: 'queued' | 'building'; ahead?: number }
   /** A service image built (or a host service's packages installed), and how long that took. */
   | { type: 'image.ready'; at: number; image: string; services: string[]; durationMs: number }
   | { type: 'health.probe'; at: number; service: string; ok: boolean; output: string; attempt: number }

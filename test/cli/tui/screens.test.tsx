@@ -51,10 +51,19 @@ const frame = (view: DeployView, now = at(5)) =>
   ).lastFrame()!;
 
 describe('deploy screen', () => {
-  it('shows waiting services, a building one with its step, and says there is no estimate on a first run', () => {
+  it('on a cold run names each wait: an image queued behind builds, one building its step, and what comes after', () => {
+    const image = (service: string, st: 'queued' | 'building', ahead?: number): EventInput => ({
+      type: 'image.state',
+      image: `berth/${service}`,
+      services: [service],
+      state: st,
+      ahead,
+    });
     const view = deployView([
       start,
       plan(),
+      image('demo-cache', 'queued', 0),
+      image('demo-cache', 'building'),
       state('demo-cache', 'building'),
       {
         type: 'build.progress',
@@ -63,15 +72,49 @@ describe('deploy screen', () => {
         totalSteps: 6,
         line: 'Step 3/6 : RUN apt-get install redis-server',
       },
-      state('demo-api', 'waiting', 'demo-cache (healthy)'),
+      image('demo-api', 'queued', 1),
+      state('demo-api', 'waiting', 'demo-cache (healthy), its image (berth/demo-api)'),
     ]);
     const f = frame(view);
     expect(f).toContain('berth · profile demo · project demo · docker 20.10.24');
-    expect(f).toMatch(/demo-cache\s+building step 3\/6/);
-    expect(f).toMatch(/demo-api\s+waiting on demo-cache \(healthy\)/);
+    expect(f).toMatch(/demo-cache\s+image building step 3\/6\s+img 4\.7s\n/);
+    expect(f).toMatch(/demo-api\s+image queued \(1 ahead\) · then demo-ca/);
     expect(f).toContain('0/3 · first run, no estimate');
     expect(f).toContain('── logs: demo-cache');
     expect(f).toContain('Step 3/6 : RUN apt-get install redis-server');
+  });
+
+  it('counts a service’s own time from its own work, its image’s build in a column apart', () => {
+    const view = deployView(
+      [
+        start,
+        plan(),
+        { type: 'image.state', image: 'berth/demo-cache', services: ['demo-cache'], state: 'building' },
+        state('demo-cache', 'building'),
+        { type: 'image.ready', image: 'berth/demo-cache', services: ['demo-cache'], durationMs: 30_000 },
+        state('demo-cache', 'creating'),
+        state('demo-cache', 'healthy'),
+      ],
+      [0, 0, 0, 0, 30, 30, 31.5],
+    );
+    expect(frame(view, at(32))).toMatch(/demo-cache\s+healthy\s+img 30s\s+1\.5s/);
+  });
+
+  it('estimates a cold run from build history: a service starts no sooner than its image is built', () => {
+    const view = deployView(
+      [
+        start,
+        {
+          ...plan({ 'demo-cache': 2000, 'demo-api': 4000, 'demo-proxy': 1000 }),
+          buildHistory: { 'berth/api': 10_000 },
+        },
+        { type: 'image.state', image: 'berth/api', services: ['demo-api'], state: 'building' },
+        state('demo-cache', 'creating'),
+      ],
+      [0, 0, 1, 1],
+    );
+    // api's image is ready in 8 s (10 s of history, 2 s in), after cache's 1 s left; then api 4 s, proxy 1 s.
+    expect(frame(view, at(3))).toContain('about 13s left');
   });
 
   it('estimates the time left from earlier runs: the slowest unfinished service of each step', () => {
