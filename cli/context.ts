@@ -80,15 +80,21 @@ export function makeBus(opts: Pick<CommonOptions, 'json' | 'verbose'>, { lines =
   return bus;
 }
 
-/** Published endpoints for the summary table: what a user opens or points a client at. */
-export function endpointsOf(profile: ResolvedProfile): { service: string; url: string }[] {
+/**
+ * The summary table: what a user opens or points a client at. A service that names its endpoints (an API:
+ * identity http://127.0.0.1:5000/v3) is listed by them; the others by their published ports, in the
+ * protocol each speaks.
+ */
+export function endpointsOf(profile: ResolvedProfile): { service: string; name?: string; url: string }[] {
   return profile.services.flatMap((s) =>
-    s.ports
-      .filter((p) => p.hostPort)
-      .map((p) => ({
-        service: s.name,
-        url: `${schemeOf(s, p.containerPort)}://${p.hostIp === '0.0.0.0' ? '127.0.0.1' : p.hostIp}:${p.hostPort}`,
-      })),
+    s.endpoints
+      ? s.endpoints.map((e) => ({ service: s.name, ...e }))
+      : s.ports
+          .filter((p) => p.hostPort)
+          .map((p) => ({
+            service: s.name,
+            url: `${schemeOf(s, p.containerPort)}://${p.hostIp === '0.0.0.0' ? '127.0.0.1' : p.hostIp}:${p.hostPort}`,
+          })),
   );
 }
 

@@ -66,15 +66,17 @@ export async function withDeployReporting(
   const signal = interruptSignal(cancel, { quiet: tui });
   let reported = false;
   bus.subscribe((e) => (reported ||= e.type === 'deploy.failed'));
+  const endpoints = endpointsOf(profile);
+  const credentials = profile.hostFiles.some((f) => f.target === 'clouds.yaml')
+    ? `${profile.stateDir}/clouds.yaml (openstack --os-cloud undercloud)`
+    : undefined;
   const screen = tui
     ? (await import('../tui/apps.js')).startDeployTui(
         bus,
         { profile: profile.name, project: profile.project },
         {
-          endpoints: endpointsOf(profile),
-          credentials: profile.hostFiles.some((f) => f.target === 'clouds.yaml')
-            ? `${profile.stateDir}/clouds.yaml (openstack --os-cloud undercloud)`
-            : undefined,
+          endpoints,
+          credentials,
           onCancel: () => interruptForegroundGroup(() => cancel.abort()),
         },
       )
@@ -87,6 +89,12 @@ export async function withDeployReporting(
     return err instanceof CancelledError ? 130 : 1;
   }
   await screen?.finish();
+  // The screen ends with this summary; plain output (CI, pipes) gets it too, JSON lines do not.
+  if (!tui && !opts.json) {
+    out('endpoints:\n');
+    for (const e of endpoints) out(`  ${e.service.padEnd(17)} ${(e.name ?? '').padEnd(14)} ${e.url}\n`);
+    if (credentials) out(`credentials: ${credentials}\n`);
+  }
   return 0;
 }
 

@@ -39,9 +39,7 @@ function describe(s: ServiceView, view: DeployView): string {
       const image = imagePhase(s);
       // The scheduler names the image among what the service waits for; the image's own phase says more.
       const others = (s.detail ?? '').replace(/,? ?its image \([^)]*\)/, '').replace(/^, /, '');
-      return image
-        ? `${image}${others ? ` · then ${others}` : ''}`
-        : `waiting on ${s.detail ?? 'dependencies'}`;
+      return image ? `${image}${others ? ` · then ${others}` : ''}` : `waiting on ${s.detail ?? 'dependencies'}`;
     }
     case 'pulling':
     case 'building':
@@ -216,7 +214,7 @@ export function DeployScreen({ view, now, width, height, endpoints, credentials 
           {endpoints.map((e) => (
             <Text key={e.service + e.url} wrap="truncate">
               {'  '}
-              {e.service.padEnd(20)} {e.url}
+              {e.service.padEnd(17)} {(e.name ?? '').padEnd(14)} {e.url}
             </Text>
           ))}
           {credentials ? <Text wrap="truncate">credentials: {credentials}</Text> : null}

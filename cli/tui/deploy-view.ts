@@ -26,6 +26,8 @@ export interface ImageView {
 
 export interface Endpoint {
   service: string;
+  /** What it is (identity, image, …), when the service file says. */
+  name?: string;
   url: string;
 }
 

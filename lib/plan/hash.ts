@@ -7,7 +7,14 @@ import type { ResolvedService } from '../profile/model.js';
  * them does not recreate anything.
  */
 export function configHash(service: ResolvedService): string {
-  const { file: _file, dev: _dev, runTimeoutMs: _runTimeout, contributors: _contributors, ...shaping } = service;
+  const {
+    file: _file,
+    dev: _dev,
+    runTimeoutMs: _runTimeout,
+    contributors: _contributors,
+    endpoints: _endpoints,
+    ...shaping
+  } = service;
   return createHash('sha256').update(canonicalJson(shaping)).digest('hex').slice(0, 24);
 }
 

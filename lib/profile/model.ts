@@ -107,6 +107,8 @@ export interface ResolvedService {
    * is already in its files; this says who sends it traffic, for an upgrade's order.
    */
   contributors?: string[];
+  /** What the deploy summary lists for it, when the service file says (not part of its config hash). */
+  endpoints?: { name: string; url: string }[];
   /** Present on the host runtime only: the Debian packages the service's command comes from. */
   host?: { packages: string[] };
 }

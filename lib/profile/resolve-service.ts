@@ -300,6 +300,7 @@ export function toResolved(
     // Left out when empty so that services without removal tasks keep their config hash.
     onRemove: s.on_remove?.length ? s.on_remove.map((t) => ({ name: t.name, command: t.command })) : undefined,
     host: s.host ? { packages: s.host.packages ?? [] } : undefined,
+    ...(s.endpoints ? { endpoints: s.endpoints } : {}),
   };
 }
 

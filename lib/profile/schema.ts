@@ -188,6 +188,8 @@ const serviceShape = {
   /** How long a one-shot service (restart: "no", no health check) may run before deploy gives up on it. */
   timeout: PositiveDuration.optional(),
   dev: DevBlock.optional(),
+  /** What the deploy summary lists for this service (default: its published ports): e.g. identity's URL. */
+  endpoints: z.array(z.strictObject({ name: z.string(), url: z.string() })).optional(),
   contributes: z.record(z.string(), Contribution).optional(),
   /** Run on removal when the service leaves the composition (never on `berth down`): undo what bootstrap registered elsewhere. */
   on_remove: z.array(RemovalTask).optional(),

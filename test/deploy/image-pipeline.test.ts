@@ -73,7 +73,7 @@ describe('images pipelined into the deploy (logic, on a fake runtime)', () => {
     const context = (name: string, dockerfile: string) => {
       mkdirSync(join(contexts, name));
       writeFileSync(join(contexts, name, 'Dockerfile'), dockerfile);
-      return { context: join(contexts, name), dockerfile: 'Dockerfile' };
+      return { context: join(contexts, name), dockerfile: 'Dockerfile', args: {} };
     };
     let releaseBase!: () => void;
     const baseHeld = new Promise<void>((resolve) => (releaseBase = resolve));

@@ -23,9 +23,10 @@ const start: EventInput = {
   engine: 'docker 20.10.24',
   steps: [['demo-cache'], ['demo-api'], ['demo-proxy']],
 };
-const plan = (history: Record<string, number> = {}): EventInput => ({
+const plan = (history: Record<string, number> = {}, buildHistory?: Record<string, number>): EventInput => ({
   type: 'plan',
   history,
+  buildHistory,
   actions: ['demo-cache', 'demo-api', 'demo-proxy'].map((service) => ({
     service,
     action: 'create',
@@ -104,10 +105,7 @@ describe('deploy screen', () => {
     const view = deployView(
       [
         start,
-        {
-          ...plan({ 'demo-cache': 2000, 'demo-api': 4000, 'demo-proxy': 1000 }),
-          buildHistory: { 'berth/api': 10_000 },
-        },
+        plan({ 'demo-cache': 2000, 'demo-api': 4000, 'demo-proxy': 1000 }, { 'berth/api': 10_000 }),
         { type: 'image.state', image: 'berth/api', services: ['demo-api'], state: 'building' },
         state('demo-cache', 'creating'),
       ],
