@@ -14,6 +14,7 @@ import { registerDown } from './commands/down.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerImages } from './commands/images.js';
 import { registerEvaluate } from './commands/evaluate.js';
+import { registerSource } from './commands/source.js';
 
 const program = new Command('berth')
   .description('Deploy a containerized single-node OpenStack undercloud from composable profiles.')
@@ -34,6 +35,7 @@ const commands = [
   registerDoctor,
   registerImages,
   registerEvaluate,
+  registerSource,
 ];
 for (const register of commands) register(program);
 

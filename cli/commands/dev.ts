@@ -1,7 +1,12 @@
 import type { Command } from 'commander';
 import { BerthError } from '../../lib/errors.js';
 import { runDev } from '../../lib/dev/dev-loop.js';
-import { interruptSignal, wantsTui, load, makeBus, makeRuntime, type CommonOptions } from '../context.js';
+import { applyCheckouts, checkoutVersion, parseSourceFlags } from '../../lib/dev/checkouts.js';
+import { checkoutService, installedVersion } from '../../lib/dev/source-tree.js';
+import type { ResolvedProfile } from '../../lib/profile/model.js';
+import { DockerRuntime } from '../../lib/runtime/docker/docker-runtime.js';
+import type { Runtime } from '../../lib/runtime/types.js';
+import { interruptSignal, wantsTui, load, makeBus, makeRuntime, out, type CommonOptions } from '../context.js';
 import { action, common } from './shared.js';
 
 export function registerDev(program: Command): void {
@@ -10,13 +15,25 @@ export function registerDev(program: Command): void {
   )
     .option('--quiet-ms <ms>', 'quiet window before a batch of changes is applied', '150')
     .option('--cap-ms <ms>', 'longest a continuous stream of changes is held back', '2000')
+    .option(
+      '--source <project=dir>',
+      'run a project from a checkout (repeatable): nova=~/src/nova feeds every nova service',
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
     .action(
-      action(async (opts: CommonOptions & { quietMs: string; capMs: string }) => {
+      action(async (opts: CommonOptions & { quietMs: string; capMs: string; source: string[] }) => {
         if (opts.runtime === 'host')
           throw new BerthError(
             'berth dev works on containers only: it mounts source trees into them',
             'Use --runtime docker (the default).',
           );
+        const checkouts = parseSourceFlags(opts.source);
+        const loadWithCheckouts = () => applyCheckouts(load(opts, { deploying: true }), checkouts);
+        // Checked before anything deploys: a missing or wrong tree is an error that says how to get one.
+        const first = loadWithCheckouts();
+        const runtime = makeRuntime(opts);
+        await warnOnVersionMismatch(runtime, first, checkouts);
         const tui = wantsTui(opts);
         const bus = makeBus(opts, { lines: !tui });
         const stop = new AbortController();
@@ -24,8 +41,8 @@ export function registerDev(program: Command): void {
         const screen = tui ? (await import('../tui/apps.js')).startDevTui(bus, () => stop.abort()) : undefined;
         try {
           await runDev({
-            runtime: makeRuntime(opts),
-            load: () => load(opts, { deploying: true }),
+            runtime,
+            load: loadWithCheckouts,
             bus,
             signal,
             batch: { quietMs: Number(opts.quietMs), capMs: Number(opts.capMs) },
@@ -36,4 +53,28 @@ export function registerDev(program: Command): void {
         }
       }),
     );
+}
+
+/**
+ * A checkout of another release than the image's runs against that release's config and schema: say so,
+ * with both versions, when the checkout says its version (berth source trees and sdists do; a git clone's
+ * comes from its tags, which are not read here).
+ */
+async function warnOnVersionMismatch(
+  runtime: Runtime,
+  profile: ResolvedProfile,
+  checkouts: Record<string, string>,
+): Promise<void> {
+  if (!(runtime instanceof DockerRuntime)) return;
+  for (const [project, dir] of Object.entries(checkouts)) {
+    const service = checkoutService(profile, project);
+    const theirs = checkoutVersion(dir);
+    if (!theirs || !(await runtime.hasImage(service.image))) continue;
+    const installed = await installedVersion(runtime, profile, service).catch(() => undefined);
+    if (installed && installed !== theirs)
+      out(
+        `warning: ${dir} is ${project} ${theirs}, and ${service.image} installed ${installed}: ` +
+          `its config and database schema are the image's release's\n`,
+      );
+  }
 }

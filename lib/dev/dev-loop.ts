@@ -6,7 +6,7 @@ import { abortableSleep } from '../health/probe.js';
 import type { ResolvedProfile, ResolvedService } from '../profile/model.js';
 import { requireCapability } from '../runtime/capabilities.js';
 import type { FileSync, Runtime } from '../runtime/types.js';
-import { restartAndAwaitHealthy } from '../services/operations.js';
+import { awaitHealthy, restartAndAwaitHealthy } from '../services/operations.js';
 import { Batcher, DEFAULT_BATCH, realClock, type BatchOptions, type Clock } from '../watch/batcher.js';
 import { treeIgnore } from '../watch/ignore.js';
 import { ServiceQueues, type Work } from '../watch/service-queue.js';
@@ -95,7 +95,9 @@ export async function runDev(opts: DevOptions): Promise<void> {
       const reloads = batch.items.filter((i): i is { reload: string; seenAt: number } => 'reload' in i);
       const events = batch.items.filter((i): i is FileEvent => 'rel' in i);
       if (reloads.length) reloading = reloading.then(() => reload(reloads.map((r) => r.reload)));
-      const work = planBatch(events, sources);
+      const notices = new Set<string>();
+      const work = planBatch(events, sources, notices);
+      for (const text of notices) bus.emit({ type: 'message', level: 'warn', text });
       const lastSeen = Math.max(...batch.items.map((i) => i.seenAt));
       bus.emit({
         type: 'dev.batch',
@@ -250,6 +252,18 @@ export async function runDev(opts: DevOptions): Promise<void> {
           throw new BerthError(`exec ${command.join(' ')} exited ${r.exitCode}: ${r.output.trim().slice(-500)}`);
       }
       return;
+    }
+    if (service.dev?.reload?.length) {
+      // In place (uwsgi respawning its workers with the new code), gated on health like a restart; a
+      // reload that fails falls back to the restart.
+      const r = await runtime.exec(instance.id, service.dev.reload, { signal: workSignal });
+      if (r.exitCode === 0)
+        return awaitHealthy(runtime, service, instance, { signal: workSignal, initialIntervalMs: 25 });
+      bus.emit({
+        type: 'message',
+        level: 'warn',
+        text: `${service.name}: reload exited ${r.exitCode} (${r.output.trim().slice(-200)}); restarting it instead`,
+      });
     }
     await restartAndWait(service, instance.id, workSignal);
   }

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { ResolvedProfile } from '../profile/model.js';
 
 /**
@@ -16,7 +17,7 @@ export function withDevMounts(profile: ResolvedProfile): ResolvedProfile {
               ...s.volumes,
               ...s.dev.sources.map((src) => ({
                 type: 'bind' as const,
-                source: src.path,
+                source: src.mount ? join(src.path, src.mount) : src.path,
                 target: src.target,
                 readOnly: true,
               })),

@@ -30,22 +30,34 @@ export function watchedSources(services: readonly ResolvedService[]): WatchedSou
   );
 }
 
-/** A batch of file events becomes the smallest set of per-service actions: the strongest per service. */
-export function planBatch(events: readonly FileEvent[], sources: readonly WatchedSource[]): ServiceWork[] {
+/**
+ * A batch of file events becomes the smallest set of per-service actions: the strongest per service.
+ * Files a `warn` rule matches restart nothing; each gives one notice (`notices`, when passed).
+ */
+export function planBatch(
+  events: readonly FileEvent[],
+  sources: readonly WatchedSource[],
+  notices?: Set<string>,
+): ServiceWork[] {
   const byService = new Map<string, ServiceWork>();
   for (const e of events) {
     for (const src of sources) {
       if (src.root !== e.root) continue;
       const hit = matchRules(src.rules, e.rel);
       if (!hit) continue;
+      if (hit.rule.action === 'warn') {
+        notices?.add(`${e.rel}: ${hit.rule.message ?? 'changes here restart nothing'}`);
+        continue;
+      }
+      const action = hit.rule.action;
       const work = byService.get(src.service) ?? {
         service: src.service,
-        action: hit.rule.action,
+        action,
         files: [],
         sync: [],
         commands: [],
       };
-      work.action = strongest(work.action, hit.rule.action)!;
+      work.action = strongest(work.action, action)!;
       const file = `${e.root}/${e.rel}`;
       if (!work.files.includes(file)) work.files.push(file);
       if (hit.rule.action === 'sync')

@@ -54,17 +54,24 @@ export interface BootstrapTask {
 export interface DevSource {
   path: string;
   target: string;
+  /** Relative to path: the directory mounted at target, when not the whole tree. */
+  mount?: string;
 }
 
 export interface WatchRule {
   paths: string[];
-  action: 'restart' | 'sync' | 'exec' | 'rebuild';
+  action: 'restart' | 'sync' | 'exec' | 'rebuild' | 'warn';
   ignore: string[];
   command?: string[];
   target?: string;
+  message?: string;
 }
 
 export interface DevConfig {
+  /** The project whose checkout feeds this service, and where its package is installed. */
+  checkout?: { project: string; package: string; target: string };
+  /** Run in the container instead of restarting it, for a restart rule: the service reloads its code in place. */
+  reload?: string[];
   sources: DevSource[];
   rules: WatchRule[];
   restartDependents: boolean;

@@ -103,13 +103,20 @@ export function parseBootstrap(tasks: ServiceFile['bootstrap']): BootstrapTask[]
 export function parseDev(dev: ServiceFile['dev'], baseDir: string): DevConfig | undefined {
   if (!dev) return undefined;
   return {
-    sources: (dev.sources ?? []).map((s) => ({ path: resolvePath(baseDir, s.path), target: s.target })),
+    ...(dev.checkout ? { checkout: dev.checkout } : {}),
+    ...(dev.reload ? { reload: toCommand(dev.reload) } : {}),
+    sources: (dev.sources ?? []).map((s) => ({
+      path: resolvePath(baseDir, s.path),
+      target: s.target,
+      ...(s.mount ? { mount: s.mount } : {}),
+    })),
     rules: (dev.rules ?? []).map((r) => ({
       paths: r.paths,
       action: r.action,
       ignore: r.ignore ?? [],
       command: toCommand(r.command),
       target: r.target,
+      ...(r.message ? { message: r.message } : {}),
     })),
     restartDependents: dev.restart_dependents ?? false,
     stopTimeoutMs: dev.stop_timeout === undefined ? undefined : parseDuration(dev.stop_timeout, 0),

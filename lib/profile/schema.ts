@@ -133,7 +133,22 @@ export const RemovalTask = z.strictObject({ name: TaskName, command: z.array(z.s
 const BootstrapTaskPatch = z.strictObject(bootstrapTaskFields).partial().required({ name: true });
 const ConfigFilePatch = ConfigFileFields.partial().required({ target: true });
 const RemovalTaskPatch = RemovalTask.partial().required({ name: true });
-const DevSource = z.strictObject({ path: z.string(), target: z.string().startsWith('/') });
+const DevSource = z.strictObject({
+  path: z.string(),
+  target: z.string().startsWith('/'),
+  /** A directory inside the tree that is mounted at target (the tree is watched whole): a checkout's package. */
+  mount: z.string().optional(),
+});
+
+/**
+ * Which project's checkout feeds this service (`berth dev --source nova=DIR`): the checkout's `package`
+ * directory is mounted over `target`, where the image installed it.
+ */
+const DevCheckout = z.strictObject({
+  project: z.string().regex(/^[a-z][a-z0-9-]*$/, 'a project name such as nova'),
+  package: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a Python package name such as nova'),
+  target: z.string().startsWith('/'),
+});
 
 /**
  * What a service adds to another service when both are enabled: an API's haproxy frontend, say. The
@@ -146,13 +161,21 @@ export const Contribution = z.strictObject({
 
 export const WatchRule = z.strictObject({
   paths: z.array(z.string()).min(1),
-  action: z.enum(['restart', 'sync', 'exec', 'rebuild']).default('restart'),
+  /** warn: nothing is restarted; the message says why (dependencies come from the image, say). */
+  action: z.enum(['restart', 'sync', 'exec', 'rebuild', 'warn']).default('restart'),
   ignore: z.array(z.string()).optional(),
+  message: z.string().optional(),
   command: StringList.optional(),
   target: z.string().optional(),
 });
 
 export const DevBlock = z.strictObject({
+  checkout: DevCheckout.optional(),
+  /**
+   * How the service takes new code without a container restart (uwsgi respawning its workers, say): run
+   * in the container for a `restart` rule, then the health check gates as after a restart.
+   */
+  reload: StringList.optional(),
   sources: z.array(DevSource).optional(),
   'sources+': z.array(DevSource).optional(),
   rules: z.array(WatchRule).optional(),

@@ -1,10 +1,11 @@
 import picomatch from 'picomatch';
 import type { WatchRule } from '../profile/model.js';
 
-export type DevAction = WatchRule['action'];
+/** What a batch can do to a service; a `warn` rule only says something. */
+export type DevAction = Exclude<WatchRule['action'], 'warn'>;
 
 /** When several rules match, the strongest action wins: a rebuild includes a restart, a restart an exec. */
-export const STRENGTH: Record<DevAction, number> = { sync: 1, exec: 2, restart: 3, rebuild: 4 };
+export const STRENGTH: Record<WatchRule['action'], number> = { warn: 0, sync: 1, exec: 2, restart: 3, rebuild: 4 };
 
 export function strongest(a: DevAction | undefined, b: DevAction | undefined): DevAction | undefined {
   if (!a) return b;

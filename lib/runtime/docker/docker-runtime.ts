@@ -304,6 +304,10 @@ export class DockerRuntime implements Runtime, ImageStore, ToolRunner, FileSync,
     return this.throwaways.runTool(project, opts);
   }
 
+  async copyFromImage(image: string, paths: string[], destDir: string): Promise<void> {
+    return this.throwaways.copyFromImage(image, paths, destDir);
+  }
+
   async openToolSession(project: string, opts: Parameters<DockerThrowaways['startTool']>[1]): Promise<ToolSession> {
     const id = await this.throwaways.startTool(project, opts);
     return {

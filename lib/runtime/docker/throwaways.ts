@@ -82,6 +82,32 @@ export class DockerThrowaways {
     }
   }
 
+  /**
+   * Copy paths out of an image into a host directory (each lands as its last component, tar-style), through
+   * a container created for it and never started.
+   */
+  async copyFromImage(image: string, paths: string[], destDir: string): Promise<void> {
+    const container = await this.docker.createContainer({
+      Image: image,
+      Cmd: ['true'],
+      Labels: { ...throwawayLabels('tool') },
+    });
+    try {
+      for (const path of paths) {
+        const archive = (await container.getArchive({ path })) as unknown as NodeJS.ReadableStream;
+        await new Promise<void>((resolve, reject) => {
+          const extract = tarFs.extract(destDir);
+          extract.on('finish', () => resolve());
+          extract.on('error', reject);
+          archive.on('error', reject);
+          archive.pipe(extract);
+        });
+      }
+    } finally {
+      await this.removeTool(container.id);
+    }
+  }
+
   async removeTool(id: string): Promise<void> {
     await this.cleanup
       .getContainer(id)
