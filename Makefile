@@ -49,6 +49,7 @@ bench: build engine base-image
 	node --import tsx bench/tui.bench.ts
 	node --import tsx bench/ci-jobs.bench.ts
 	node --import tsx bench/verify-down.bench.ts
+	node --import tsx bench/dev-keystone.bench.ts
 
 format: deps
 	npx prettier --write --log-level warn $(FORMATTED)
