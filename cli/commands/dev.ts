@@ -29,11 +29,15 @@ export function registerDev(program: Command): void {
             'Use --runtime docker (the default).',
           );
         const checkouts = parseSourceFlags(opts.source);
-        const loadWithCheckouts = () => applyCheckouts(load(opts, { deploying: true }), checkouts);
+        // --source flags over an environment file's sources:, on every load (a profile edit reloads).
+        const loadWithCheckouts = () => {
+          const profile = load(opts, { deploying: true });
+          return applyCheckouts(profile, { ...profile.checkouts, ...checkouts });
+        };
         // Checked before anything deploys: a missing or wrong tree is an error that says how to get one.
         const first = loadWithCheckouts();
         const runtime = makeRuntime(opts);
-        await warnOnVersionMismatch(runtime, first, checkouts);
+        await warnOnVersionMismatch(runtime, first, { ...first.checkouts, ...checkouts });
         const tui = wantsTui(opts);
         const bus = makeBus(opts, { lines: !tui });
         const stop = new AbortController();

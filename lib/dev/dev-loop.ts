@@ -15,8 +15,10 @@ import {
   countWatchedDirectories,
   maxUserWatches,
   TreeWatcher,
+  watchBackend,
   type FileEvent,
 } from '../watch/watcher.js';
+import { dirWanted } from '../watch/wanted-dirs.js';
 import { watch } from 'chokidar';
 import { withDevMounts } from './dev-mounts.js';
 import { planBatch, watchedSources, type WatchedSource } from './plan-batch.js';
@@ -68,7 +70,12 @@ export async function runDev(opts: DevOptions): Promise<void> {
   await deploy({ runtime, profile, bus, signal });
 
   let sources = watchedSources(profile.services);
-  const trees = [...new Set(sources.map((s) => s.root))].map((root) => ({ root, ignored: treeIgnore(root) }));
+  const trees = [...new Set(sources.map((s) => s.root))].map((root) => {
+    const base = treeIgnore(root);
+    // A directory no rule of any service on this tree could match (tests/, doc/) is not watched at all.
+    const wanted = dirWanted(sources.filter((s) => s.root === root).flatMap((s) => s.rules.map((r) => r.rule)));
+    return { root, ignored: (rel: string, isDir = false) => base(rel, isDir) || (isDir && !wanted(rel)) };
+  });
   const counts = trees.map((t) => ({
     root: t.root,
     services: sources.filter((s) => s.root === t.root).map((s) => s.service),
@@ -150,7 +157,9 @@ export async function runDev(opts: DevOptions): Promise<void> {
   if (profile.files.length) await new Promise<void>((resolve) => profileWatcher.once('ready', () => resolve()));
   // Only now: a save made right after "watching" appears must be seen, and chokidar ignores files that
   // change before its initial scan is ready.
-  bus.emit({ type: 'dev.watching', trees: counts, watches: needed, maxWatches: maxUserWatches() });
+  // What the watcher holds, not an estimate: one inotify watch per directory kept (the directories backend).
+  const watches = watchBackend() === 'directories' ? watcher.watchCount : needed;
+  bus.emit({ type: 'dev.watching', trees: counts, watches, maxWatches: maxUserWatches() });
 
   async function reload(files: string[]): Promise<void> {
     const changed = files.filter(Boolean);

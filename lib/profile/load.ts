@@ -72,7 +72,7 @@ export function loadProfile(opts: LoadOptions): ResolvedProfile {
     errors,
   );
   const paths = new PathPolicy(root);
-  const { enabled, overrides } = readOverrides(chain, envSources, parameters, paths, errors);
+  const { enabled, overrides, checkouts } = readOverrides(chain, envSources, parameters, paths, errors);
   fail();
 
   const libraryDirs = [...chain.map((c) => join(dirname(c.source.file), 'services')).reverse(), join(root, 'services')];
@@ -107,6 +107,7 @@ export function loadProfile(opts: LoadOptions): ResolvedProfile {
     files,
     outside: [...paths.outside].sort(),
     warnings: profileWarnings(services),
+    ...(Object.keys(checkouts).length ? { checkouts } : {}),
   };
 }
 

@@ -146,6 +146,8 @@ export interface ResolvedProfile {
     serve?: string[];
     files: { target: string; content: string; mode: number; source: string }[];
   };
+  /** Checkouts environment files name (`sources:`), by project: berth dev runs those projects from them. */
+  checkouts?: Record<string, string>;
   /** Every profile, environment, service and template file this model was built from (berth dev reloads on edits). */
   files: string[];
   /** Files and directories outside the profile tree that a deploy reads (written as absolute paths). */

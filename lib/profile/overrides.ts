@@ -1,7 +1,9 @@
+import { dirname } from 'node:path';
 import type { ProfileError } from '../errors.js';
 import { interpolateTree, type Parameters } from './interpolate.js';
 import type { Layer } from './layers.js';
 import { isPlainObject } from './merge.js';
+import { resolvePath } from './normalize.js';
 import type { PathPolicy } from './path-policy.js';
 import type { ProfileChain } from './profile-chain.js';
 import { absolutize, type Enabled } from './resolve-service.js';
@@ -19,13 +21,14 @@ export function readOverrides(
   parameters: Parameters,
   paths: PathPolicy,
   errors: ProfileError[],
-): { enabled: Enabled; overrides: Map<string, Layer[]> } {
+): { enabled: Enabled; overrides: Map<string, Layer[]>; checkouts: Record<string, string> } {
   const top = chain[chain.length - 1]!.profile;
   const enabled: Enabled = new Map();
   for (const { source, profile } of chain) {
     (profile.services ?? []).forEach((name, i) => enabled.set(name, { source, at: ['services', i] }));
   }
   const overrides = new Map<string, Layer[]>();
+  const checkouts: Record<string, string> = {};
   for (const source of envSources) {
     const interpolated = interpolateTree(
       source,
@@ -35,6 +38,8 @@ export function readOverrides(
       errors,
     );
     const { value } = collect(validateSource(source, EnvironmentFile, interpolated), errors);
+    for (const [project, dir] of Object.entries(value?.sources ?? {}))
+      checkouts[project] = resolvePath(dirname(source.file), dir);
     for (const [name, override] of Object.entries(value?.services ?? {})) {
       const at = ['services', name];
       if (override.enabled === false) {
@@ -60,5 +65,5 @@ export function readOverrides(
       overrides.set(name, list);
     }
   }
-  return { enabled, overrides };
+  return { enabled, overrides, checkouts };
 }

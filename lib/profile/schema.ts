@@ -365,6 +365,8 @@ export type ProfileFile = z.infer<typeof ProfileFile>;
 
 export const EnvironmentFile = z.strictObject({
   parameters: z.record(z.string(), ParamValue).optional(),
+  /** berth dev only: a project's checkout, as --source nova=DIR (relative to this file, or ~/...). */
+  sources: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'a project name such as nova'), z.string()).optional(),
   services: z.record(ServiceName, ServiceOverride).optional(),
 });
 export type EnvironmentFile = z.infer<typeof EnvironmentFile>;

@@ -1,10 +1,12 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, watch as fsWatch } from 'node:fs';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { BerthError } from '../errors.js';
+import { DirectoryWatcher } from './dir-watcher.js';
 
 export interface Tree {
   root: string;
+  /** Whether a path (relative to root) is left out; a directory left out is not descended into. */
   ignored: (rel: string, isDir?: boolean) => boolean;
 }
 
@@ -63,24 +65,55 @@ export function gitDirOf(root: string): string | undefined {
 export const GIT_CHECKOUT_FILES = ['HEAD', 'index', 'ORIG_HEAD'];
 
 /**
- * Watches source trees with chokidar. Ignored directories are pruned when watches are registered
- * (chokidar's `ignored` is asked before it descends), so node_modules or .tox cost nothing.
+ * Which watcher backend berth dev uses: one fs.watch (inotify) per directory by default; chokidar with
+ * polling (BERTH_WATCH=poll) where inotify sees nothing, as on some shared and network filesystems; plain
+ * chokidar (BERTH_WATCH=chokidar), which watches every file as well, for comparison.
+ */
+export type WatchBackend = 'directories' | 'poll' | 'chokidar';
+
+export function watchBackend(env: NodeJS.ProcessEnv = process.env): WatchBackend {
+  const v = env.BERTH_WATCH;
+  if (v === 'poll' || v === 'chokidar') return v;
+  return 'directories';
+}
+
+/**
+ * Watches source trees, pruning ignored directories before they are watched (node_modules, .tox, and
+ * directories no rule wants cost nothing), and each checkout's .git for the files a checkout, merge,
+ * rebase or stash rewrites.
  */
 export class TreeWatcher {
-  private watchers: FSWatcher[] = [];
+  private closers: (() => Promise<void> | void)[] = [];
+  private dirWatchers: DirectoryWatcher[] = [];
 
   constructor(
     private readonly trees: readonly Tree[],
     private readonly onEvent: (e: FileEvent) => void,
     private readonly onHeadChange: (head: string) => void,
+    private readonly backend: WatchBackend = watchBackend(),
   ) {}
+
+  /** inotify watches this process holds for the trees and .git directories (directories backend). */
+  get watchCount(): number {
+    return this.dirWatchers.reduce((n, w) => n + w.watchCount, 0) + this.gitWatches;
+  }
+
+  private gitWatches = 0;
 
   async start(): Promise<void> {
     const ready: Promise<void>[] = [];
     for (const tree of this.trees) {
+      if (this.backend === 'directories') {
+        const w = new DirectoryWatcher(tree, this.onEvent);
+        w.start();
+        this.dirWatchers.push(w);
+        this.closers.push(() => w.close());
+        continue;
+      }
       const w = watch(tree.root, {
         ignoreInitial: true,
         atomic: false,
+        usePolling: this.backend === 'poll',
         ignored: (path: string, stats?: { isDirectory(): boolean }) => {
           const rel = relative(tree.root, path).split(sep).join('/');
           if (rel.startsWith('..')) return false;
@@ -98,26 +131,25 @@ export class TreeWatcher {
         );
       }
       ready.push(new Promise((resolve) => w.once('ready', () => resolve())));
-      this.watchers.push(w);
+      this.closers.push(() => w.close());
     }
-    const gitDirs = [...new Set(this.trees.map((t) => gitDirOf(t.root)).filter((h): h is string => Boolean(h)))];
-    if (gitDirs.length) {
-      // One watch per .git directory, not per file: ORIG_HEAD and index come and go by rename.
-      const w = watch(gitDirs, {
-        ignoreInitial: true,
-        depth: 0,
-        ignored: (path: string) => !gitDirs.includes(path) && !GIT_CHECKOUT_FILES.includes(basename(path)),
+    // One watch per .git directory, not per file: ORIG_HEAD and index come and go by rename.
+    for (const gitDir of new Set(this.trees.map((t) => gitDirOf(t.root)).filter((h): h is string => Boolean(h)))) {
+      const w = fsWatch(gitDir, { persistent: true }, (_type, name) => {
+        if (name && GIT_CHECKOUT_FILES.includes(String(name))) this.onHeadChange(join(gitDir, String(name)));
       });
-      for (const kind of ['add', 'change'] as const) w.on(kind, (path: string) => this.onHeadChange(path));
-      ready.push(new Promise((resolve) => w.once('ready', () => resolve())));
-      this.watchers.push(w);
+      w.on('error', () => undefined);
+      this.gitWatches++;
+      this.closers.push(() => w.close());
     }
     await Promise.all(ready);
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.watchers.map((w) => w.close()));
-    this.watchers = [];
+    await Promise.all(this.closers.map((c) => c()));
+    this.closers = [];
+    this.dirWatchers = [];
+    this.gitWatches = 0;
   }
 }
 

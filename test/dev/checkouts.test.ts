@@ -75,3 +75,16 @@ describe('berth dev --source: a checkout feeds every service of its project', ()
     expect(checkoutVersion(novaTree())).toBeUndefined();
   });
 });
+
+describe('sources: in an environment file', () => {
+  it('names checkouts relative to the file, for berth dev (the --source flags go over them)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-envsrc-'));
+    writeFileSync(join(dir, 'dev.yaml'), 'sources:\n  nova: src/nova\n');
+    const profile = loadProfile({
+      profile: 'undercloud',
+      envFiles: [join(dir, 'dev.yaml')],
+      env: { BERTH_STATE_DIR: '/nonexistent/state' },
+    });
+    expect(profile.checkouts).toEqual({ nova: join(dir, 'src', 'nova') });
+  });
+});

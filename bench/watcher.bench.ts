@@ -1,0 +1,124 @@
+/**
+ * Issue 14's watcher target on a tree of 100,000 files in 10,000 directories, half of them under tests/
+ * directories the rule ignores: ready ≤ 1 s, the watching process ≤ 100 MB RSS, 0 watches on ignored
+ * directories, a change seen ≤ 20 ms. Side by side, each in a fresh process of its own, on the same tree:
+ *   berth      — the directories backend (one fs.watch per directory kept, rule-pruned);
+ *   chokidar   — chokidar 5 with its defaults and the same ignore function;
+ *   floor      — one bare fs.watch per kept directory, nothing else.
+ * Watches are counted from the process's inotify fdinfo, not estimated.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, watch as fsWatch } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { watch } from 'chokidar';
+import { TreeWatcher } from '../lib/watch/watcher.js';
+import { dirWanted } from '../lib/watch/wanted-dirs.js';
+
+const DIRS = Number(process.env.BENCH_DIRS ?? 10_000);
+const FILES_PER_DIR = 10;
+const rules = [{ paths: ['**/*.py'], action: 'restart' as const, ignore: ['**/tests/**'] }];
+const wanted = dirWanted(rules);
+const ignored = (rel: string, isDir = false) => isDir && rel !== '' && !wanted(rel);
+
+function inotifyWatches(): number {
+  let n = 0;
+  for (const fd of readdirSync('/proc/self/fdinfo')) {
+    try {
+      n += (readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8').match(/^inotify wd:/gm) ?? []).length;
+    } catch {
+      // an fd closed while listing
+    }
+  }
+  return n;
+}
+
+async function child(backend: string, root: string): Promise<void> {
+  let resolveSeen: (() => void) | undefined;
+  const onEvent = (rel: string) => {
+    if (rel.endsWith('probe.py')) resolveSeen?.();
+  };
+  const rssBefore = process.memoryUsage().rss;
+  const t0 = performance.now();
+  if (backend === 'berth') {
+    const w = new TreeWatcher(
+      [{ root, ignored }],
+      (e) => onEvent(e.rel),
+      () => undefined,
+      'directories',
+    );
+    await w.start();
+  } else if (backend === 'chokidar') {
+    const w = watch(root, {
+      ignoreInitial: true,
+      ignored: (path: string, stats?: { isDirectory(): boolean }) =>
+        Boolean(stats?.isDirectory()) && ignored(path.slice(root.length + 1), true),
+    });
+    w.on('all', (_kind, path: string) => onEvent(path));
+    await new Promise<void>((resolve) => w.once('ready', () => resolve()));
+  } else {
+    const walk = (rel: string) => {
+      const abs = rel ? join(root, rel) : root;
+      fsWatch(abs, (_t, name) => onEvent(String(name)));
+      for (const e of readdirSync(abs, { withFileTypes: true }))
+        if (e.isDirectory()) {
+          const r = rel ? `${rel}/${e.name}` : e.name;
+          if (!ignored(r, true)) walk(r);
+        }
+    };
+    walk('');
+  }
+  const readyMs = performance.now() - t0;
+  const latencies: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const seen = new Promise<void>((resolve) => (resolveSeen = resolve));
+    const t = performance.now();
+    writeFileSync(join(root, 'd0', 'pkg', 'probe.py'), `x = ${i}\n`);
+    await seen;
+    latencies.push(performance.now() - t);
+  }
+  latencies.sort((a, b) => a - b);
+  const out = {
+    readyMs,
+    rssMb: process.memoryUsage().rss / 2 ** 20,
+    watchingMb: (process.memoryUsage().rss - rssBefore) / 2 ** 20,
+    watches: inotifyWatches(),
+    changeP50Ms: latencies[10],
+    changeMaxMs: latencies.at(-1),
+  };
+  process.stdout.write(JSON.stringify(out) + '\n');
+  process.exit(0);
+}
+
+if (process.argv[2] === '--child') {
+  await child(process.argv[3]!, process.argv[4]!);
+} else {
+  const root = mkdtempSync(join(tmpdir(), 'berth-bench-watch-'));
+  // Half the directories are tests/ trees the rule ignores.
+  for (let d = 0; d < DIRS / 2; d++) {
+    for (const sub of ['pkg', 'tests']) {
+      const dir = join(root, `d${d}`, sub);
+      mkdirSync(dir, { recursive: true });
+      for (let f = 0; f < FILES_PER_DIR; f++) writeFileSync(join(dir, `f${f}.py`), '');
+    }
+  }
+  const keptDirs = 1 + DIRS / 2 + DIRS / 2; // root, each d<n>, each d<n>/pkg
+  console.log(`tree: ${DIRS} leaf directories, ${DIRS * FILES_PER_DIR} files, half under ignored tests/ (${root})`);
+  console.log(`directories a watcher should keep: ${keptDirs}; ignored tests/ directories: ${DIRS / 2}\n`);
+  console.log('backend    ready     RSS (of it watching)   inotify watches   change p50 / max');
+  for (const backend of ['berth', 'chokidar', 'floor']) {
+    const line = execFileSync(process.execPath, ['--import', 'tsx', import.meta.filename, '--child', backend, root], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 20,
+    });
+    const r = JSON.parse(line.trim().split('\n').at(-1)!) as Record<string, number>;
+    console.log(
+      `${backend.padEnd(10)} ${(r.readyMs! / 1000).toFixed(2).padStart(5)} s  ${r.rssMb!.toFixed(0).padStart(4)} MB ` +
+        `(${r.watchingMb!.toFixed(0).padStart(3)} MB)        ` +
+        `${String(r.watches).padStart(8)}          ${r.changeP50Ms!.toFixed(1)} / ${r.changeMaxMs!.toFixed(1)} ms`,
+    );
+  }
+  console.log(
+    '\ntargets (berth): ready ≤ 1 s, RSS ≤ 100 MB, watches = kept directories (0 on ignored), change ≤ 20 ms',
+  );
+}
