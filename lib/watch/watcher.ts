@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync, watch as fsWatch } from 'node:fs';
-import { basename, dirname, join, relative, sep } from 'node:path';
-import { watch, type FSWatcher } from 'chokidar';
+import { dirname, join, relative, sep } from 'node:path';
+import { watch } from 'chokidar';
 import { BerthError } from '../errors.js';
 import { DirectoryWatcher } from './dir-watcher.js';
 

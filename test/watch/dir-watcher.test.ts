@@ -11,7 +11,11 @@ function recorder() {
   const waiters: { pred: (e: FileEvent) => boolean; resolve: (e: FileEvent) => void }[] = [];
   const onEvent = (e: FileEvent) => {
     events.push(e);
-    for (const w of [...waiters]) if (w.pred(e)) (waiters.splice(waiters.indexOf(w), 1), w.resolve(e));
+    for (const w of [...waiters])
+      if (w.pred(e)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(e);
+      }
   };
   const next = (pred: (e: FileEvent) => boolean) =>
     new Promise<FileEvent>((resolve) => {
