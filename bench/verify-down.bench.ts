@@ -24,7 +24,10 @@ async function timed(which: string, command: string[]): Promise<number> {
   return seconds;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
 const designs = [{ name: 'this design', cli }, ...(baseline ? [{ name: 'baseline', cli: baseline }] : [])];
 const verifyTimes = new Map<string, number[]>(designs.map((d) => [d.name, []]));
 const downTimes = new Map<string, number[]>(designs.map((d) => [d.name, []]));
