@@ -50,6 +50,8 @@ bench: build engine base-image
 	node --import tsx bench/ci-jobs.bench.ts
 	node --import tsx bench/verify-down.bench.ts
 	node --import tsx bench/dev-keystone.bench.ts
+	node --import tsx bench/dev-undercloud.bench.ts
+	node --import tsx bench/watcher.bench.ts
 
 format: deps
 	npx prettier --write --log-level warn $(FORMATTED)
