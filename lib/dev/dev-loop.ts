@@ -55,6 +55,12 @@ function requireSyncIfUsed(runtime: Runtime, services: ResolvedService[]): FileS
   );
 }
 
+/**
+ * How late at most a dev restart sees its service ready: the check's own interval (1 s for the workers)
+ * left heat-engine's restart up to a second late on top of its start-up.
+ */
+const DEV_PROBE_CAP_MS = 250;
+
 type Item = FileEvent | { reload: string; seenAt: number };
 
 /**
@@ -267,7 +273,11 @@ export async function runDev(opts: DevOptions): Promise<void> {
       // reload that fails falls back to the restart.
       const r = await runtime.exec(instance.id, service.dev.reload, { signal: workSignal });
       if (r.exitCode === 0)
-        return awaitHealthy(runtime, service, instance, { signal: workSignal, initialIntervalMs: 25 });
+        return awaitHealthy(runtime, service, instance, {
+          signal: workSignal,
+          initialIntervalMs: 25,
+          maxIntervalMs: DEV_PROBE_CAP_MS,
+        });
       bus.emit({
         type: 'message',
         level: 'warn',
@@ -282,6 +292,7 @@ export async function runDev(opts: DevOptions): Promise<void> {
       timeoutMs: service.dev?.stopTimeoutMs ?? service.stopTimeoutMs,
       signal: workSignal,
       initialIntervalMs: 25,
+      maxIntervalMs: DEV_PROBE_CAP_MS,
     });
   }
 

@@ -110,6 +110,12 @@ export interface WaitOptions {
   onProbe?: (result: ProbeResult, attempt: number) => void;
   /** First interval after a (re)start, doubling up to the check's interval: a dev restart is seen fast. */
   initialIntervalMs?: number;
+  /**
+   * A lower cap than the check's interval (berth dev: a restarted worker is seen within this of being
+   * ready, not up to a whole interval late). Failures then count by time, so retries still mean the
+   * check's interval × retries.
+   */
+  maxIntervalMs?: number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   now?: () => number;
 }
@@ -132,7 +138,8 @@ export async function waitHealthy(
   const started = now();
   let failures = 0;
   let attempts = 0;
-  let interval = Math.min(opts.initialIntervalMs ?? check.intervalMs, check.intervalMs);
+  const cap = Math.min(check.intervalMs, opts.maxIntervalMs ?? check.intervalMs);
+  let interval = Math.min(opts.initialIntervalMs ?? cap, cap);
   for (;;) {
     attempts++;
     const last: ProbeResult = await probeOnce(runtime, instance, check.probe, check.timeoutMs, opts.signal);
@@ -145,10 +152,11 @@ export async function waitHealthy(
       return undefined;
     });
     if (state && (!state.running || state.restarting)) return { ok: false, attempts, last, exited: state.exitCode };
-    if (now() - started >= check.startPeriodMs) failures++;
+    if (now() - started >= check.startPeriodMs)
+      failures += opts.maxIntervalMs === undefined ? 1 : interval / Math.max(1, check.intervalMs);
     if (failures >= check.retries) return { ok: false, attempts, last };
     await sleep(interval, opts.signal);
-    interval = Math.min(interval * 2, check.intervalMs);
+    interval = Math.min(interval * 2, cap);
   }
 }
 

@@ -60,6 +60,20 @@ describe('waitHealthy', () => {
     expect(f.sleeps).toEqual([50, 100, 200, 400, 400, 400]);
   });
 
+  it('caps the interval lower when asked (berth dev), counting failures by time so retries still mean as long', async () => {
+    const f = fixture([]);
+    const r = await waitHealthy(f.runtime, instance('x'), check({ retries: 3, intervalMs: 1000 }), {
+      ...f.opts,
+      initialIntervalMs: 25,
+      maxIntervalMs: 250,
+    });
+    expect(f.sleeps.slice(0, 6)).toEqual([25, 50, 100, 200, 250, 250]);
+    expect(Math.max(...f.sleeps)).toBe(250);
+    // 3 retries of a 1 s check: about 3 s of probing, not 3 probes.
+    expect(r.ok).toBe(false);
+    expect(f.sleeps.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(2500);
+  });
+
   it('gives up after the retries', async () => {
     const f = fixture([]);
     const r = await waitHealthy(f.runtime, instance('x'), check({ retries: 3 }), f.opts);
