@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import type { BerthEvent } from '../lib/events/types.js';
+import { devEvents } from './dev-events.js';
 
 const EDITS = Number(process.env.BENCH_EDITS ?? 8);
 const cli = join(import.meta.dirname, '..', 'dist', 'cli', 'main.js');
@@ -45,15 +45,7 @@ console.log(`undercloud-minimal as ${project}; keystone tree at ${tree}`);
 await run(['deploy']);
 await run(['source', 'keystone', tree]);
 const dev = execa('node', [cli, 'dev', '--json', '--source', `keystone=${tree}`, ...args], { env, reject: false });
-const events: BerthEvent[] = [];
-let buffer = '';
-dev.stdout!.on('data', (chunk: Buffer) => {
-  buffer += chunk.toString();
-  const lines = buffer.split('\n');
-  buffer = lines.pop() ?? '';
-  for (const line of lines) if (line.startsWith('{')) events.push(JSON.parse(line) as BerthEvent);
-});
-while (!events.some((e) => e.type === 'dev.watching')) await new Promise((r) => setTimeout(r, 100));
+const events = await devEvents(dev.stdout!);
 
 const original = readFileSync(discovery, 'utf8');
 const results = { berth: [] as number[], restart: [] as number[], killStart: [] as number[] };

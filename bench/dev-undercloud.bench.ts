@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type { BerthEvent } from '../lib/events/types.js';
+import { devEvents } from './dev-events.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const cli = join(import.meta.dirname, '..', 'dist', 'cli', 'main.js');
@@ -54,15 +55,7 @@ const dev = execa(
   [cli, 'dev', '--json', '--source', `nova=${join(work, 'nova')}`, '--source', `heat=${join(work, 'heat')}`, ...args],
   { env, reject: false },
 );
-const events: BerthEvent[] = [];
-let buffer = '';
-dev.stdout!.on('data', (chunk: Buffer) => {
-  buffer += chunk.toString();
-  const lines = buffer.split('\n');
-  buffer = lines.pop() ?? '';
-  for (const line of lines) if (line.startsWith('{')) events.push(JSON.parse(line) as BerthEvent);
-});
-while (!events.some((e) => e.type === 'dev.watching')) await sleep(100);
+const events = await devEvents(dev.stdout!);
 const watching = events.find((e) => e.type === 'dev.watching') as Extract<BerthEvent, { type: 'dev.watching' }>;
 console.log(
   `watching: ${watching.watches} inotify watches for ${watching.trees.map((t) => `${t.root} (${t.directories} directories)`).join(', ')}`,

@@ -81,6 +81,8 @@ export async function startImages(opts: DeployOptions): Promise<ImagePipeline> {
   // against 332 s with two (one run each, README).
   const limit = pLimit(opts.buildConcurrency ?? 4);
   const work: Promise<void>[] = [];
+  const label = (service: ResolvedService) => (runtime.name === 'host' ? `packages of ${service.name}` : service.image);
+  const buildTimings = new Timings(profile.stateDir, 'build-timings.json');
   for (const { group, status } of [...statuses].sort((a, b) => weight(b.group) - weight(a.group))) {
     if (status.id && !status.stale && !forced) {
       for (const s of group) ready(s, status.id);
@@ -99,8 +101,6 @@ export async function startImages(opts: DeployOptions): Promise<ImagePipeline> {
       ),
     );
   }
-  const label = (service: ResolvedService) => (runtime.name === 'host' ? `packages of ${service.name}` : service.image);
-  const buildTimings = new Timings(profile.stateDir, 'build-timings.json');
   async function build(service: ResolvedService, group: ResolvedService[]) {
     const image = label(service);
     const services = group.map((s) => s.name);
