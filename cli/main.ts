@@ -1,42 +1,38 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import { registerDeployAndUpdate } from './commands/deploy.js';
-import { registerCi } from './commands/ci.js';
-import { registerDev } from './commands/dev.js';
-import { registerPlan } from './commands/plan.js';
-import { registerStatus } from './commands/status.js';
-import { registerVerify } from './commands/verify.js';
-import { registerUpgrade } from './commands/upgrade.js';
-import { registerLogs } from './commands/logs.js';
-import { registerExec } from './commands/exec.js';
-import { registerRestart } from './commands/restart.js';
-import { registerDown } from './commands/down.js';
-import { registerDoctor } from './commands/doctor.js';
-import { registerImages } from './commands/images.js';
-import { registerEvaluate } from './commands/evaluate.js';
-import { registerSource } from './commands/source.js';
+
+type Register = (program: Command) => void;
+
+// Each command's module pulls in its part of lib/ (dockerode, the host runtime, the evaluator...); loading only the
+// one named on the command line keeps a no-op `berth deploy` and `berth status` from paying for all the others.
+const commandModules: Record<string, () => Promise<Register>> = {
+  deploy: async () => (await import('./commands/deploy.js')).registerDeployAndUpdate,
+  ci: async () => (await import('./commands/ci.js')).registerCi,
+  dev: async () => (await import('./commands/dev.js')).registerDev,
+  plan: async () => (await import('./commands/plan.js')).registerPlan,
+  status: async () => (await import('./commands/status.js')).registerStatus,
+  verify: async () => (await import('./commands/verify.js')).registerVerify,
+  upgrade: async () => (await import('./commands/upgrade.js')).registerUpgrade,
+  logs: async () => (await import('./commands/logs.js')).registerLogs,
+  exec: async () => (await import('./commands/exec.js')).registerExec,
+  restart: async () => (await import('./commands/restart.js')).registerRestart,
+  down: async () => (await import('./commands/down.js')).registerDown,
+  doctor: async () => (await import('./commands/doctor.js')).registerDoctor,
+  images: async () => (await import('./commands/images.js')).registerImages,
+  evaluate: async () => (await import('./commands/evaluate.js')).registerEvaluate,
+  source: async () => (await import('./commands/source.js')).registerSource,
+};
+const moduleOf: Record<string, string> = { update: 'deploy' };
 
 const program = new Command('berth')
   .description('Deploy a containerized single-node OpenStack undercloud from composable profiles.')
   .showHelpAfterError();
 
-const commands = [
-  registerDeployAndUpdate,
-  registerCi,
-  registerDev,
-  registerPlan,
-  registerStatus,
-  registerVerify,
-  registerUpgrade,
-  registerLogs,
-  registerExec,
-  registerRestart,
-  registerDown,
-  registerDoctor,
-  registerImages,
-  registerEvaluate,
-  registerSource,
-];
-for (const register of commands) register(program);
+// The first argument that is not an option names the command; anything else (--help, a typo) needs them all,
+// for the command list and for commander's "did you mean".
+const named = process.argv.slice(2).find((arg) => !arg.startsWith('-'));
+const wanted = named && (moduleOf[named] ?? named);
+const loaders = wanted && commandModules[wanted] ? [commandModules[wanted]] : Object.values(commandModules);
+for (const register of await Promise.all(loaders.map((load) => load()))) register(program);
 
 await program.parseAsync(process.argv);

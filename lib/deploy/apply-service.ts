@@ -1,6 +1,6 @@
 import { CancelledError, ServiceFailedError, throwIfAborted } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
-import { abortableSleep, describeProbe, probeOnce, waitHealthy } from '../health/probe.js';
+import { abortableSleep, describeProbe, probeOnce, waitHealthy, type ProbeResult } from '../health/probe.js';
 import type { ResolvedProfile, ResolvedService } from '../profile/model.js';
 import { configHash } from '../plan/hash.js';
 import { instanceLabels } from '../plan/labels.js';
@@ -27,6 +27,8 @@ export interface ApplyContext {
   /** Identity of the data the service's tasks act on; see dataGenerations. */
   dataGeneration: string;
   started: Gate;
+  /** A kept service's health probe, begun before its dependencies were ready (see earlyProbes). */
+  earlyProbe?: Promise<ProbeResult>;
 }
 
 /** One service's way to ready: (re)create or start it, wait for its health, run its bootstrap tasks. */
@@ -60,7 +62,9 @@ export async function applyOne(service: ResolvedService, action: PlanAction, ctx
   if (service.healthcheck) {
     const check = service.healthcheck;
     const quick =
-      action.action === 'keep' ? await probeOnce(runtime, instance!, check.probe, check.timeoutMs, signal) : undefined;
+      action.action === 'keep'
+        ? await (ctx.earlyProbe ?? probeOnce(runtime, instance!, check.probe, check.timeoutMs, signal))
+        : undefined;
     if (!quick?.ok) {
       bus.emit({ type: 'service.state', service: service.name, state: 'health', detail: describeProbe(check.probe) });
       // The container's own output while it comes up: what a person watching wants to see.

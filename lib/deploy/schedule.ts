@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { CancelledError, EngineTimeoutError, ServiceFailedError, throwIfAborted } from '../errors.js';
 import { chainLengths } from '../graph/chains.js';
+import { probeOnce, type ProbeResult } from '../health/probe.js';
 import type { PlanAction } from '../plan/plan.js';
 import type { ResolvedService } from '../profile/model.js';
 import { BootstrapMarkers } from '../state/bootstrap-markers.js';
@@ -38,6 +39,7 @@ export async function applyActions(
   const ready = new Map(profile.services.map((s) => [s.name, gate()]));
   const byName = new Map(actions.map((a) => [a.service, a]));
   const dataGeneration = dataGenerations(profile.services, await runtime.volumeGenerations(profile.project));
+  const early = earlyProbes(opts, actions, inFlight);
 
   const run = async (service: ResolvedService) => {
     let action = byName.get(service.name)!;
@@ -67,6 +69,7 @@ export async function applyActions(
           imageId,
           dataGeneration: dataGeneration.get(service.name)!,
           started: started.get(service.name)!,
+          earlyProbe: action.action === 'keep' ? early.get(service.name) : undefined,
         });
         if (action.action !== 'keep') durations[service.name] = Date.now() - t0;
         if (action.action !== 'keep' || !deployed.get(service.name)) deployed.record({ service, imageId });
@@ -94,6 +97,29 @@ export async function applyActions(
   const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (rejected) throw rejected.reason;
   return durations;
+}
+
+/**
+ * A no-op redeploy still checks that every kept service answers. Those checks read state and change nothing,
+ * so they all start at once instead of one dependency level after another (three waves of exec probes were
+ * most of a no-op undercloud redeploy); a service is still reported ready only after its dependencies.
+ */
+function earlyProbes(
+  opts: DeployOptions,
+  actions: PlanAction[],
+  signal: AbortSignal,
+): Map<string, Promise<ProbeResult>> {
+  const byName = new Map(opts.profile.services.map((s) => [s.name, s]));
+  const probes = new Map<string, Promise<ProbeResult>>();
+  for (const action of actions) {
+    const check = byName.get(action.service)?.healthcheck;
+    const instance = action.instances[0];
+    if (action.action !== 'keep' || !check || !instance) continue;
+    const probe = probeOnce(opts.runtime, instance, check.probe, check.timeoutMs, signal);
+    probe.catch(() => undefined);
+    probes.set(action.service, probe);
+  }
+  return probes;
 }
 
 /**
