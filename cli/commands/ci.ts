@@ -3,21 +3,35 @@ import { writeFileSync } from 'node:fs';
 import { ciProjectName, runCiJob } from '../../lib/ci/jobs.js';
 import { toJUnitXml } from '../../lib/ci/junit.js';
 import { BerthError } from '../../lib/errors.js';
+import { clientEngine } from '../../lib/runtime/client-engine.js';
+import { selectSuites } from '../../lib/tempest/selection.js';
 import { HostRuntime } from '../../lib/runtime/host/host-runtime.js';
 import { collectList, out, interruptSignal, load, makeBus, makeDockerRuntime, type CommonOptions } from '../context.js';
 import { action, common } from './shared.js';
+
+interface CiOptions extends CommonOptions {
+  junit?: string;
+  keep?: boolean;
+  to: string[];
+  tempest: boolean;
+  tempestConcurrency?: string;
+  tempestSuite: string[];
+}
 
 export function registerCi(program: Command): void {
   common(
     program
       .command('ci')
       .description(
-        'a headless CI job: install (deploy, verify), update (deploy, update, verify) or upgrade (deploy on the host, upgrade to containers, verify), then teardown',
+        "a headless CI job: install (deploy, verify, the profile's Tempest selection), update (deploy, update, verify) or upgrade (deploy on the host, upgrade to containers, verify), then teardown",
       )
       .argument('<job>', 'install | update | upgrade'),
   )
     .option('--junit <file>', 'write JUnit XML: one test case per step and per verification check')
     .option('--keep', 'leave the deployment running afterwards')
+    .option('--no-tempest', "install: skip the profile's Tempest selection after verify")
+    .option('--tempest-suite <name>', 'install: only this Tempest suite of the selection (repeatable)', collectList, [])
+    .option('--tempest-concurrency <n>', 'Tempest tests run side by side (default: the profile, else one per CPU)')
     .option(
       '--to <file>',
       'update: an environment file the update applies (repeatable); without one, packages are refreshed',
@@ -25,12 +39,13 @@ export function registerCi(program: Command): void {
       [],
     )
     .action(
-      action(async (job: string, opts: CommonOptions & { junit?: string; keep?: boolean; to: string[] }) => {
+      action(async (job: string, opts: CiOptions) => {
         if (job !== 'install' && job !== 'update' && job !== 'upgrade')
           throw new BerthError(`no CI job named "${job}"`, 'Jobs: install, update, upgrade.');
         // A job owns its project and removes it afterwards: never the one a developer deployed by hand.
         const project = opts.project ?? ciProjectName(opts.profile, job);
         const profile = load({ ...opts, project, runtime: 'docker' }, { deploying: true });
+        const runtime = makeDockerRuntime();
         const hostProfile =
           job === 'upgrade' ? load({ ...opts, project, runtime: 'host' }, { deploying: true }) : undefined;
         const updated =
@@ -38,9 +53,12 @@ export function registerCi(program: Command): void {
             ? load({ ...opts, project, runtime: 'docker', env: [...opts.env, ...opts.to] }, { deploying: true })
             : undefined;
         const bus = makeBus(opts);
+        // A suite name the profile does not have is an error before anything is deployed.
+        if (profile.tempest) selectSuites(profile.tempest, opts.tempestSuite);
+        const engine = job === 'install' && opts.tempest && profile.tempest ? await clientEngine(runtime) : undefined;
         const suite = await runCiJob({
           job,
-          runtime: makeDockerRuntime(),
+          runtime,
           host: hostProfile && new HostRuntime(),
           hostProfile,
           profile,
@@ -49,6 +67,11 @@ export function registerCi(program: Command): void {
           bus,
           keep: Boolean(opts.keep),
           signal: interruptSignal(),
+          tempest: engine && {
+            engine,
+            concurrency: opts.tempestConcurrency ? Number(opts.tempestConcurrency) : undefined,
+            suites: opts.tempestSuite,
+          },
         });
         if (opts.junit) writeFileSync(opts.junit, toJUnitXml(suite));
         const failures = suite.cases.filter((c) => c.failure);

@@ -9,7 +9,10 @@ import { verify } from '../ops/verify.js';
 import type { ResolvedProfile } from '../profile/model.js';
 import type { HostRuntime } from '../runtime/host/host-runtime.js';
 import type { Runtime } from '../runtime/types.js';
-import type { JUnitSuite } from './junit.js';
+import type { ClientEngine } from '../runtime/client-engine.js';
+import { runTempest } from '../tempest/run.js';
+import { summarize, toJUnitCases } from '../tempest/selection.js';
+import type { JUnitCase, JUnitSuite } from './junit.js';
 
 export type CiJobName = 'install' | 'update' | 'upgrade';
 
@@ -29,6 +32,8 @@ export interface CiJobOptions {
   bus: EventBus;
   keep: boolean;
   signal?: AbortSignal;
+  /** install: run the profile's Tempest selection after verify, from this engine's tool containers. */
+  tempest?: { engine: ClientEngine; concurrency?: number; suites?: string[] };
 }
 
 /**
@@ -118,7 +123,9 @@ export async function runCiJob(opts: CiJobOptions): Promise<JUnitSuite> {
       skipped: 'an earlier step failed',
     });
   else {
+    let checksFailed = false;
     for (const r of await verify(runtime, verified)) {
+      checksFailed ||= !r.ok;
       const details = [r.output, ...(r.logs ?? []).map((l) => `    | ${l}`)].join('\n');
       suite.cases.push({
         classname: `${job}.verify`,
@@ -129,6 +136,7 @@ export async function runCiJob(opts: CiJobOptions): Promise<JUnitSuite> {
           : { failure: { message: `${r.service}: ${r.output.split('\n').pop()}`, details } }),
       });
     }
+    if (opts.tempest && verified.tempest) suite.cases.push(...(await tempestCases(opts, verified, checksFailed)));
   }
   if (owned && !opts.keep) {
     const t0 = Date.now();
@@ -163,6 +171,55 @@ export async function runCiJob(opts: CiJobOptions): Promise<JUnitSuite> {
     });
   }
   return suite;
+}
+
+/**
+ * The job's Tempest stage: each Tempest test a test case (skips with Tempest's reason), then one case for the
+ * cleanup that fails when `tempest cleanup` could not remove everything the run made.
+ */
+async function tempestCases(opts: CiJobOptions, profile: ResolvedProfile, checksFailed: boolean): Promise<JUnitCase[]> {
+  const classname = `${opts.job}.tempest`;
+  if (checksFailed) return [{ classname, name: 'tempest', timeMs: 0, skipped: 'verify failed: not run' }];
+  const t0 = Date.now();
+  try {
+    const run = await runTempest(opts.tempest!.engine, profile, {
+      signal: opts.signal,
+      concurrency: opts.tempest!.concurrency,
+      suites: opts.tempest!.suites,
+      onStage: (stage) => opts.bus.emit({ type: 'message', level: 'info', text: `tempest: ${stage}` }),
+    });
+    const suites = summarize(run.selection, run.tests)
+      .map((s) => `${s.name}: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped`)
+      .join('\n');
+    const leftovers = Object.entries(run.leftovers).map(([kind, items]) => `${kind}: ${items.join(', ')}`);
+    return [
+      ...toJUnitCases(run.tests, classname),
+      {
+        classname: `${opts.job}.step`,
+        name: 'tempest',
+        timeMs: Date.now() - t0,
+        output: `${run.tests.length} tests in ${(run.wallMs / 1000).toFixed(0)} s at concurrency ${run.concurrency}\n${suites}`,
+        ...(run.tests.length ? {} : { failure: { message: `no results (exit ${run.exitCode})`, details: run.tail } }),
+      },
+      {
+        classname: `${opts.job}.step`,
+        name: 'tempest cleanup',
+        timeMs: 0,
+        ...(leftovers.length
+          ? { failure: { message: 'left after tempest cleanup', details: leftovers.join('\n') } }
+          : { output: 'nothing left' }),
+      },
+    ];
+  } catch (err) {
+    return [
+      {
+        classname: `${opts.job}.step`,
+        name: 'tempest',
+        timeMs: Date.now() - t0,
+        failure: describeFailure(err as Error),
+      },
+    ];
+  }
 }
 
 export async function ensureFresh(runtime: Runtime, project: string): Promise<string> {

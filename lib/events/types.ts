@@ -2,6 +2,8 @@ import type { Evaluation } from '../evaluate/evaluate.js';
 import type { Finding } from '../ops/doctor.js';
 import type { ProjectStatus } from '../ops/project-state.js';
 import type { CheckResult } from '../ops/verify.js';
+import type { TempestStage } from '../tempest/run.js';
+import type { SuiteSummary, TempestTest } from '../tempest/selection.js';
 
 /**
  * Every layer reports through these events; the plain, JSON and (later) Ink reporters only consume them.
@@ -111,6 +113,17 @@ export type BerthEvent =
   | ({ type: 'status'; at: number } & ProjectStatus)
   | ({ type: 'verify.check'; at: number } & CheckResult)
   | { type: 'verify.done'; at: number; passed: number; failed: number }
+  /** berth verify --tempest: where the run is, each test's outcome, and the suites' totals. */
+  | { type: 'tempest.stage'; at: number; stage: TempestStage }
+  | ({ type: 'tempest.test'; at: number } & TempestTest)
+  | {
+      type: 'tempest.done';
+      at: number;
+      suites: SuiteSummary[];
+      wallMs: number;
+      concurrency: number;
+      leftovers: Record<string, string[]>;
+    }
   | ({ type: 'doctor.finding'; at: number } & Finding)
   /** berth evaluate's result: the side-by-side rows and each runtime's figures. */
   | ({ type: 'evaluate'; at: number } & Evaluation)

@@ -146,6 +146,8 @@ export interface ResolvedProfile {
     serve?: string[];
     files: { target: string; content: string; mode: number; source: string }[];
   };
+  /** OpenStack's own API tests, when the profile selects some. */
+  tempest?: TempestSelection;
   /** Checkouts environment files name (`sources:`), by project: berth dev runs those projects from them. */
   checkouts?: Record<string, string>;
   /** Every profile, environment, service and template file this model was built from (berth dev reloads on edits). */
@@ -154,6 +156,14 @@ export interface ResolvedProfile {
   outside: string[];
   /** Allowed but worth saying once per deploy: a port on every interface, a bind mount of /, a shared volume. */
   warnings: string[];
+}
+
+export interface TempestSelection {
+  image: { name: string; build: BuildSpec };
+  files: { target: string; content: string; mode: number; source: string }[];
+  concurrency?: number;
+  suites: { name: string; regex: string }[];
+  exclude: { regex: string; reason: string }[];
 }
 
 export interface VerifyCheck {

@@ -19,7 +19,7 @@ export function profileLevel(
   parameters: Parameters,
   paths: PathPolicy,
   errors: ProfileError[],
-): Pick<ResolvedProfile, 'verify' | 'images' | 'hostFiles' | 'client'> {
+): Pick<ResolvedProfile, 'verify' | 'images' | 'hostFiles' | 'client' | 'tempest'> {
   // A check about a service an environment file disabled is not part of this composition; one about a
   // service that exists nowhere is a mistake that would otherwise never run.
   for (const c of chain) {
@@ -59,16 +59,15 @@ export function profileLevel(
     )
     .filter((v) => enabled.has(v.service))
     .map(toVerifyCheck);
-  const images = chain.flatMap((c) =>
-    (c.profile.images ?? []).map((i, n) => ({
-      name: i.name,
-      build: {
-        context: paths.resolve(c.source, ['images', n, 'context'], i.context, errors),
-        dockerfile: i.dockerfile ?? 'Dockerfile',
-        args: stringifyEnv(i.args),
-      },
-    })),
-  );
+  const image = (c: ProfileChain[number], i: NonNullable<ProfileFile['images']>[number], at: KeyPath) => ({
+    name: i.name,
+    build: {
+      context: paths.resolve(c.source, [...at, 'context'], i.context, errors),
+      dockerfile: i.dockerfile ?? 'Dockerfile',
+      args: stringifyEnv(i.args),
+    },
+  });
+  const images = chain.flatMap((c) => (c.profile.images ?? []).map((i, n) => image(c, i, ['images', n])));
   const render = (c: ProfileChain[number], f: { source: string; mode?: number }, at: KeyPath) =>
     renderTemplate(paths.resolve(c.source, at, f.source, errors), parameters, errors, (problem, hint) =>
       c.source.error(at, problem, hint),
@@ -81,20 +80,64 @@ export function profileLevel(
     })),
   );
   const clientOwner = [...chain].reverse().find((c) => c.profile.client);
+  const files = (c: ProfileChain[number], list: ClientFiles, at: KeyPath) =>
+    list.map((f, i) => ({
+      target: f.target,
+      content: render(c, f, [...at, i, 'source']) ?? '',
+      mode: f.mode ?? 0o600,
+      source: f.source,
+    }));
   const client = clientOwner?.profile.client
     ? {
         image: clientOwner.profile.client.image,
         ...(clientOwner.profile.client.serve ? { serve: toCommand(clientOwner.profile.client.serve) } : {}),
-        files: (clientOwner.profile.client.files ?? []).map((f, i) => ({
-          target: f.target,
-          content: render(clientOwner, f, ['client', 'files', i, 'source']) ?? '',
-          mode: f.mode ?? 0o600,
-          source: f.source,
-        })),
+        files: files(clientOwner, clientOwner.profile.client.files ?? [], ['client', 'files']),
       }
     : undefined;
-  return { verify, images, hostFiles, client };
+  // The nearest profile that selects Tempest tests owns the whole selection: suites and exclusions are read
+  // together, and a merge of two lists could run a test one of them left out for a reason.
+  const tempestOwner = [...chain].reverse().find((c) => c.profile.tempest);
+  const spec = tempestOwner?.profile.tempest;
+  if (tempestOwner && spec) {
+    const lists = [
+      ['suites', spec.suites],
+      ['exclude', spec.exclude ?? []],
+    ] as const;
+    for (const [key, list] of lists)
+      list.forEach((item, i) => {
+        const problem = regexProblem(item.regex);
+        if (problem)
+          errors.push(
+            tempestOwner.source.error(
+              ['tempest', key, i, 'regex'],
+              `not a regular expression: ${problem}`,
+              'Tempest matches these against test IDs such as tempest.api.identity.admin.v3.test_users.UsersV3TestJSON.test_x.',
+            ),
+          );
+      });
+  }
+  const tempest = spec
+    ? {
+        image: image(tempestOwner, spec.image, ['tempest', 'image']),
+        files: files(tempestOwner, spec.files, ['tempest', 'files']),
+        ...(spec.concurrency ? { concurrency: spec.concurrency } : {}),
+        suites: spec.suites,
+        exclude: spec.exclude ?? [],
+      }
+    : undefined;
+  return { verify, images, hostFiles, client, tempest };
 }
+
+function regexProblem(source: string): string | undefined {
+  try {
+    new RegExp(source);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+type ClientFiles = { source: string; target: string; mode?: number }[];
 
 function toVerifyCheck(v: NonNullable<ProfileFile['verify']>[number]): VerifyCheck {
   return {

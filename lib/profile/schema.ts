@@ -328,6 +328,26 @@ export const ImageSpec = z.strictObject({
   args: z.record(z.string(), EnvValue).optional(),
 });
 
+const ClientFile = z.strictObject({
+  source: z.string(),
+  target: z.string().startsWith('/'),
+  mode: z.number().int().optional(),
+});
+
+/** OpenStack's own API tests against the deployment: `berth verify --tempest` and `berth ci install`. */
+export const TempestSpec = z.strictObject({
+  /** The image Tempest and its plugins run from, built from this context when it changed. */
+  image: ImageSpec,
+  /** tempest.conf and anything else the run reads, rendered like the client's files. */
+  files: z.array(ClientFile).min(1),
+  /** Tests run side by side (default: one per CPU). */
+  concurrency: z.number().int().positive().optional(),
+  /** Named groups of tests, each a regular expression over test IDs; together they are what runs. */
+  suites: z.array(z.strictObject({ name: z.string().min(1), regex: z.string().min(1) })).min(1),
+  /** Tests left out, each with the reason a reader of the report sees. */
+  exclude: z.array(z.strictObject({ regex: z.string().min(1), reason: z.string().min(1) })).optional(),
+});
+
 export const HostFile = z.strictObject({
   source: z.string(),
   /** Relative to the project's state directory. */
@@ -353,13 +373,10 @@ export const ProfileFile = z.strictObject({
       image: z.string(),
       /** A long-lived main process for one client container that serves every check (default: each its own). */
       serve: StringList.optional(),
-      files: z
-        .array(
-          z.strictObject({ source: z.string(), target: z.string().startsWith('/'), mode: z.number().int().optional() }),
-        )
-        .optional(),
+      files: z.array(ClientFile).optional(),
     })
     .optional(),
+  tempest: TempestSpec.optional(),
 });
 export type ProfileFile = z.infer<typeof ProfileFile>;
 
