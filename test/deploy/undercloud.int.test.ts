@@ -7,6 +7,9 @@ import { junitCases } from '../helpers/junit.js';
 
 // On a fresh machine this deploy also builds every image it needs (about 4 of the 5 cold minutes).
 const COLD_BUILD_TIMEOUT_MS = 15 * 60_000;
+// The Tempest suites make test runs in the install job (the profile selects more; README has every suite's figures).
+const TEMPEST_CI_SUITES = ['identity', 'image', 'orchestration-api'].flatMap((s) => ['--tempest-suite', s]);
+const TEMPEST_TIMEOUT_MS = 20 * 60_000;
 
 /** The full undercloud on the real engine, verified as TripleO's undercloud sanity job did, with the real openstack client. */
 describe('undercloud on a real engine', () => {
@@ -40,7 +43,7 @@ describe('undercloud on a real engine', () => {
     async () => {
       // The CI job the seed asked for, kept running (--keep) for the tests below.
       const junit = join(state, 'install.xml');
-      const run = await berth(['ci', 'install', ...args, '--keep', '--junit', junit], { state });
+      const run = await berth(['ci', 'install', ...args, ...TEMPEST_CI_SUITES, '--keep', '--junit', junit], { state });
       expect(run.exitCode, run.all.slice(-6000)).toBe(0);
       expect(run.all).toContain(`done: ${shipped.services.length} services converged`);
       expect(run.all).toMatch(/nova-db\s+completed/);
@@ -63,8 +66,21 @@ describe('undercloud on a real engine', () => {
         'a fake-hardware node enrolls to available',
       ])
         expect(verified).toContain(check);
+      // OpenStack's own tests, one case each: every suite that ran has passing tests and none failed.
+      const tempest = cases.filter((c) => c.classname.startsWith('install.tempest.'));
+      for (const plugin of [
+        'tempest.api.identity',
+        'keystone_tempest_plugin',
+        'heat_tempest_plugin',
+        'tempest.api.image',
+      ])
+        expect(tempest.filter((c) => c.classname.includes(plugin) && !c.skipped).length, plugin).toBeGreaterThan(5);
+      expect(tempest.filter((c) => c.failure).map((c) => `${c.classname}.${c.name}`)).toEqual([]);
+      const step = (name: string) => cases.find((c) => c.classname === 'install.step' && c.name === name);
+      expect(step('tempest')?.failure).toBeUndefined();
+      expect(step('tempest cleanup')?.failure, 'tempest cleanup left resources behind').toBeUndefined();
     },
-    COLD_BUILD_TIMEOUT_MS,
+    COLD_BUILD_TIMEOUT_MS + TEMPEST_TIMEOUT_MS,
   );
 
   it('redeploys as a no-op', async () => {
