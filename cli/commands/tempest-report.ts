@@ -4,6 +4,7 @@ import { out, outJson } from '../context.js';
 
 const STAGE_TEXT: Record<TempestStage, string> = {
   image: 'tempest: building its image when its context changed',
+  preparing: "tempest: the profile's prepare steps",
   'saving-state': 'tempest: saving the cloud state the cleanup compares with',
   running: 'tempest: running the selection',
   'cleaning-up': 'tempest: cleaning up what the tests left',

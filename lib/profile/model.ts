@@ -161,6 +161,7 @@ export interface ResolvedProfile {
 export interface TempestSelection {
   image: { name: string; build: BuildSpec };
   files: { target: string; content: string; mode: number; source: string }[];
+  prepare: { name: string; command: string[] }[];
   concurrency?: number;
   suites: { name: string; regex: string }[];
   exclude: { regex: string; reason: string }[];

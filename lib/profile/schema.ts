@@ -340,6 +340,11 @@ export const TempestSpec = z.strictObject({
   image: ImageSpec,
   /** tempest.conf and anything else the run reads, rendered like the client's files. */
   files: z.array(ClientFile).min(1),
+  /**
+   * Commands run in the Tempest container before the tests, in order: for what exists only once deployed, such as
+   * the ID of a network a bootstrap task made, written into tempest.conf.
+   */
+  prepare: z.array(z.strictObject({ name: TaskName, command: StringList })).optional(),
   /** Tests run side by side (default: one per CPU). */
   concurrency: z.number().int().positive().optional(),
   /** Named groups of tests, each a regular expression over test IDs; together they are what runs. */

@@ -18,7 +18,7 @@ export interface TempestRun {
   tail: string;
 }
 
-export type TempestStage = 'image' | 'saving-state' | 'running' | 'cleaning-up';
+export type TempestStage = 'image' | 'preparing' | 'saving-state' | 'running' | 'cleaning-up';
 
 const CONFIG_DIR = '/etc/tempest';
 const WORKSPACE = '/var/lib/tempest/workspace';
@@ -66,6 +66,16 @@ async function runInSession(
     return session.run(['sh', '-c', `${ENV}; ${script}`], { signal: opts.signal });
   };
   try {
+    if (selection.prepare.length) opts.onStage?.('preparing');
+    for (const step of selection.prepare) {
+      if (opts.signal?.aborted) throw new CancelledError();
+      const done = await session.run(step.command, { signal: opts.signal });
+      if (done.exitCode !== 0)
+        throw new BerthError(
+          `Tempest's prepare step "${step.name}" failed (exit ${done.exitCode}), so nothing ran:\n${lastLines(done.output)}`,
+          "It runs in the Tempest container before the tests (the profile's tempest.prepare).",
+        );
+    }
     opts.onStage?.('saving-state');
     const saved = await sh('tempest cleanup --init-saved-state');
     if (saved.exitCode !== 0)

@@ -13,6 +13,7 @@ import {
 const selection: TempestSelection = {
   image: { name: 'example/tempest:1', build: { context: '/x', dockerfile: 'Dockerfile', args: {} } },
   files: [],
+  prepare: [],
   suites: [
     { name: 'identity', regex: '^tempest\\.api\\.identity\\.' },
     { name: 'baremetal-api', regex: '^ironic_tempest_plugin\\.tests\\.api\\.' },

@@ -19,8 +19,12 @@ def emit(test):
         if name in ("reason", "traceback", "pythonlogging"):
             text = "".join(chunk.decode("utf-8", "replace") for chunk in content.iter_bytes())
             details[name] = text[-KEEP_DETAILS:]
-    # Tempest names carry their tags: tempest.api.identity...test_x[id-...,smoke]
+    # Tempest names carry their tags: tempest.api.identity...test_x[id-...,smoke]; a class whose setup failed
+    # is reported as "setUpClass (tempest.api....SomeTest)", named here as that class's setUpClass.
     test_id = test["id"].split("[", 1)[0]
+    if test_id.startswith("setUpClass (") or test_id.startswith("tearDownClass ("):
+        fixture, _, owner = test_id.partition(" (")
+        test_id = owner.rstrip(")") + "." + fixture
     print(json.dumps({"id": test_id, "status": test["status"], "seconds": round(seconds, 3), **details}), flush=True)
 
 
