@@ -120,7 +120,15 @@ export function profileLevel(
     ? {
         image: image(tempestOwner, spec.image, ['tempest', 'image']),
         files: files(tempestOwner, spec.files, ['tempest', 'files']),
-        prepare: (spec.prepare ?? []).map((p) => ({ name: p.name, command: toCommand(p.command)! })),
+        prepare: (
+          interpolateTree(
+            tempestOwner.source,
+            spec.prepare ?? [],
+            parameters,
+            ['tempest', 'prepare'],
+            errors,
+          ) as NonNullable<typeof spec.prepare>
+        ).map((p) => ({ name: p.name, command: toCommand(p.command)! })),
         ...(spec.concurrency ? { concurrency: spec.concurrency } : {}),
         suites: spec.suites,
         exclude: spec.exclude ?? [],

@@ -5,12 +5,15 @@ import { profileErrorsOf, profileTree } from '../helpers/profile-fixture.js';
 const tempest = (suiteRegex: string) => `name: small
 services: [db]
 secrets: [admin_password]
+parameters: { public_network: public }
 tempest:
   image: { name: example/tempest:1, context: ../images/tempest }
   files:
     - { source: tempest.conf.tmpl, target: /etc/tempest/tempest.conf }
   suites:
     - { name: identity, regex: '${suiteRegex}' }
+  prepare:
+    - { name: network-id, command: 'openstack network show \${public_network}' }
   exclude:
     - { regex: 'test_ldap', reason: no LDAP backend here }
 `;
@@ -39,18 +42,21 @@ describe('a profile’s Tempest selection', () => {
     expect(selection.files[0]!.mode).toBe(0o600);
     expect(selection.suites).toEqual([{ name: 'identity', regex: '^tempest\\.api\\.identity\\.' }]);
     expect(selection.exclude).toEqual([{ regex: 'test_ldap', reason: 'no LDAP backend here' }]);
+    expect(selection.prepare).toEqual([
+      { name: 'network-id', command: ['/bin/sh', '-c', 'openstack network show public'] },
+    ]);
   });
 
   it('names the file, line and key of a suite that is not a regular expression', () => {
     const { t, load } = fixture(tempest('^tempest\\.api\\.(identity'));
     const e = profileErrorsOf(load);
-    expect(e.errors[0]!.message).toMatch(/:9:\d+: tempest\.suites\[0\]\.regex: not a regular expression/);
+    expect(e.errors[0]!.message).toMatch(/:10:\d+: tempest\.suites\[0\]\.regex: not a regular expression/);
     expect(e.errors[0]!.message.startsWith(t.path('small/profile.yaml'))).toBe(true);
   });
 
   it('refuses an exclusion without its reason', () => {
     const { load } = fixture(tempest('^tempest\\.').replace(', reason: no LDAP backend here', ''));
     const e = profileErrorsOf(load);
-    expect(e.errors.map((x) => x.message).join('\n')).toMatch(/:11:\d+: tempest\.exclude\[0\]\.reason: missing/);
+    expect(e.errors.map((x) => x.message).join('\n')).toMatch(/:14:\d+: tempest\.exclude\[0\]\.reason: missing/);
   });
 });
