@@ -1,7 +1,13 @@
 import type { Command } from 'commander';
 import { BerthError } from '../../lib/errors.js';
 import { runDev } from '../../lib/dev/dev-loop.js';
-import { applyCheckouts, checkoutVersion, parseSourceFlags } from '../../lib/dev/checkouts.js';
+import {
+  applyCheckouts,
+  checkoutTag,
+  checkoutVersion,
+  otherRelease,
+  parseSourceFlags,
+} from '../../lib/dev/checkouts.js';
 import { checkoutService, installedVersion } from '../../lib/dev/source-tree.js';
 import type { ResolvedProfile } from '../../lib/profile/model.js';
 import { DockerRuntime } from '../../lib/runtime/docker/docker-runtime.js';
@@ -61,8 +67,8 @@ export function registerDev(program: Command): void {
 
 /**
  * A checkout of another release than the image's runs against that release's config and schema: say so,
- * with both versions, when the checkout says its version (berth source trees and sdists do; a git clone's
- * comes from its tags, which are not read here).
+ * with both versions, when the checkout says its version (berth source trees and sdists do), or, for a git
+ * clone, when its nearest tag is another release (major version) than the installed one.
  */
 async function warnOnVersionMismatch(
   runtime: Runtime,
@@ -73,12 +79,19 @@ async function warnOnVersionMismatch(
   for (const [project, dir] of Object.entries(checkouts)) {
     const service = checkoutService(profile, project);
     const theirs = checkoutVersion(dir);
-    if (!theirs || !(await runtime.hasImage(service.image))) continue;
+    const tag = theirs ? undefined : checkoutTag(dir);
+    if ((!theirs && !tag) || !(await runtime.hasImage(service.image))) continue;
     const installed = await installedVersion(runtime, profile, service).catch(() => undefined);
-    if (installed && installed !== theirs)
+    if (!installed) continue;
+    if (theirs && installed !== theirs)
       out(
         `warning: ${dir} is ${project} ${theirs}, and ${service.image} installed ${installed}: ` +
           `its config and database schema are the image's release's\n`,
+      );
+    if (tag && otherRelease(tag, installed))
+      out(
+        `warning: ${dir} is a git clone of ${project} near tag ${tag}, another release than the ${installed} ` +
+          `${service.image} installed: its config and database schema are the image's release's\n`,
       );
   }
 }

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -59,6 +60,33 @@ function checkCheckout(project: string, pkg: string, dir: string): void {
       `--source ${project}=${dir}: not a checkout of ${project}: ${join(dir, pkg, '__init__.py')} does not exist`,
       `Point --source at the directory that holds the ${pkg}/ package (a git clone's top level). ${howToGet}`,
     );
+}
+
+/**
+ * A git clone's release: its nearest tag (pbr versions OpenStack projects from their tags), or undefined when it
+ * is no git repository, has no tag, or git is not installed.
+ */
+export function checkoutTag(dir: string): string | undefined {
+  if (!existsSync(join(dir, '.git'))) return undefined;
+  try {
+    const tag = execFileSync('git', ['-C', dir, 'describe', '--tags', '--abbrev=0'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+    return tag || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether a git clone's nearest tag is another release than the installed version: OpenStack's major version is
+ * its release (nova 26.x is Zed), and a stable branch's newer point release is still the same one.
+ */
+export function otherRelease(tag: string, installed: string): boolean {
+  const major = (v: string) => /^v?(\d+)\./.exec(v)?.[1];
+  const [a, b] = [major(tag), major(installed)];
+  return Boolean(a && b && a !== b);
 }
 
 /** The checkout's version when it says (PKG-INFO or an egg-info's, as berth source and sdists write). */

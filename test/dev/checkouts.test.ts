@@ -1,8 +1,15 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { applyCheckouts, checkoutVersion, parseSourceFlags } from '../../lib/dev/checkouts.js';
+import {
+  applyCheckouts,
+  checkoutTag,
+  checkoutVersion,
+  otherRelease,
+  parseSourceFlags,
+} from '../../lib/dev/checkouts.js';
 import { withDevMounts } from '../../lib/dev/dev-mounts.js';
 import { planBatch, watchedSources } from '../../lib/dev/plan-batch.js';
 import { loadProfile } from '../../lib/profile/load.js';
@@ -73,6 +80,27 @@ describe('berth dev --source: a checkout feeds every service of its project', ()
     );
     expect(checkoutVersion(dir)).toBe('26.2.0');
     expect(checkoutVersion(novaTree())).toBeUndefined();
+  });
+
+  it('reads a git clone’s nearest tag, and calls only another major version another release', () => {
+    const dir = novaTree();
+    expect(checkoutTag(dir)).toBeUndefined();
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-C', dir, '-c', 'user.name=t', '-c', 'user.email=t@example.invalid', ...args], {
+        stdio: 'ignore',
+      });
+    git('init', '-q');
+    git('add', '.');
+    git('commit', '-qm', 'tree');
+    expect(checkoutTag(dir)).toBeUndefined();
+    git('tag', '26.2.1');
+    writeFileSync(join(dir, 'nova', 'later.py'), '');
+    git('add', '.');
+    git('commit', '-qm', 'after the tag');
+    expect(checkoutTag(dir)).toBe('26.2.1');
+    expect(otherRelease('26.2.1', '26.2.0')).toBe(false);
+    expect(otherRelease('27.0.0', '26.2.0')).toBe(true);
+    expect(otherRelease('stable-zed-eol', '26.2.0')).toBe(false);
   });
 });
 
