@@ -6,7 +6,17 @@ import { evaluate, type Evaluation } from '../../lib/evaluate/evaluate.js';
 import { markdownTable, plainTable } from '../../lib/evaluate/table.js';
 import { clientEngine } from '../../lib/runtime/client-engine.js';
 import { HostRuntime } from '../../lib/runtime/host/host-runtime.js';
-import { interruptSignal, load, makeBus, makeDockerRuntime, out, outJson, type CommonOptions } from '../context.js';
+import { selectSuites } from '../../lib/tempest/selection.js';
+import {
+  collectList,
+  interruptSignal,
+  load,
+  makeBus,
+  makeDockerRuntime,
+  out,
+  outJson,
+  type CommonOptions,
+} from '../context.js';
 import { action, common } from './shared.js';
 
 interface EvaluateCliOptions extends CommonOptions {
@@ -14,6 +24,8 @@ interface EvaluateCliOptions extends CommonOptions {
   restart?: string;
   report?: string;
   keep?: boolean;
+  tempest?: boolean;
+  tempestSuite: string[];
 }
 
 export function registerEvaluate(program: Command): void {
@@ -21,13 +33,15 @@ export function registerEvaluate(program: Command): void {
     program
       .command('evaluate')
       .description(
-        'deploy the same profile as host processes and then in containers, and compare them side by side: deploy times, restart, memory, disk, verify',
+        'deploy the same profile as host processes and then in containers, and compare them side by side: deploy times, restart, memory, disk, verify (and Tempest with --tempest)',
       ),
   )
     .option('--rounds <n>', 'deploys from nothing per runtime after the first (the median is reported)', '1')
     .option('--restart <service>', 'the service restarted each round (default: the first with an HTTP check)')
     .option('--report <file>', 'also write the table as Markdown')
     .option('--keep', 'leave the containers running afterwards (the host deployment goes: they share its ports)')
+    .option('--tempest', "also run the profile's Tempest selection against each runtime (a row of its own)")
+    .option('--tempest-suite <name>', 'with --tempest: only this suite (repeatable)', collectList, [])
     .action(
       action(async (opts: EvaluateCliOptions) => {
         const rounds = Number(opts.rounds);
@@ -38,12 +52,17 @@ export function registerEvaluate(program: Command): void {
         const docker = makeDockerRuntime();
         const host = new HostRuntime();
         const client = await clientEngine(docker);
+        const dockerProfile = load({ ...opts, project, runtime: 'docker' }, { deploying: true });
+        if (opts.tempest) {
+          if (!dockerProfile.tempest) throw new BerthError(`profile ${dockerProfile.name} selects no Tempest tests`);
+          selectSuites(dockerProfile.tempest, opts.tempestSuite);
+        }
         const bus = makeBus(opts, { lines: Boolean(opts.verbose) });
         const progress = (text: string) =>
           opts.json ? outJson({ type: 'message', level: 'info', text }) : out(`evaluate: ${text}\n`);
         const result = await evaluate({
           host: { runtime: host, profile: load({ ...opts, project, runtime: 'host' }, { deploying: true }) },
-          docker: { runtime: docker, profile: load({ ...opts, project, runtime: 'docker' }, { deploying: true }) },
+          docker: { runtime: docker, profile: dockerProfile },
           client,
           rounds,
           restart: opts.restart,
@@ -51,6 +70,7 @@ export function registerEvaluate(program: Command): void {
           bus,
           signal: interruptSignal(),
           onProgress: progress,
+          tempest: opts.tempest && client ? { engine: client, suites: opts.tempestSuite } : undefined,
         });
         if (opts.json) outJson({ type: 'evaluate', ...result });
         else out(`\n${heading(result)}\n\n${plainTable(result.rows)}`);
@@ -58,7 +78,7 @@ export function registerEvaluate(program: Command): void {
           writeFileSync(opts.report, `${heading(result)}\n\n${markdownTable(result.rows)}\n`);
           if (!opts.json) out(`\nMarkdown table in ${opts.report}\n`);
         }
-        return result.figures.some((f) => f.verify.failed) ? 1 : 0;
+        return result.figures.some((f) => f.verify.failed || f.tempest?.failed) ? 1 : 0;
       }),
     );
 }

@@ -9,6 +9,9 @@ import type { ResolvedProfile } from '../profile/model.js';
 import { requireCapability } from '../runtime/capabilities.js';
 import type { HostRuntime } from '../runtime/host/host-runtime.js';
 import type { ImageStore, Runtime, ToolRunner } from '../runtime/types.js';
+import type { ClientEngine } from '../runtime/client-engine.js';
+import { runTempest } from '../tempest/run.js';
+import { failed } from '../tempest/selection.js';
 import { evaluationRows, type EvaluationRow, type RuntimeFigures } from './table.js';
 
 export interface EvaluateOptions {
@@ -25,6 +28,8 @@ export interface EvaluateOptions {
   keep: boolean;
   bus: EventBus;
   signal?: AbortSignal;
+  /** Also run the profile's Tempest selection (these suites of it, or all) against each runtime's deployment. */
+  tempest?: { engine: ClientEngine; suites?: string[] };
   /** A line for the person waiting: which runtime, which step, how long the last one took. */
   onProgress?: (line: string) => void;
 }
@@ -108,6 +113,13 @@ async function measure(
     const results = await verify(runtime, profile, undefined, runtime.capabilities.tools ?? opts.client?.tools);
     figures.verify = { passed: results.filter((r) => r.ok).length, failed: results.filter((r) => !r.ok).length };
     opts.onProgress?.(`${name}: verify ${figures.verify.passed} passed, ${figures.verify.failed} failed`);
+    if (opts.tempest && profile.tempest) {
+      const run = await runTempest(opts.tempest.engine, profile, { signal, suites: opts.tempest.suites });
+      const count = (status: string) => run.tests.filter((t) => t.status === status).length;
+      figures.tempest = { passed: count('success'), failed: run.tests.filter(failed).length, skipped: count('skip') };
+      const t = figures.tempest;
+      opts.onProgress?.(`${name}: Tempest ${t.passed} passed, ${t.failed} failed, ${t.skipped} skipped`);
+    }
     // Idle: deployed, verified, nothing asked of it while it is weighed.
     const services = processTrees((await footprint.servicePids(profile.project)).values());
     const own = memoryOf(await footprint.runtimePids(profile.project));

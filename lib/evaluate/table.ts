@@ -8,12 +8,14 @@ export interface RuntimeFigures {
   memory: { services: number; runtime: number; measure: 'PSS' | 'RSS' };
   disk: { software: number; data: number };
   verify: { passed: number; failed: number };
+  /** berth evaluate --tempest: the profile's Tempest selection against this runtime's deployment. */
+  tempest?: { passed: number; failed: number; skipped: number };
 }
 
 export interface EvaluationRow {
   /** What the row measures. */
   name: string;
-  unit: 's' | 'MiB' | 'checks';
+  unit: 's' | 'MiB' | 'checks' | 'tests';
   host: number;
   docker: number;
   /** The runtime that did better, or 'even' within 5 %; and a plain word on how much. */
@@ -72,7 +74,15 @@ export function evaluationRows(host: RuntimeFigures, docker: RuntimeFigures, res
         ? { better: 'even' as const, by: `both ${host.verify.passed} passed` }
         : { better: failed(host) < failed(docker) ? ('host' as const) : ('docker' as const), by: 'fewer failed' }),
     },
+    ...(host.tempest && docker.tempest ? [tempestRow(host.tempest, docker.tempest)] : []),
   ];
+}
+
+function tempestRow(host: NonNullable<RuntimeFigures['tempest']>, docker: NonNullable<RuntimeFigures['tempest']>) {
+  const row = { name: 'Tempest: tests failed', unit: 'tests' as const, host: host.failed, docker: docker.failed };
+  if (host.failed === docker.failed)
+    return { ...row, better: 'even' as const, by: `${host.passed} and ${docker.passed} passed` };
+  return { ...row, better: host.failed < docker.failed ? ('host' as const) : ('docker' as const), by: 'fewer failed' };
 }
 
 function cells(row: EvaluationRow): string[] {

@@ -62,6 +62,27 @@ describe('evaluate table', () => {
     expect(rows.at(-1)).toMatchObject({ host: 1, docker: 0, better: 'docker', by: 'fewer failed' });
   });
 
+  it('adds a Tempest row only when both runtimes ran Tempest', () => {
+    expect(evaluationRows(figures('host'), figures('docker'), 'api').map((r) => r.name)).not.toContain(
+      'Tempest: tests failed',
+    );
+    const tempest = { passed: 310, failed: 0, skipped: 32 };
+    const rows = evaluationRows(
+      figures('host', { tempest }),
+      figures('docker', { tempest: { ...tempest, failed: 2 } }),
+      'api',
+    );
+    expect(rows.at(-1)).toMatchObject({
+      name: 'Tempest: tests failed',
+      unit: 'tests',
+      host: 0,
+      docker: 2,
+      better: 'host',
+    });
+    const even = evaluationRows(figures('host', { tempest }), figures('docker', { tempest }), 'api');
+    expect(even.at(-1)).toMatchObject({ better: 'even', by: '310 and 310 passed' });
+  });
+
   it('renders aligned plain text and a Markdown table with the same cells', () => {
     const rows = evaluationRows(figures('host'), figures('docker', { noopDeployMs: [1_500] }), 'api');
     const plain = plainTable(rows).split('\n');
