@@ -13,11 +13,23 @@ export function registerImages(program: Command): void {
       action(async () => {
         const runtime = new DockerRuntime();
         await runtime.info();
-        await runtime.ensureBaseImage(
-          BASE_IMAGE,
-          interruptSignal(),
-          (p) => !p.line.startsWith('I: ') && out(p.line + '\n'),
-        );
+        const onLine = (line: string) => !line.startsWith('I: ') && out(line + '\n');
+        await runtime.ensureBaseImage(BASE_IMAGE, interruptSignal(), (p) => onLine(p.line));
+        // berth's seeds before 2026-12-02 had only the release in their apt sources, so every image built on them
+        // missed Debian's security fixes: such a base is seeded again (its images then rebuild, being FROM it).
+        const probe = await runtime.runTool('berth', {
+          image: BASE_IMAGE,
+          command: [
+            'sh',
+            '-c',
+            'grep -rqs -- -security /etc/apt/sources.list /etc/apt/sources.list.d && echo has-security',
+          ],
+          files: [],
+        });
+        if (!probe.output.includes('has-security')) {
+          out(`${BASE_IMAGE} has no security archive in its apt sources (an older seed): seeding it again\n`);
+          await seedBaseImage(runtime.docker, { signal: interruptSignal(), onLine });
+        }
         out(`${BASE_IMAGE} present\n`);
       }),
     );

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
@@ -68,6 +68,10 @@ export async function seedBaseImage(docker: Docker, opts: SeedOptions = {}): Pro
         { cause },
       );
     }
+    // debootstrap leaves one line for the release itself: without bookworm-security and bookworm-updates every image
+    // built on it installed packages without Debian's security fixes (keystone lacked four CVE fixes the host had).
+    rmSync(join(dir, 'etc/apt/sources.list'), { force: true });
+    writeFileSync(join(dir, 'etc/apt/sources.list.d/debian.sources'), debianSources(mirror, suite));
     // Images built on this base should not keep apt caches or the host's resolv.conf.
     rmSync(join(dir, 'var/cache/apt/archives'), { recursive: true, force: true });
     for (const f of readdirSync(join(dir, 'var/lib/apt/lists')))
@@ -95,6 +99,38 @@ export async function seedBaseImage(docker: Docker, opts: SeedOptions = {}): Pro
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The official image's sources (deb822): the release and its updates from the mirror, security fixes from the
+ * security archive beside it (the host's, when it names one).
+ */
+export function debianSources(mirror: string, suite: string, security = hostDebianSecurityMirror()): string {
+  const keyring = 'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg';
+  return [
+    `Types: deb\nURIs: ${mirror}\nSuites: ${suite} ${suite}-updates\nComponents: main\n${keyring}\n`,
+    `Types: deb\nURIs: ${security ?? mirror.replace(/\/debian$/, '/debian-security')}\nSuites: ${suite}-security\n` +
+      `Components: main\n${keyring}\n`,
+  ].join('\n');
+}
+
+/** The security archive the host's apt uses, if it names one. */
+function hostDebianSecurityMirror(): string | undefined {
+  for (const file of aptSourceFiles()) {
+    const text = readFileSync(file, 'utf8');
+    const uri =
+      /^URIs:\s*(\S+)(?:\n(?!\n).*)*?\nSuites:.*-security/m.exec(text)?.[1] ??
+      /^deb\s+(?:\[[^\]]*\]\s+)?(\S+)\s+\S+-security\s/m.exec(text)?.[1];
+    if (uri) return uri.replace(/\/$/, '');
+  }
+  return undefined;
+}
+
+function aptSourceFiles(): string[] {
+  return [
+    '/etc/apt/sources.list',
+    ...listDir('/etc/apt/sources.list.d').map((f) => join('/etc/apt/sources.list.d', f)),
+  ].filter((f) => existsSync(f));
 }
 
 /** The Debian mirror the host's apt uses, so the seeded image reaches the same packages. */

@@ -23,7 +23,11 @@ describe('berth images seed-base', () => {
     const run = await berth(['images', 'seed-base', '--tag', TAG], { state });
     expect(run.exitCode, run.all).toBe(0);
     expect(run.stdout).toContain(`importing as ${TAG}`);
-    const container = await docker.createContainer({ Image: TAG, Cmd: ['cat', '/etc/debian_version'] });
+    // The release's version, then its apt sources: images built on it must get Debian's security fixes.
+    const container = await docker.createContainer({
+      Image: TAG,
+      Cmd: ['sh', '-c', 'cat /etc/debian_version; cat /etc/apt/sources.list.d/debian.sources'],
+    });
     try {
       await container.start();
       expect((await container.wait()).StatusCode).toBe(0);
@@ -31,7 +35,10 @@ describe('berth images seed-base', () => {
         docker.modem,
         (await container.logs({ stdout: true, stderr: true })) as unknown as Buffer,
       );
-      expect(out.trim()).toMatch(/^12\.\d+$/);
+      const [version, ...sources] = out.trim().split('\n');
+      expect(version).toMatch(/^12\.\d+$/);
+      expect(sources.join('\n')).toMatch(/^Suites: bookworm bookworm-updates$/m);
+      expect(sources.join('\n')).toMatch(/^URIs: \S+\/debian-security\nSuites: bookworm-security$/m);
     } finally {
       await container.remove({ force: true });
     }
