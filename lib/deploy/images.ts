@@ -84,22 +84,26 @@ export async function startImages(opts: DeployOptions): Promise<ImagePipeline> {
   const label = (service: ResolvedService) => (runtime.name === 'host' ? `packages of ${service.name}` : service.image);
   const buildTimings = new Timings(profile.stateDir, 'build-timings.json');
   for (const { group, status } of [...statuses].sort((a, b) => weight(b.group) - weight(a.group))) {
-    if (status.id && !status.stale && !forced) {
-      for (const s of group) ready(s, status.id);
-      continue;
-    }
     const service = representative(group);
     // Only the bases this image builds FROM hold it back (mariadb's builds beside openstack-base), and they
     // are awaited before a build slot is taken, so waiting images leave the slots to those that can build.
-    const needs = Promise.all(basesOf(runtime, service, bases));
-    work.push(
-      needs.then(
-        () => build(service, group),
-        (err: unknown) => {
-          for (const s of group) failed(s, signal.aborted ? new CancelledError() : err);
-        },
-      ),
-    );
+    const from = basesOf(runtime, service, bases);
+    const fresh = Boolean(status.id && !status.stale && !forced);
+    if (fresh && !from.length) {
+      for (const s of group) ready(s, status.id!);
+      continue;
+    }
+    const onBaseFailure = (err: unknown) => {
+      for (const s of group) failed(s, signal.aborted ? new CancelledError() : err);
+    };
+    // The plan read the image's state before its bases were ensured: a base rebuilt in this deploy (a changed
+    // context, a newly seeded Debian) makes an image the plan saw as current out of date, so it is asked again.
+    const rebuildIfBaseChanged = async () => {
+      const now = await runtime.imageStatus(service);
+      if (now.id && !now.stale) for (const s of group) ready(s, now.id);
+      else await build(service, group);
+    };
+    work.push(Promise.all(from).then(fresh ? rebuildIfBaseChanged : () => build(service, group), onBaseFailure));
   }
   async function build(service: ResolvedService, group: ResolvedService[]) {
     const image = label(service);

@@ -95,6 +95,25 @@ describe('images pipelined into the deploy (logic, on a fake runtime)', () => {
     expect(at('building api')).toBeGreaterThan(at('base built berth/base:zed'));
   });
 
+  it('rebuilds an image the plan saw as current when a base it builds FROM is rebuilt in the same deploy', async () => {
+    const runtime = new FakeRuntime();
+    const contexts = mkdtempSync(join(tmpdir(), 'berth-bases-'));
+    mkdirSync(join(contexts, 'api'));
+    writeFileSync(join(contexts, 'api', 'Dockerfile'), 'FROM berth/base:zed\nRUN true\n');
+    const api = fakeService('api', { build: { context: join(contexts, 'api'), dockerfile: 'Dockerfile', args: {} } });
+    runtime.tags.set(api.image, 'img-api-old');
+    // The base's rebuild (a new Debian seed, say) is what makes api's image out of date.
+    runtime.onBaseBuild = () => void runtime.staleImages.add(api.image);
+    const profile = {
+      ...fakeProfile([api]),
+      images: [{ name: 'berth/base:zed', build: { context: contexts, dockerfile: 'Dockerfile', args: {} } }],
+    };
+    await deploy({ runtime, profile, bus: new EventBus() });
+    expect(runtime.calls.indexOf('building api')).toBeGreaterThan(runtime.calls.indexOf('base built berth/base:zed'));
+    expect((await runtime.list('p')).map((i) => i.imageId)).toEqual([runtime.tags.get(api.image)]);
+    expect(runtime.tags.get(api.image)).not.toBe('img-api-old');
+  });
+
   it('says a service waits for its image, and reports each built image with its time', async () => {
     const runtime = new FakeRuntime();
     const events: BerthEvent[] = [];

@@ -72,9 +72,13 @@ export class FakeRuntime implements Runtime, ImageStore {
     return [...this.instances.values()].map((i) => i.instance).filter((i) => i.project === project);
   }
 
+  /** Images whose build context (or a base they build FROM) changed since they were built. */
+  staleImages = new Set<string>();
+
   async ensureImage(service: ResolvedService, opts: EnsureImageOptions = {}): Promise<string> {
     const tagged = this.tags.get(service.image);
-    if (tagged && !opts.force && !opts.noCache) return tagged;
+    if (tagged && !opts.force && !opts.noCache && !this.staleImages.has(service.image)) return tagged;
+    this.staleImages.delete(service.image);
     this.calls.push(`building ${service.name}`);
     await this.onBuild(service.name);
     const id = `img-${service.name}-${++this.builds}`;
@@ -84,7 +88,7 @@ export class FakeRuntime implements Runtime, ImageStore {
   }
 
   async imageStatus(service: ResolvedService) {
-    return { id: this.tags.get(service.image), stale: false };
+    return { id: this.tags.get(service.image), stale: this.staleImages.has(service.image) };
   }
 
   /** Called when a shared base image is asked for; it may hold that build back. */
