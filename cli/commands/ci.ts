@@ -30,7 +30,12 @@ export function registerCi(program: Command): void {
     .option('--junit <file>', 'write JUnit XML: one test case per step and per verification check')
     .option('--keep', 'leave the deployment running afterwards')
     .option('--no-tempest', "install: skip the profile's Tempest selection after verify")
-    .option('--tempest-suite <name>', 'install: only this Tempest suite of the selection (repeatable)', collectList, [])
+    .option(
+      '--tempest-suite <name>',
+      "install: only this Tempest suite of the selection (repeatable; default: the profile's ci_suites)",
+      collectList,
+      [],
+    )
     .option('--tempest-concurrency <n>', 'Tempest tests run side by side (default: the profile, else one per CPU)')
     .option(
       '--to <file>',
@@ -70,7 +75,8 @@ export function registerCi(program: Command): void {
           tempest: engine && {
             engine,
             concurrency: opts.tempestConcurrency ? Number(opts.tempestConcurrency) : undefined,
-            suites: opts.tempestSuite,
+            // The profile's CI suites unless named here: TripleO trimmed its list to what a job can afford.
+            suites: opts.tempestSuite.length ? opts.tempestSuite : profile.tempest!.ciSuites,
           },
         });
         if (opts.junit) writeFileSync(opts.junit, toJUnitXml(suite));

@@ -164,6 +164,8 @@ export interface TempestSelection {
   prepare: { name: string; command: string[] }[];
   concurrency?: number;
   suites: { name: string; regex: string }[];
+  /** What `berth ci install` runs by default: names of suites. */
+  ciSuites: string[];
   exclude: { regex: string; reason: string }[];
 }
 

@@ -116,6 +116,16 @@ export function profileLevel(
           );
       });
   }
+  (spec?.ci_suites ?? []).forEach((name, i) => {
+    if (tempestOwner && !spec!.suites.some((s) => s.name === name))
+      errors.push(
+        tempestOwner.source.error(
+          ['tempest', 'ci_suites', i],
+          `"${name}" is not one of this selection's suites`,
+          `Suites: ${spec!.suites.map((s) => s.name).join(', ')}.`,
+        ),
+      );
+  });
   const tempest = spec
     ? {
         image: image(tempestOwner, spec.image, ['tempest', 'image']),
@@ -131,6 +141,7 @@ export function profileLevel(
         ).map((p) => ({ name: p.name, command: toCommand(p.command)! })),
         ...(spec.concurrency ? { concurrency: spec.concurrency } : {}),
         suites: spec.suites,
+        ciSuites: spec.ci_suites ?? spec.suites.map((s) => s.name),
         exclude: spec.exclude ?? [],
       }
     : undefined;

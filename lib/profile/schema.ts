@@ -349,6 +349,8 @@ export const TempestSpec = z.strictObject({
   concurrency: z.number().int().positive().optional(),
   /** Named groups of tests, each a regular expression over test IDs; together they are what runs. */
   suites: z.array(z.strictObject({ name: z.string().min(1), regex: z.string().min(1) })).min(1),
+  /** The suites `berth ci install` runs when no --tempest-suite says otherwise (default: all of them). */
+  ci_suites: z.array(z.string().min(1)).optional(),
   /** Tests left out, each with the reason a reader of the report sees. */
   exclude: z.array(z.strictObject({ regex: z.string().min(1), reason: z.string().min(1) })).optional(),
 });

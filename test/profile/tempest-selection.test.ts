@@ -54,6 +54,15 @@ describe('a profile’s Tempest selection', () => {
     expect(e.errors[0]!.message.startsWith(t.path('small/profile.yaml'))).toBe(true);
   });
 
+  it('defaults the CI suites to all of them, and names a CI suite the selection lacks', () => {
+    expect(fixture(tempest('^tempest\\.')).load().tempest!.ciSuites).toEqual(['identity']);
+    const { load } = fixture(
+      tempest('^tempest\\.').replace('  exclude:', '  ci_suites: [identity, compute]\n  exclude:'),
+    );
+    const e = profileErrorsOf(load);
+    expect(e.errors[0]!.message).toMatch(/tempest\.ci_suites\[1\]: "compute" is not one of this selection's suites/);
+  });
+
   it('refuses an exclusion without its reason', () => {
     const { load } = fixture(tempest('^tempest\\.').replace(', reason: no LDAP backend here', ''));
     const e = profileErrorsOf(load);

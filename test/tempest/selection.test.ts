@@ -14,6 +14,7 @@ const selection: TempestSelection = {
   image: { name: 'example/tempest:1', build: { context: '/x', dockerfile: 'Dockerfile', args: {} } },
   files: [],
   prepare: [],
+  ciSuites: ['identity'],
   suites: [
     { name: 'identity', regex: '^tempest\\.api\\.identity\\.' },
     { name: 'baremetal-api', regex: '^ironic_tempest_plugin\\.tests\\.api\\.' },
