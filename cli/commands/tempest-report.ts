@@ -15,6 +15,11 @@ export function printTempestStage(stage: TempestStage, json?: boolean): void {
   else out(`${STAGE_TEXT[stage]}\n`);
 }
 
+export function printTempestProgress(done: number, failed: number, json?: boolean): void {
+  if (json) outJson({ type: 'tempest.progress', done, failed });
+  else out(`tempest: ${done} tests finished, ${failed} failed\n`);
+}
+
 /** Prints each failure, a row per suite and what the cleanup left; returns how many tests failed. */
 export function printTempest(run: TempestRun, json?: boolean): number {
   const suites = summarize(run.selection, run.tests);

@@ -5,7 +5,7 @@ import { runTempest } from '../../lib/tempest/run.js';
 import { selectSuites } from '../../lib/tempest/selection.js';
 import { collectList, interruptSignal, load, makeRuntime, type CommonOptions } from '../context.js';
 import { action, common, printVerify } from './shared.js';
-import { printTempest, printTempestStage } from './tempest-report.js';
+import { printTempest, printTempestProgress, printTempestStage } from './tempest-report.js';
 
 interface VerifyOptions extends CommonOptions {
   tempest?: boolean;
@@ -41,6 +41,7 @@ export function registerVerify(program: Command): void {
           concurrency: opts.tempestConcurrency ? Number(opts.tempestConcurrency) : undefined,
           suites: opts.tempestSuite,
           onStage: (stage) => printTempestStage(stage, opts.json),
+          onProgress: (done, failed) => printTempestProgress(done, failed, opts.json),
         });
         return printTempest(run, opts.json) ? 1 : 0;
       }),

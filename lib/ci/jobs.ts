@@ -187,6 +187,8 @@ async function tempestCases(opts: CiJobOptions, profile: ResolvedProfile, checks
       concurrency: opts.tempest!.concurrency,
       suites: opts.tempest!.suites,
       onStage: (stage) => opts.bus.emit({ type: 'message', level: 'info', text: `tempest: ${stage}` }),
+      onProgress: (done, failed) =>
+        opts.bus.emit({ type: 'message', level: 'info', text: `tempest: ${done} tests finished, ${failed} failed` }),
     });
     const suites = summarize(run.selection, run.tests)
       .map((s) => `${s.name}: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped`)

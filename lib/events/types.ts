@@ -115,6 +115,7 @@ export type BerthEvent =
   | { type: 'verify.done'; at: number; passed: number; failed: number }
   /** berth verify --tempest: where the run is, each test's outcome, and the suites' totals. */
   | { type: 'tempest.stage'; at: number; stage: TempestStage }
+  | { type: 'tempest.progress'; at: number; done: number; failed: number }
   | ({ type: 'tempest.test'; at: number } & TempestTest)
   | {
       type: 'tempest.done';

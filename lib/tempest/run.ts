@@ -20,6 +20,15 @@ export interface TempestRun {
 
 export type TempestStage = 'image' | 'preparing' | 'saving-state' | 'running' | 'cleaning-up';
 
+export interface TempestOptions {
+  signal?: AbortSignal;
+  onStage?: (stage: TempestStage) => void;
+  /** Every half minute of the run: how many tests have finished, and how many of those failed. */
+  onProgress?: (done: number, failed: number) => void;
+}
+
+const PROGRESS_EVERY_MS = 30_000;
+
 const CONFIG_DIR = '/etc/tempest';
 const WORKSPACE = '/var/lib/tempest/workspace';
 // Tempest finds its configuration here (TEMPEST_CONFIG_DIR), `tempest cleanup` included.
@@ -33,7 +42,7 @@ const ENV = `export TEMPEST_CONFIG_DIR=${CONFIG_DIR} TEMPEST_CONFIG=tempest.conf
 export async function runTempest(
   engine: ClientEngine,
   profile: ResolvedProfile,
-  opts: { signal?: AbortSignal; concurrency?: number; suites?: string[]; onStage?: (stage: TempestStage) => void } = {},
+  opts: TempestOptions & { concurrency?: number; suites?: string[] } = {},
 ): Promise<TempestRun> {
   if (!profile.tempest) throw new Error(`profile ${profile.name} selects no Tempest tests (no tempest: key)`);
   const selection = selectSuites(profile.tempest, opts.suites);
@@ -54,7 +63,7 @@ async function runInSession(
   profile: ResolvedProfile,
   selection: TempestSelection,
   concurrency: number,
-  opts: { signal?: AbortSignal; onStage?: (stage: TempestStage) => void },
+  opts: TempestOptions,
 ): Promise<TempestRun> {
   const session = await engine.tools.openToolSession!(profile.project, {
     image: selection.image.name,
@@ -85,6 +94,7 @@ async function runInSession(
       );
     opts.onStage?.('running');
     const t0 = Date.now();
+    const progress = opts.onProgress && watchProgress(sh, opts.onProgress);
     const run = await sh(
       `tempest run --include-list ${CONFIG_DIR}/include.txt --exclude-list ${CONFIG_DIR}/exclude.txt ` +
         `--concurrency ${concurrency} --subunit > /tmp/run.subunit 2> /tmp/run.err; status=$?; ` +
@@ -92,6 +102,7 @@ async function runInSession(
         `tail -n 20 /tmp/run.err; exit $status`,
     );
     const wallMs = Date.now() - t0;
+    progress?.stop();
     const results = await sh('cat /tmp/results.jsonl');
     opts.onStage?.('cleaning-up');
     const cleaned = await sh(
@@ -109,6 +120,33 @@ async function runInSession(
   } finally {
     await session.close();
   }
+}
+
+/**
+ * A run of the whole selection takes half an hour here: every half minute, the results so far are read from the
+ * subunit stream as it grows (one exec, about a second of CPU) and reported. A tick is skipped while one runs.
+ */
+function watchProgress(
+  sh: (script: string) => Promise<{ exitCode: number; output: string }>,
+  onProgress: (done: number, failed: number) => void,
+): { stop: () => void } {
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    sh(
+      'python3 /usr/local/lib/berth/tempest-results.py < /tmp/run.subunit 2>/dev/null > /tmp/progress.jsonl; ' +
+        'echo "$(wc -l < /tmp/progress.jsonl) $(grep -c \'"status": "fail"\' /tmp/progress.jsonl)"',
+    )
+      .then((r) => {
+        const [done, failed] = r.output.trim().split(/\s+/).map(Number);
+        if (Number.isFinite(done) && Number.isFinite(failed)) onProgress(done!, failed!);
+      })
+      .catch(() => undefined)
+      .finally(() => (busy = false));
+  }, PROGRESS_EVERY_MS);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
 }
 
 function runFiles(selection: TempestSelection) {
