@@ -40,6 +40,8 @@ export async function applyActions(
   const byName = new Map(actions.map((a) => [a.service, a]));
   const dataGeneration = dataGenerations(profile.services, await runtime.volumeGenerations(profile.project));
   const early = earlyProbes(opts, actions, inFlight);
+  // Kept, and so is everything they depend on, all the way down: only their early probes saw the state they keep.
+  const undisturbed = new Set<string>();
 
   const run = async (service: ResolvedService) => {
     let action = byName.get(service.name)!;
@@ -57,6 +59,7 @@ export async function applyActions(
         ),
       ]);
       action = settleAction(action, imageId);
+      const calm = action.action === 'keep' && service.dependsOn.every((d) => undisturbed.has(d.service));
       await slots.run(priority.get(service.name) ?? 0, async () => {
         if (signal.aborted) throw new CancelledError();
         const t0 = Date.now();
@@ -69,8 +72,9 @@ export async function applyActions(
           imageId,
           dataGeneration: dataGeneration.get(service.name)!,
           started: started.get(service.name)!,
-          earlyProbe: action.action === 'keep' ? early.get(service.name) : undefined,
+          earlyProbe: calm ? early.get(service.name) : undefined,
         });
+        if (calm) undisturbed.add(service.name);
         if (action.action !== 'keep') durations[service.name] = Date.now() - t0;
         if (action.action !== 'keep' || !deployed.get(service.name)) deployed.record({ service, imageId });
       });
@@ -102,22 +106,28 @@ export async function applyActions(
 /**
  * A no-op redeploy still checks that every kept service answers. Those checks read state and change nothing,
  * so they all start at once instead of one dependency level after another (three waves of exec probes were
- * most of a no-op undercloud redeploy); a service is still reported ready only after its dependencies.
+ * most of a no-op undercloud redeploy); a service is still reported ready only after its dependencies. Only a
+ * service whose whole dependency chain is kept is probed early: one below a recreated service is probed after it,
+ * as before, since its early answer would predate that restart.
  */
 function earlyProbes(
   opts: DeployOptions,
   actions: PlanAction[],
   signal: AbortSignal,
 ): Map<string, Promise<ProbeResult>> {
-  const byName = new Map(opts.profile.services.map((s) => [s.name, s]));
+  const actionOf = new Map(actions.map((a) => [a.service, a]));
+  const kept = new Set<string>();
   const probes = new Map<string, Promise<ProbeResult>>();
-  for (const action of actions) {
-    const check = byName.get(action.service)?.healthcheck;
+  // Services come in dependency order, so a service's dependencies are decided before it.
+  for (const service of opts.profile.services) {
+    const action = actionOf.get(service.name);
+    if (action?.action !== 'keep' || !service.dependsOn.every((d) => kept.has(d.service))) continue;
+    kept.add(service.name);
     const instance = action.instances[0];
-    if (action.action !== 'keep' || !check || !instance) continue;
-    const probe = probeOnce(opts.runtime, instance, check.probe, check.timeoutMs, signal);
+    if (!service.healthcheck || !instance) continue;
+    const probe = probeOnce(opts.runtime, instance, service.healthcheck.probe, service.healthcheck.timeoutMs, signal);
     probe.catch(() => undefined);
-    probes.set(action.service, probe);
+    probes.set(service.name, probe);
   }
   return probes;
 }

@@ -54,4 +54,25 @@ describe('the deploy scheduler (logic, on a fake runtime)', () => {
     await deploy({ runtime, profile, bus: new EventBus() });
     expect(runtime.calls).toEqual([]);
   });
+
+  it('probes a kept service early only when nothing below it is recreated', async () => {
+    const runtime = new FakeRuntime();
+    const api = fakeService('api', { dependsOn: [healthyDep('db')] });
+    await deploy({
+      runtime,
+      profile: fakeProfile([fakeService('db'), fakeService('cache'), api]),
+      bus: new EventBus(),
+    });
+    runtime.calls.length = 0;
+    runtime.probes.length = 0;
+    // db's config changes: db is recreated; api and cache are kept.
+    const changed = fakeProfile([fakeService('db', { environment: { MODE: 'new' } }), fakeService('cache'), api]);
+    await deploy({ runtime, profile: changed, bus: new EventBus() });
+    const probedAt = (name: string) => runtime.probes.find((p) => p.service === name)!.after;
+    const startDb = runtime.calls.indexOf('start db');
+    expect(runtime.calls).not.toContain('create api');
+    // cache depends on nothing: its probe is asked before db is even stopped. api's only after db is back.
+    expect(probedAt('cache')).toBe(0);
+    expect(probedAt('api')).toBeGreaterThan(startDb);
+  });
 });

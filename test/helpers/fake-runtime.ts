@@ -165,10 +165,14 @@ export class FakeRuntime implements Runtime, ImageStore {
     this.calls.push(`restart ${this.get(id).service.name}`);
   }
 
+  /** Each health probe, with how many calls had been made when it was asked (its place among them). */
+  probes: { service: string; after: number }[] = [];
+
   async exec(id: string, command: string[]): Promise<ExecResult> {
     const i = this.get(id);
     const probe = i.service.healthcheck?.probe;
     if (probe?.kind === 'exec' && probe.command.join(' ') === command.join(' ')) {
+      this.probes.push({ service: i.service.name, after: this.calls.length });
       return { exitCode: this.healthy(i.service.name, i.instance.imageId) ? 0 : 1, output: '' };
     }
     this.calls.push(`exec ${i.service.name} ${command.join(' ')}`);
