@@ -135,12 +135,7 @@ function aptSourceFiles(): string[] {
 
 /** The Debian mirror the host's apt uses, so the seeded image reaches the same packages. */
 export function hostDebianMirror(): string | undefined {
-  const files = [
-    '/etc/apt/sources.list',
-    ...listDir('/etc/apt/sources.list.d').map((f) => join('/etc/apt/sources.list.d', f)),
-  ];
-  for (const file of files) {
-    if (!existsSync(file)) continue;
+  for (const file of aptSourceFiles()) {
     const text = readFileSync(file, 'utf8');
     const deb822 = text
       .split(/\n\s*\n/)
