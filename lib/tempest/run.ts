@@ -78,6 +78,7 @@ async function runInSession(
     if (selection.prepare.length) opts.onStage?.('preparing');
     for (const step of selection.prepare) {
       if (opts.signal?.aborted) throw new CancelledError();
+      // The profile's own command, as written: not through sh's workspace and Tempest environment.
       const done = await session.run(step.command, { signal: opts.signal });
       if (done.exitCode !== 0)
         throw new BerthError(
@@ -95,14 +96,14 @@ async function runInSession(
     opts.onStage?.('running');
     const t0 = Date.now();
     const progress = opts.onProgress && watchProgress(sh, opts.onProgress);
+    // Stopped however the run ends: a cancelled run must not leave a timer asking a removed container.
     const run = await sh(
       `tempest run --include-list ${CONFIG_DIR}/include.txt --exclude-list ${CONFIG_DIR}/exclude.txt ` +
         `--concurrency ${concurrency} --subunit > /tmp/run.subunit 2> /tmp/run.err; status=$?; ` +
         `python3 /usr/local/lib/berth/tempest-results.py < /tmp/run.subunit > /tmp/results.jsonl; ` +
         `tail -n 20 /tmp/run.err; exit $status`,
-    );
+    ).finally(() => progress?.stop());
     const wallMs = Date.now() - t0;
-    progress?.stop();
     const results = await sh('cat /tmp/results.jsonl');
     opts.onStage?.('cleaning-up');
     const cleaned = await sh(
