@@ -11,7 +11,7 @@ import type { HostRuntime } from '../runtime/host/host-runtime.js';
 import type { ImageStore, Runtime, ToolRunner } from '../runtime/types.js';
 import type { ClientEngine } from '../runtime/client-engine.js';
 import { runTempest } from '../tempest/run.js';
-import { failed } from '../tempest/selection.js';
+import { summarize } from '../tempest/selection.js';
 import { evaluationRows, type EvaluationRow, type RuntimeFigures } from './table.js';
 
 export interface EvaluateOptions {
@@ -115,9 +115,16 @@ async function measure(
     opts.onProgress?.(`${name}: verify ${figures.verify.passed} passed, ${figures.verify.failed} failed`);
     if (opts.tempest && profile.tempest) {
       const run = await runTempest(opts.tempest.engine, profile, { signal, suites: opts.tempest.suites });
-      const count = (status: string) => run.tests.filter((t) => t.status === status).length;
-      figures.tempest = { passed: count('success'), failed: run.tests.filter(failed).length, skipped: count('skip') };
-      const t = figures.tempest;
+      // The suites' own totals, so this row counts tests as the verify --tempest table does.
+      const t = summarize(run.selection, run.tests).reduce(
+        (sum, s) => ({
+          passed: sum.passed + s.passed,
+          failed: sum.failed + s.failed,
+          skipped: sum.skipped + s.skipped,
+        }),
+        { passed: 0, failed: 0, skipped: 0 },
+      );
+      figures.tempest = t;
       opts.onProgress?.(`${name}: Tempest ${t.passed} passed, ${t.failed} failed, ${t.skipped} skipped`);
     }
     // Idle: deployed, verified, nothing asked of it while it is weighed.
