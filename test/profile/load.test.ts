@@ -308,6 +308,28 @@ describe('shipped undercloud composition', () => {
     expect(noHeat.services).toHaveLength(full.services.length - 2);
   });
 
+  it('ci-fake-nodes.yaml adds the fake-nodes one-shot and its server check; the plain undercloud has neither', () => {
+    const state = tree().stateRoot;
+    const plain = loadProfile({ profile: 'undercloud', env: { BERTH_STATE_DIR: state } });
+    const ci = loadProfile({
+      profile: 'undercloud',
+      envFiles: ['profiles/undercloud/environments/ci-fake-nodes.yaml'],
+      env: { BERTH_STATE_DIR: state },
+    });
+    const serverCheck = (p: typeof plain) => p.verify.filter((v) => v.service === 'baremetal-fake-nodes');
+    expect(plain.services.map((s) => s.name)).not.toContain('baremetal-fake-nodes');
+    expect(serverCheck(plain)).toEqual([]);
+    const oneShot = ci.services.find((s) => s.name === 'baremetal-fake-nodes')!;
+    expect(oneShot.restart).toBe('no');
+    expect(oneShot.environment).toMatchObject({ FAKE_NODES: '12', RESOURCE_CLASS: 'baremetal', FLAVOR: 'baremetal' });
+    expect(oneShot.dependsOn.map((d) => d.service).sort()).toEqual(
+      ['glance-api', 'ironic-conductor', 'ironic-neutron-agent', 'nova-compute', 'nova-scheduler'].sort(),
+    );
+    expect(serverCheck(ci).map((v) => v.client?.join(' '))).toEqual([
+      expect.stringContaining('server create --flavor baremetal --image baremetal-image --network provisioning'),
+    ]);
+  });
+
   it("puts haproxy in front of every API, and no-heat.yaml drops heat's frontend and port", () => {
     const state = tree().stateRoot;
     const haproxyOf = (envFiles: string[]) =>
