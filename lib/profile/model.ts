@@ -103,6 +103,8 @@ export interface ResolvedService {
   bootstrap: BootstrapTask[];
   stopSignal: string;
   stopTimeoutMs: number;
+  /** Linux capabilities added to the container's (Docker only); absent when none, so other hashes stay. */
+  capAdd?: string[];
   restart: 'no' | 'on-failure' | 'unless-stopped' | 'always';
   /** How long a one-shot service may run; absent means ONE_SHOT_TIMEOUT_MS. */
   runTimeoutMs?: number;

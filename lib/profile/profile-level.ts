@@ -116,6 +116,18 @@ export function profileLevel(
           );
       });
   }
+  (spec?.exclude ?? []).forEach((e, i) => {
+    const service = e.unless_deployed;
+    if (!tempestOwner || service === undefined || enabled.has(service)) return;
+    if (libraryDirs.some((d) => existsSync(join(d, `${service}.yaml`)))) return;
+    errors.push(
+      tempestOwner.source.error(
+        ['tempest', 'exclude', i, 'unless_deployed'],
+        `exclusion "${e.regex}" waits for "${service}", a service that exists nowhere`,
+        `Name a service file from ${libraryDirs.join(', ')}, or drop unless_deployed.`,
+      ),
+    );
+  });
   (spec?.ci_suites ?? []).forEach((name, i) => {
     if (tempestOwner && !spec!.suites.some((s) => s.name === name))
       errors.push(
@@ -142,7 +154,10 @@ export function profileLevel(
         ...(spec.concurrency ? { concurrency: spec.concurrency } : {}),
         suites: spec.suites,
         ciSuites: spec.ci_suites ?? spec.suites.map((s) => s.name),
-        exclude: spec.exclude ?? [],
+        // An exclusion a deployed service lifts is not part of this composition's run.
+        exclude: (spec.exclude ?? [])
+          .filter((e) => e.unless_deployed === undefined || !enabled.has(e.unless_deployed))
+          .map((e) => ({ regex: e.regex, reason: e.reason })),
       }
     : undefined;
   return { verify, images, hostFiles, client, tempest };

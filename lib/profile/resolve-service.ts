@@ -294,6 +294,7 @@ export function toResolved(
     bootstrap: parseBootstrap(s.bootstrap),
     stopSignal: s.stop_signal ?? 'SIGTERM',
     stopTimeoutMs: parseDuration(s.stop_timeout, 10_000),
+    capAdd: s.cap_add?.length ? [...s.cap_add] : undefined,
     restart: s.restart ?? 'unless-stopped',
     runTimeoutMs: s.timeout === undefined ? undefined : parseDuration(s.timeout, 0),
     dev: parseDev(s.dev, dirname(file)),
@@ -320,6 +321,17 @@ function forRuntimeOf(
         layer.at,
         `service "${name}" has no "host" block, so it cannot run on the host runtime`,
         'Add host: { packages: [...], command: [...] } to its service file, disable it in an environment file, or deploy with --runtime docker.',
+      ),
+    );
+    return undefined;
+  }
+  if (base.cap_add?.length) {
+    errors.push(
+      layer.source.error(
+        layer.at,
+        `service "${name}" adds Linux capabilities (cap_add: ${base.cap_add.join(', ')}), which act on its ` +
+          `container's own namespaces; on the host runtime they would act on the host's`,
+        'Disable it in an environment file, or deploy with --runtime docker.',
       ),
     );
     return undefined;

@@ -207,6 +207,11 @@ const serviceShape = {
   bootstrap: z.array(BootstrapTask).optional(),
   stop_signal: Signal.optional(),
   stop_timeout: Duration.optional(),
+  /**
+   * Linux capabilities the container adds to Docker's default set (compose's cap_add): a neutron agent that makes
+   * network namespaces needs NET_ADMIN and SYS_ADMIN. They act inside the container's own network namespace.
+   */
+  cap_add: z.array(z.string().regex(/^[A-Z][A-Z_]+$/, 'a Linux capability without "CAP_", such as NET_ADMIN')).optional(),
   restart: z.enum(['no', 'on-failure', 'unless-stopped', 'always']).optional(),
   /** How long a one-shot service (restart: "no", no health check) may run before deploy gives up on it. */
   timeout: PositiveDuration.optional(),
@@ -352,7 +357,16 @@ export const TempestSpec = z.strictObject({
   /** The suites `berth ci install` runs when no --tempest-suite says otherwise (default: all of them). */
   ci_suites: z.array(z.string().min(1)).optional(),
   /** Tests left out, each with the reason a reader of the report sees. */
-  exclude: z.array(z.strictObject({ regex: z.string().min(1), reason: z.string().min(1) })).optional(),
+  exclude: z
+    .array(
+      z.strictObject({
+        regex: z.string().min(1),
+        reason: z.string().min(1),
+        /** The service whose presence lifts the exclusion (an environment file adds the agent the tests need). */
+        unless_deployed: ServiceName.optional(),
+      }),
+    )
+    .optional(),
 });
 
 export const HostFile = z.strictObject({

@@ -23,6 +23,7 @@ function fixture(profileYaml: string) {
     'small/profile.yaml': profileYaml,
     'small/tempest.conf.tmpl': '[auth]\nadmin_password = ${admin_password}\n',
     'services/db.yaml': 'image: example/db:1\n',
+    'services/agent.yaml': 'image: example/agent:1\n',
     'images/tempest/Dockerfile': 'FROM scratch\n',
   });
   const load = () =>
@@ -67,5 +68,25 @@ describe('a profile’s Tempest selection', () => {
     const { load } = fixture(tempest('^tempest\\.').replace(', reason: no LDAP backend here', ''));
     const e = profileErrorsOf(load);
     expect(e.errors.map((x) => x.message).join('\n')).toMatch(/:14:\d+: tempest\.exclude\[0\]\.reason: missing/);
+  });
+
+  it('lifts an exclusion when the service it waits for is deployed, and keeps it while that service is not', () => {
+    const exclusions = (service: string) =>
+      tempest('^tempest\\.').replace(
+        "    - { regex: 'test_ldap', reason: no LDAP backend here }",
+        `    - { regex: 'test_ldap', reason: no LDAP backend here }\n` +
+          `    - { regex: 'test_agents', reason: no agent here, unless_deployed: ${service} }`,
+      );
+    expect(fixture(exclusions('db')).load().tempest!.exclude).toEqual([
+      { regex: 'test_ldap', reason: 'no LDAP backend here' },
+    ]);
+    expect(fixture(exclusions('agent')).load().tempest!.exclude).toEqual([
+      { regex: 'test_ldap', reason: 'no LDAP backend here' },
+      { regex: 'test_agents', reason: 'no agent here' },
+    ]);
+    const e = profileErrorsOf(fixture(exclusions('nowhere')).load);
+    expect(e.errors.map((x) => x.message).join('\n')).toMatch(
+      /:15:\d+: tempest\.exclude\[1\]\.unless_deployed: exclusion "test_agents" waits for "nowhere", a service that exists nowhere/,
+    );
   });
 });

@@ -26,6 +26,7 @@ export function hostConfig(project: string, service: ResolvedService): Docker.Ho
       ReadOnly: v.readOnly,
     })),
     NetworkMode: networkName(project),
+    CapAdd: service.capAdd,
   };
 }
 
