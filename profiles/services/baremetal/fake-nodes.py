@@ -31,13 +31,13 @@ def until(what, ready, seconds=120):
         time.sleep(0.5)
 
 
-# The whole node is what nova schedules: the flavor asks for one of the resource class and nothing else.
-flavor = conn.compute.find_flavor(env["FLAVOR"])
-if flavor is None:
-    flavor = conn.compute.create_flavor(name=env["FLAVOR"], ram=1024, vcpus=1, disk=10)
-    specs = {f"resources:{placement_class}": "1"}
-    specs.update({f"resources:{r}": "0" for r in ("VCPU", "MEMORY_MB", "DISK_GB")})
-    conn.compute.create_flavor_extra_specs(flavor, specs)
+# The whole node is what nova schedules: each flavor asks for one of the resource class and nothing else.
+for name in (env["FLAVOR"], env["FLAVOR_ALT"]):
+    if conn.compute.find_flavor(name) is None:
+        flavor = conn.compute.create_flavor(name=name, ram=1024, vcpus=1, disk=10)
+        specs = {f"resources:{placement_class}": "1"}
+        specs.update({f"resources:{r}": "0" for r in ("VCPU", "MEMORY_MB", "DISK_GB")})
+        conn.compute.create_flavor_extra_specs(flavor, specs)
 
 # fake-hardware's deploy writes nothing, so any bytes do as the image.
 if conn.image.find_image(env["IMAGE"]) is None:
@@ -52,9 +52,12 @@ for i in range(1, count + 1):
             name=f"fake-node-{i}", driver="fake-hardware", resource_class=resource_class,
             deploy_interface="fake", boot_interface="fake", power_interface="fake", management_interface="fake",
             properties={"cpus": 1, "memory_mb": 1024, "local_gb": 10, "cpu_arch": "x86_64"})
-        # The port's physical network is what ironic-neutron-agent reports and ML2's baremetal driver binds on.
-        conn.baremetal.create_port(node_id=node.id, address=f"{mac_prefix}:{i:02x}",
-                                   physical_network=env["PHYSNET"])
+    # A port's physical network is what ironic-neutron-agent reports and ML2's baremetal driver binds on.
+    have = {p.address for p in conn.baremetal.ports(node_id=node.id)}
+    for nic in range(1, int(env["PORTS_PER_NODE"]) + 1):
+        address = f"{mac_prefix}:{i:02x}:{nic:02x}"
+        if address not in have:
+            conn.baremetal.create_port(node_id=node.id, address=address, physical_network=env["PHYSNET"])
     nodes.append(node)
 
 
