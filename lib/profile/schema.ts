@@ -211,7 +211,9 @@ const serviceShape = {
    * Linux capabilities the container adds to Docker's default set (compose's cap_add): a neutron agent that makes
    * network namespaces needs NET_ADMIN and SYS_ADMIN. They act inside the container's own network namespace.
    */
-  cap_add: z.array(z.string().regex(/^[A-Z][A-Z_]+$/, 'a Linux capability without "CAP_", such as NET_ADMIN')).optional(),
+  cap_add: z
+    .array(z.string().regex(/^[A-Z][A-Z_]+$/, 'a Linux capability without "CAP_", such as NET_ADMIN'))
+    .optional(),
   restart: z.enum(['no', 'on-failure', 'unless-stopped', 'always']).optional(),
   /** How long a one-shot service (restart: "no", no health check) may run before deploy gives up on it. */
   timeout: PositiveDuration.optional(),
