@@ -105,6 +105,8 @@ export interface ResolvedService {
   stopTimeoutMs: number;
   /** Linux capabilities added to the container's (Docker only); absent when none, so other hashes stay. */
   capAdd?: string[];
+  /** An init as PID 1 that reaps orphans (Docker only; the host's own init reaps a host process's); absent if not. */
+  init?: true;
   restart: 'no' | 'on-failure' | 'unless-stopped' | 'always';
   /** How long a one-shot service may run; absent means ONE_SHOT_TIMEOUT_MS. */
   runTimeoutMs?: number;

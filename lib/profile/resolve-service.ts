@@ -295,6 +295,7 @@ export function toResolved(
     stopSignal: s.stop_signal ?? 'SIGTERM',
     stopTimeoutMs: parseDuration(s.stop_timeout, 10_000),
     capAdd: s.cap_add?.length ? [...s.cap_add] : undefined,
+    init: s.init ? true : undefined,
     restart: s.restart ?? 'unless-stopped',
     runTimeoutMs: s.timeout === undefined ? undefined : parseDuration(s.timeout, 0),
     dev: parseDev(s.dev, dirname(file)),

@@ -214,6 +214,11 @@ const serviceShape = {
   cap_add: z
     .array(z.string().regex(/^[A-Z][A-Z_]+$/, 'a Linux capability without "CAP_", such as NET_ADMIN'))
     .optional(),
+  /**
+   * Run a small init as PID 1 that reaps orphans (compose's init; Docker's docker-init): for a service whose main
+   * process is not one, such as neutron's DHCP agent, whose daemonised dnsmasq parents would stay zombies.
+   */
+  init: z.boolean().optional(),
   restart: z.enum(['no', 'on-failure', 'unless-stopped', 'always']).optional(),
   /** How long a one-shot service (restart: "no", no health check) may run before deploy gives up on it. */
   timeout: PositiveDuration.optional(),

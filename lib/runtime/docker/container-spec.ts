@@ -27,6 +27,7 @@ export function hostConfig(project: string, service: ResolvedService): Docker.Ho
     })),
     NetworkMode: networkName(project),
     CapAdd: service.capAdd,
+    Init: service.init,
   };
 }
 
