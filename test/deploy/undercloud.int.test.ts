@@ -15,6 +15,8 @@ describe('undercloud on a real engine', () => {
   const state = stateDir();
   // Fake-hardware nodes, so that the install job's server check and Tempest's compute tests have somewhere to boot.
   const fakeNodes = join(repoRoot, 'profiles/undercloud/environments/ci-fake-nodes.yaml');
+  // And neutron's DHCP agent, so that the job checks a network scheduled to a live agent.
+  const dhcpAgent = join(repoRoot, 'profiles/undercloud/environments/neutron-dhcp-agent.yaml');
   let args: string[] = [];
   const port: Record<string, number> = {};
 
@@ -30,12 +32,16 @@ describe('undercloud on a real engine', () => {
     await purge(project);
     const ports = await undercloudPorts();
     Object.assign(port, ports.port);
-    args = ['--profile', 'undercloud', '--project', project, '-e', fakeNodes, ...ports.args];
+    args = ['--profile', 'undercloud', '--project', project, '-e', fakeNodes, '-e', dhcpAgent, ...ports.args];
   });
   afterAll(() => purge(project));
 
   // What the profile says it has, so that a service or check added to it is counted here too.
-  const shipped = loadProfile({ profile: 'undercloud', envFiles: [fakeNodes], env: { BERTH_STATE_DIR: state } });
+  const shipped = loadProfile({
+    profile: 'undercloud',
+    envFiles: [fakeNodes, dhcpAgent],
+    env: { BERTH_STATE_DIR: state },
+  });
   const checks = shipped.services.length + shipped.verify.length;
 
   it(
@@ -65,6 +71,7 @@ describe('undercloud on a real engine', () => {
         'baremetal conductor is alive',
         'a fake-hardware node enrolls to available',
         'a baremetal server goes ACTIVE and its delete frees the node',
+        'the DHCP agent is alive and hosts the provisioning network',
       ])
         expect(verified).toContain(check);
       // OpenStack's own tests (the profile's ci_suites), one case each: each suite has passing tests and none failed.
@@ -74,6 +81,7 @@ describe('undercloud on a real engine', () => {
         'keystone_tempest_plugin',
         'heat_tempest_plugin',
         'tempest.api.image',
+        'ironic_tempest_plugin',
       ])
         expect(tempest.filter((c) => c.classname.includes(plugin) && !c.skipped).length, plugin).toBeGreaterThan(5);
       expect(tempest.filter((c) => c.failure).map((c) => `${c.classname}.${c.name}`)).toEqual([]);

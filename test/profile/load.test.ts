@@ -2,6 +2,7 @@ import { existsSync, statSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadProfile } from '../../lib/profile/load.js';
+import { hostConfig } from '../../lib/runtime/docker/container-spec.js';
 import { profileErrorsOf, profileTree } from '../helpers/profile-fixture.js';
 
 const api = `image: example/api:1
@@ -321,13 +322,44 @@ describe('shipped undercloud composition', () => {
     expect(serverCheck(plain)).toEqual([]);
     const oneShot = ci.services.find((s) => s.name === 'baremetal-fake-nodes')!;
     expect(oneShot.restart).toBe('no');
-    expect(oneShot.environment).toMatchObject({ FAKE_NODES: '12', RESOURCE_CLASS: 'baremetal', FLAVOR: 'baremetal' });
+    expect(oneShot.environment).toMatchObject({
+      FAKE_NODES: '12',
+      PORTS_PER_NODE: '3',
+      RESOURCE_CLASS: 'baremetal',
+      FLAVOR: 'baremetal',
+      FLAVOR_ALT: 'baremetal-alt',
+    });
     expect(oneShot.dependsOn.map((d) => d.service).sort()).toEqual(
       ['glance-api', 'ironic-conductor', 'ironic-neutron-agent', 'nova-compute', 'nova-scheduler'].sort(),
     );
     expect(serverCheck(ci).map((v) => v.client?.join(' '))).toEqual([
       expect.stringContaining('server create --flavor baremetal --image baremetal-image --network provisioning'),
     ]);
+  });
+
+  it('neutron-dhcp-agent.yaml adds the agent with its capabilities and check, and lifts its Tempest exclusion', () => {
+    const state = tree().stateRoot;
+    const dhcpEnv = 'profiles/undercloud/environments/neutron-dhcp-agent.yaml';
+    const plain = loadProfile({ profile: 'undercloud', env: { BERTH_STATE_DIR: state } });
+    const dhcp = loadProfile({ profile: 'undercloud', envFiles: [dhcpEnv], env: { BERTH_STATE_DIR: state } });
+    const agent = dhcp.services.find((s) => s.name === 'neutron-dhcp-agent')!;
+    expect(hostConfig('p', agent).CapAdd).toEqual(['NET_ADMIN', 'SYS_ADMIN', 'DAC_READ_SEARCH', 'SYS_PTRACE']);
+    expect(hostConfig('p', agent).Init).toBe(true);
+    // Every other service's container is as before: no capabilities or init, so no config hash moved.
+    for (const s of plain.services)
+      expect([hostConfig('p', s).CapAdd, hostConfig('p', s).Init], s.name).toEqual([undefined, undefined]);
+    const scheduler = (p: typeof plain) => p.tempest!.exclude.filter((e) => e.regex.includes('dhcp_agent_scheduler'));
+    expect(scheduler(plain)).toHaveLength(1);
+    expect(scheduler(dhcp)).toEqual([]);
+    expect(dhcp.verify.map((v) => v.name)).toContain('the DHCP agent is alive and hosts the provisioning network');
+    expect(plain.verify.map((v) => v.service)).not.toContain('neutron-dhcp-agent');
+    // Containers only: on the host it would make namespaces in the host's own network stack.
+    const onHost = profileErrorsOf(() =>
+      loadProfile({ profile: 'undercloud', runtime: 'host', envFiles: [dhcpEnv], env: { BERTH_STATE_DIR: state } }),
+    );
+    expect(onHost.errors.map((e) => e.message).join('\n')).toMatch(
+      /service "neutron-dhcp-agent" adds Linux capabilities \(cap_add: NET_ADMIN, SYS_ADMIN, DAC_READ_SEARCH, SYS_PTRACE\).*on the host runtime/,
+    );
   });
 
   it("puts haproxy in front of every API, and no-heat.yaml drops heat's frontend and port", () => {
