@@ -340,6 +340,7 @@ describe('shipped undercloud composition', () => {
   it('neutron-dhcp-agent.yaml adds the agent with its capabilities and check, and lifts its Tempest exclusion', () => {
     const state = tree().stateRoot;
     const dhcpEnv = 'profiles/undercloud/environments/neutron-dhcp-agent.yaml';
+    const fakeNodesEnv = 'profiles/undercloud/environments/ci-fake-nodes.yaml';
     const plain = loadProfile({ profile: 'undercloud', env: { BERTH_STATE_DIR: state } });
     const dhcp = loadProfile({ profile: 'undercloud', envFiles: [dhcpEnv], env: { BERTH_STATE_DIR: state } });
     const agent = dhcp.services.find((s) => s.name === 'neutron-dhcp-agent')!;
@@ -349,8 +350,14 @@ describe('shipped undercloud composition', () => {
     for (const s of plain.services)
       expect([hostConfig('p', s).CapAdd, hostConfig('p', s).Init], s.name).toEqual([undefined, undefined]);
     const scheduler = (p: typeof plain) => p.tempest!.exclude.filter((e) => e.regex.includes('dhcp_agent_scheduler'));
-    expect(scheduler(plain)).toHaveLength(1);
-    expect(scheduler(dhcp)).toEqual([]);
+    expect(scheduler(plain)).toHaveLength(2);
+    // The one left needs an L2 agent, which this environment does not add.
+    expect(scheduler(dhcp).map((e) => e.regex)).toEqual([expect.stringContaining('test_list_networks_hosted_by_one')]);
+    const portsAdmin = (p: typeof plain) => p.tempest!.exclude.filter((e) => e.regex.includes('PortsAdminExtended'));
+    expect(portsAdmin(plain)).toHaveLength(1);
+    expect(
+      portsAdmin(loadProfile({ profile: 'undercloud', envFiles: [fakeNodesEnv], env: { BERTH_STATE_DIR: state } })),
+    ).toEqual([]);
     expect(dhcp.verify.map((v) => v.name)).toContain('the DHCP agent is alive and hosts the provisioning network');
     expect(plain.verify.map((v) => v.service)).not.toContain('neutron-dhcp-agent');
     // Containers only: on the host it would make namespaces in the host's own network stack.
