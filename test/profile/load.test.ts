@@ -293,14 +293,18 @@ describe('environment file parameters', () => {
 });
 
 describe('shipped undercloud composition', () => {
-  it('no-heat.yaml removes both heat services and their verify checks', () => {
-    const state = tree().stateRoot;
-    const full = loadProfile({ profile: 'undercloud', env: { BERTH_STATE_DIR: state } });
-    const noHeat = loadProfile({
+  /** The shipped undercloud with these of its environment files, by name; its secrets in a fresh state directory. */
+  const undercloud = (envs: string[] = [], runtime?: 'docker' | 'host') =>
+    loadProfile({
       profile: 'undercloud',
-      envFiles: ['profiles/undercloud/environments/no-heat.yaml'],
-      env: { BERTH_STATE_DIR: state },
+      runtime,
+      envFiles: envs.map((e) => `profiles/undercloud/environments/${e}.yaml`),
+      env: { BERTH_STATE_DIR: tree().stateRoot },
     });
+
+  it('no-heat.yaml removes both heat services and their verify checks', () => {
+    const full = undercloud();
+    const noHeat = undercloud(['no-heat']);
     expect(full.services.map((s) => s.name)).toContain('heat-engine');
     expect(noHeat.services.map((s) => s.name)).not.toContain('heat-api');
     expect(noHeat.services.map((s) => s.name)).not.toContain('heat-engine');
@@ -310,13 +314,8 @@ describe('shipped undercloud composition', () => {
   });
 
   it('ci-fake-nodes.yaml adds the fake-nodes one-shot and its server check; the plain undercloud has neither', () => {
-    const state = tree().stateRoot;
-    const plain = loadProfile({ profile: 'undercloud', env: { BERTH_STATE_DIR: state } });
-    const ci = loadProfile({
-      profile: 'undercloud',
-      envFiles: ['profiles/undercloud/environments/ci-fake-nodes.yaml'],
-      env: { BERTH_STATE_DIR: state },
-    });
+    const plain = undercloud();
+    const ci = undercloud(['ci-fake-nodes']);
     const serverCheck = (p: typeof plain) => p.verify.filter((v) => v.service === 'baremetal-fake-nodes');
     expect(plain.services.map((s) => s.name)).not.toContain('baremetal-fake-nodes');
     expect(serverCheck(plain)).toEqual([]);
@@ -338,11 +337,8 @@ describe('shipped undercloud composition', () => {
   });
 
   it('neutron-dhcp-agent.yaml adds the agent with its capabilities and check, and lifts its Tempest exclusion', () => {
-    const state = tree().stateRoot;
-    const dhcpEnv = 'profiles/undercloud/environments/neutron-dhcp-agent.yaml';
-    const fakeNodesEnv = 'profiles/undercloud/environments/ci-fake-nodes.yaml';
-    const plain = loadProfile({ profile: 'undercloud', env: { BERTH_STATE_DIR: state } });
-    const dhcp = loadProfile({ profile: 'undercloud', envFiles: [dhcpEnv], env: { BERTH_STATE_DIR: state } });
+    const plain = undercloud();
+    const dhcp = undercloud(['neutron-dhcp-agent']);
     const agent = dhcp.services.find((s) => s.name === 'neutron-dhcp-agent')!;
     expect(hostConfig('p', agent).CapAdd).toEqual(['NET_ADMIN', 'SYS_ADMIN', 'DAC_READ_SEARCH', 'SYS_PTRACE']);
     expect(hostConfig('p', agent).Init).toBe(true);
@@ -355,30 +351,22 @@ describe('shipped undercloud composition', () => {
     expect(scheduler(dhcp).map((e) => e.regex)).toEqual([expect.stringContaining('test_list_networks_hosted_by_one')]);
     const portsAdmin = (p: typeof plain) => p.tempest!.exclude.filter((e) => e.regex.includes('PortsAdminExtended'));
     expect(portsAdmin(plain)).toHaveLength(1);
-    expect(
-      portsAdmin(loadProfile({ profile: 'undercloud', envFiles: [fakeNodesEnv], env: { BERTH_STATE_DIR: state } })),
-    ).toEqual([]);
+    expect(portsAdmin(undercloud(['ci-fake-nodes']))).toEqual([]);
     expect(dhcp.verify.map((v) => v.name)).toContain('the DHCP agent is alive and hosts the provisioning network');
     expect(plain.verify.map((v) => v.service)).not.toContain('neutron-dhcp-agent');
     // Containers only: on the host it would make namespaces in the host's own network stack.
-    const onHost = profileErrorsOf(() =>
-      loadProfile({ profile: 'undercloud', runtime: 'host', envFiles: [dhcpEnv], env: { BERTH_STATE_DIR: state } }),
-    );
+    const onHost = profileErrorsOf(() => undercloud(['neutron-dhcp-agent'], 'host'));
     expect(onHost.errors.map((e) => e.message).join('\n')).toMatch(
       /service "neutron-dhcp-agent" adds Linux capabilities \(cap_add: NET_ADMIN, SYS_ADMIN, DAC_READ_SEARCH, SYS_PTRACE\).*on the host runtime/,
     );
   });
 
   it("puts haproxy in front of every API, and no-heat.yaml drops heat's frontend and port", () => {
-    const state = tree().stateRoot;
-    const haproxyOf = (envFiles: string[]) =>
-      loadProfile({ profile: 'undercloud', envFiles, env: { BERTH_STATE_DIR: state } }).services.find(
-        (s) => s.name === 'haproxy',
-      )!;
+    const haproxyOf = (envs: string[]) => undercloud(envs).services.find((s) => s.name === 'haproxy')!;
     const full = haproxyOf([]);
     expect(full.ports.map((p) => p.hostPort).sort()).toEqual([5000, 6385, 8004, 8404, 8774, 8778, 9292, 9696]);
     expect(full.configFiles.map((c) => c.target)).toContain('/etc/haproxy/conf.d/heat-api.cfg');
-    const noHeat = haproxyOf(['profiles/undercloud/environments/no-heat.yaml']);
+    const noHeat = haproxyOf(['no-heat']);
     expect(noHeat.ports.map((p) => p.hostPort)).not.toContain(8004);
     expect(noHeat.configFiles.map((c) => c.target)).not.toContain('/etc/haproxy/conf.d/heat-api.cfg');
   });
