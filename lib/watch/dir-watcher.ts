@@ -1,4 +1,4 @@
-import { watch as fsWatch, readdirSync, statSync, type FSWatcher } from 'node:fs';
+import { watch as fsWatch, readdirSync, statSync, type Dirent, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import type { FileEvent, Tree } from './watcher.js';
 
@@ -15,6 +15,8 @@ export class DirectoryWatcher {
   constructor(
     private readonly tree: Tree,
     private readonly onEvent: (e: FileEvent) => void,
+    // A seam for the test that writes a file in the gap right after a directory is read.
+    private readonly readDir: (abs: string) => Dirent[] = (abs) => readdirSync(abs, { withFileTypes: true }),
   ) {}
 
   /** Watches every directory the tree keeps, synchronously: a save right after start() is seen. */
@@ -33,13 +35,15 @@ export class DirectoryWatcher {
 
   private walk(relDir: string, report: boolean): void {
     const abs = relDir ? join(this.tree.root, relDir) : this.tree.root;
+    // Watch before reading: a file created between the two is then reported by the watch, where the other
+    // order lost it (a 1,000-file burst into a new directory reached berth as 997 files).
+    if (!this.watchDir(relDir, abs)) return;
     let entries;
     try {
-      entries = readdirSync(abs, { withFileTypes: true });
+      entries = this.readDir(abs);
     } catch {
       return;
     }
-    this.watchDir(relDir, abs);
     for (const entry of entries) {
       const rel = relDir ? `${relDir}/${entry.name}` : entry.name;
       if (entry.isDirectory()) {
@@ -51,8 +55,8 @@ export class DirectoryWatcher {
     }
   }
 
-  private watchDir(relDir: string, abs: string): void {
-    if (this.watchers.has(relDir)) return;
+  private watchDir(relDir: string, abs: string): boolean {
+    if (this.watchers.has(relDir)) return true;
     try {
       const w = fsWatch(abs, { persistent: true }, (_type, name) => {
         if (name) this.changed(relDir ? `${relDir}/${name}` : String(name));
@@ -60,8 +64,10 @@ export class DirectoryWatcher {
       // The directory went away (or became unreadable): its watch goes, its files were reported by its parent.
       w.on('error', () => this.forgetDir(relDir));
       this.watchers.set(relDir, w);
+      return true;
     } catch {
-      // Removed between readdir and watch: its parent's event reports it.
+      // Removed before it could be watched (or never a directory): its parent's event reports it.
+      return false;
     }
   }
 

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -60,5 +60,25 @@ describe('the directories watcher (one inotify watch per directory)', () => {
     expect(watcher.watchCount).toBe(3);
     rmSync(join(root, 'new'), { recursive: true });
     await r.next((e) => e.rel === 'new/deeper/later.py' && e.kind === 'unlink');
+  });
+
+  it('reports a file written into a new directory just after the directory was read', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'berth-dirw-'));
+    const r = recorder();
+    // The gap a burst of writes falls into: the directory is listed, then a file lands before the next step.
+    const readDir = (abs: string) => {
+      const entries = readdirSync(abs, { withFileTypes: true });
+      if (abs.endsWith('/burst')) writeFileSync(join(abs, 'late.py'), '');
+      return entries;
+    };
+    watcher = new DirectoryWatcher({ root, ignored: () => false }, r.onEvent, readDir);
+    watcher.start();
+    mkdirSync(join(root, 'burst'));
+    writeFileSync(join(root, 'burst/first.py'), '');
+    await r.next((e) => e.rel === 'burst/first.py');
+    // inotify reports one directory's events in order: once the sentinel is in, late.py would have been too.
+    writeFileSync(join(root, 'burst/sentinel.py'), '');
+    await r.next((e) => e.rel === 'burst/sentinel.py');
+    expect(r.events.map((e) => e.rel)).toContain('burst/late.py');
   });
 });
