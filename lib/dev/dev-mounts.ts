@@ -1,5 +1,8 @@
 import { join } from 'node:path';
-import type { ResolvedProfile } from '../profile/model.js';
+import type { ResolvedProfile, ResolvedService } from '../profile/model.js';
+
+/** Where a service's preload helper is mounted in its container. */
+export const PRELOAD_TARGET = '/usr/local/lib/berth/berth-preload';
 
 /**
  * In dev mode each service's source trees are bind-mounted over the path it imports from, so a restart
@@ -9,21 +12,37 @@ import type { ResolvedProfile } from '../profile/model.js';
 export function withDevMounts(profile: ResolvedProfile): ResolvedProfile {
   return {
     ...profile,
-    services: profile.services.map((s) =>
-      s.dev?.sources.length
-        ? {
-            ...s,
-            volumes: [
-              ...s.volumes,
-              ...s.dev.sources.map((src) => ({
-                type: 'bind' as const,
-                source: src.mount ? join(src.path, src.mount) : src.path,
-                target: src.target,
-                readOnly: true,
-              })),
-            ],
-          }
-        : s,
-    ),
+    services: profile.services.map((s) => {
+      if (!s.dev?.sources.length) return s;
+      const mounted: ResolvedService = {
+        ...s,
+        volumes: [
+          ...s.volumes,
+          ...s.dev.sources.map((src) => ({
+            type: 'bind' as const,
+            source: src.mount ? join(src.path, src.mount) : src.path,
+            target: src.target,
+            readOnly: true,
+          })),
+        ],
+      };
+      return profile.runtime === 'docker' ? withPreload(mounted) : mounted;
+    }),
+  };
+}
+
+/**
+ * A service with a dev `preload` runs under the helper, which imports the listed libraries once and forks the
+ * service; its dev reload asks the helper for a fresh fork. Only a plain command can be wrapped: with an
+ * entrypoint of its own the service is left as it is (and restarts as usual).
+ */
+function withPreload(s: ResolvedService): ResolvedService {
+  const preload = s.dev?.preload;
+  if (!preload || !s.command?.length || s.entrypoint?.length) return s;
+  return {
+    ...s,
+    command: ['python3', PRELOAD_TARGET, '--preload', preload.modules.join(','), '--', ...s.command],
+    volumes: [...s.volumes, { type: 'bind', source: preload.helper, target: PRELOAD_TARGET, readOnly: true }],
+    dev: { ...s.dev!, reload: s.dev!.reload ?? ['python3', PRELOAD_TARGET, '--reload'] },
   };
 }

@@ -72,6 +72,8 @@ export interface DevConfig {
   checkout?: { project: string; package: string; target: string };
   /** Run in the container instead of restarting it, for a restart rule: the service reloads its code in place. */
   reload?: string[];
+  /** Docker only: the command runs under a preloading parent, and a reload forks the service anew from it. */
+  preload?: { helper: string; modules: string[] };
   sources: DevSource[];
   rules: WatchRule[];
   restartDependents: boolean;

@@ -169,8 +169,19 @@ export const WatchRule = z.strictObject({
   target: z.string().optional(),
 });
 
+/**
+ * A worker that takes seconds to import its libraries restarts in dev mode from a parent that imported them once
+ * (`helper`, relative to the file naming it, is mounted into the container and wraps the command; `modules` are
+ * what it imports before forking the service, never the service's own package).
+ */
+const DevPreload = z.strictObject({
+  helper: z.string(),
+  modules: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/, 'a Python module name such as oslo_messaging')).min(1),
+});
+
 export const DevBlock = z.strictObject({
   checkout: DevCheckout.optional(),
+  preload: DevPreload.optional(),
   /**
    * How the service takes new code without a container restart (uwsgi respawning its workers, say): run
    * in the container for a `restart` rule, then the health check gates as after a restart.

@@ -1,0 +1,54 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { applyCheckouts } from '../../lib/dev/checkouts.js';
+import { PRELOAD_TARGET, withDevMounts } from '../../lib/dev/dev-mounts.js';
+import { loadProfile } from '../../lib/profile/load.js';
+
+function heatTree(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-heat-'));
+  mkdirSync(join(dir, 'heat'));
+  writeFileSync(join(dir, 'heat', '__init__.py'), '');
+  return dir;
+}
+
+const withHeat = (runtime: 'docker' | 'host') => {
+  const profile = loadProfile({ profile: 'undercloud', runtime, env: { BERTH_STATE_DIR: '/nonexistent/state' } });
+  const dev = withDevMounts(applyCheckouts(profile, { heat: heatTree() }));
+  return (name: string) => dev.services.find((s) => s.name === name)!;
+};
+
+describe('dev mode: a preloading parent for heat-engine', () => {
+  it('wraps the engine’s own command in the helper, mounts it read-only, and reloads through it', () => {
+    const engine = withHeat('docker')('heat-engine');
+    expect(engine.command!.slice(0, 3)).toEqual(['python3', PRELOAD_TARGET, '--preload']);
+    expect(engine.command![3]!.split(',')).toContain('oslo_messaging');
+    expect(engine.command![3]!.split(',').some((m) => m === 'heat' || m.startsWith('heat.'))).toBe(false);
+    expect(engine.command!.slice(engine.command!.indexOf('--') + 1)).toEqual([
+      'heat-engine',
+      '--config-file',
+      '/etc/heat/heat.conf',
+    ]);
+    expect(engine.volumes).toContainEqual({
+      type: 'bind',
+      source: join(process.cwd(), 'profiles/services/dev/berth-preload.py'),
+      target: PRELOAD_TARGET,
+      readOnly: true,
+    });
+    expect(engine.dev!.reload).toEqual(['python3', PRELOAD_TARGET, '--reload']);
+  });
+
+  it('leaves heat-api (its own uwsgi reload) and services without the checkout as they are', () => {
+    const service = withHeat('docker');
+    expect(service('heat-api').dev!.reload).toEqual(['sh', '-c', expect.stringContaining('kill -KILL')]);
+    expect(service('heat-api').volumes.some((v) => v.target === PRELOAD_TARGET)).toBe(false);
+    expect(service('nova-conductor').command).toEqual(['nova-conductor', '--config-file', '/etc/nova/nova.conf']);
+  });
+
+  it('does not wrap the engine on the host runtime, where no container holds the helper', () => {
+    const engine = withHeat('host')('heat-engine');
+    expect(engine.command).not.toContain(PRELOAD_TARGET);
+    expect(engine.dev!.reload).toBeUndefined();
+  });
+});
