@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { ResolvedProfile, ResolvedService } from '../profile/model.js';
 
 /** Where a service's preload helper is mounted in its container. */
-export const PRELOAD_TARGET = '/usr/local/lib/berth/berth-preload';
+export const PRELOAD_TARGET = '/usr/local/lib/berth/berth-preload.py';
 
 /**
  * In dev mode each service's source trees are bind-mounted over the path it imports from, so a restart
@@ -32,17 +32,32 @@ export function withDevMounts(profile: ResolvedProfile): ResolvedProfile {
 }
 
 /**
- * A service with a dev `preload` runs under the helper, which imports the listed libraries once and forks the
- * service; its dev reload asks the helper for a fresh fork. Only a plain command can be wrapped: with an
- * entrypoint of its own the service is left as it is (and restarts as usual).
+ * A service with a dev `preload` imports the listed libraries once, in a parent that outlives a reload. By
+ * default the helper is that parent: it wraps the command and forks the service, and the dev reload asks it for
+ * a fresh fork. Only a plain command can be wrapped: with an entrypoint of its own the service is left as it is
+ * (and restarts as usual). Under uwsgi the master is the parent: the helper is its shared-import (set through
+ * uwsgi's UWSGI_* environment options, so the service's ini stays the one it deploys with), and the service's
+ * own reload (its workers killed, the master forking new ones) keeps working as it was.
  */
 function withPreload(s: ResolvedService): ResolvedService {
   const preload = s.dev?.preload;
-  if (!preload || !s.command?.length || s.entrypoint?.length) return s;
+  if (!preload) return s;
+  const helper = { type: 'bind' as const, source: preload.helper, target: PRELOAD_TARGET, readOnly: true };
+  if (preload.via === 'uwsgi')
+    return {
+      ...s,
+      environment: {
+        ...s.environment,
+        UWSGI_SHARED_IMPORT: PRELOAD_TARGET,
+        BERTH_PRELOAD_MODULES: preload.modules.join(','),
+      },
+      volumes: [...s.volumes, helper],
+    };
+  if (!s.command?.length || s.entrypoint?.length) return s;
   return {
     ...s,
     command: ['python3', PRELOAD_TARGET, '--preload', preload.modules.join(','), '--', ...s.command],
-    volumes: [...s.volumes, { type: 'bind', source: preload.helper, target: PRELOAD_TARGET, readOnly: true }],
+    volumes: [...s.volumes, helper],
     dev: { ...s.dev!, reload: s.dev!.reload ?? ['python3', PRELOAD_TARGET, '--reload'] },
   };
 }

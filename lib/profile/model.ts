@@ -73,7 +73,7 @@ export interface DevConfig {
   /** Run in the container instead of restarting it, for a restart rule: the service reloads its code in place. */
   reload?: string[];
   /** Docker only: the command runs under a preloading parent, and a reload forks the service anew from it. */
-  preload?: { helper: string; modules: string[] };
+  preload?: { helper: string; modules: string[]; via: 'parent' | 'uwsgi' };
   sources: DevSource[];
   rules: WatchRule[];
   restartDependents: boolean;

@@ -105,9 +105,7 @@ export function parseDev(dev: ServiceFile['dev'], baseDir: string): DevConfig | 
   return {
     ...(dev.checkout ? { checkout: dev.checkout } : {}),
     ...(dev.reload ? { reload: toCommand(dev.reload) } : {}),
-    ...(dev.preload
-      ? { preload: { helper: resolvePath(baseDir, dev.preload.helper), modules: dev.preload.modules } }
-      : {}),
+    ...(dev.preload ? { preload: { ...dev.preload, helper: resolvePath(baseDir, dev.preload.helper) } } : {}),
     sources: (dev.sources ?? []).map((s) => ({
       path: resolvePath(baseDir, s.path),
       target: s.target,

@@ -172,10 +172,12 @@ export const WatchRule = z.strictObject({
 /**
  * A worker that takes seconds to import its libraries restarts in dev mode from a parent that imported them once
  * (`helper`, relative to the file naming it, is mounted into the container and wraps the command; `modules` are
- * what it imports before forking the service, never the service's own package).
+ * what it imports before forking the service, never the service's own package). Under uwsgi (`via: uwsgi`) the
+ * master is that parent: uwsgi's shared-import loads the helper there, and the workers it forks inherit the modules.
  */
 const DevPreload = z.strictObject({
   helper: z.string(),
+  via: z.enum(['parent', 'uwsgi']).default('parent'),
   modules: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/, 'a Python module name such as oslo_messaging')).min(1),
 });
 

@@ -46,6 +46,21 @@ describe('dev mode: a preloading parent for heat-engine', () => {
     expect(service('nova-conductor').command).toEqual(['nova-conductor', '--config-file', '/etc/nova/nova.conf']);
   });
 
+  it('gives keystone’s uwsgi master the helper as its shared-import, and keeps keystone’s own reload', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-keystone-'));
+    mkdirSync(join(dir, 'keystone'));
+    writeFileSync(join(dir, 'keystone', '__init__.py'), '');
+    const profile = loadProfile({ profile: 'undercloud', env: { BERTH_STATE_DIR: '/nonexistent/state' } });
+    const keystone = withDevMounts(applyCheckouts(profile, { keystone: dir })).services.find(
+      (s) => s.name === 'keystone',
+    )!;
+    expect(keystone.environment.UWSGI_SHARED_IMPORT).toBe(PRELOAD_TARGET);
+    expect(keystone.environment.BERTH_PRELOAD_MODULES!.split(',')).toContain('sqlalchemy.orm');
+    expect(keystone.volumes.filter((v) => v.target === PRELOAD_TARGET)).toHaveLength(1);
+    expect(keystone.command).toEqual(profile.services.find((s) => s.name === 'keystone')!.command);
+    expect(keystone.dev!.reload).toEqual(['sh', '-c', expect.stringContaining('kill -KILL')]);
+  });
+
   it('does not wrap the engine on the host runtime, where no container holds the helper', () => {
     const engine = withHeat('host')('heat-engine');
     expect(engine.command).not.toContain(PRELOAD_TARGET);

@@ -9,6 +9,10 @@ and its network stay up, so a reload also skips Docker's stop and start.
   berth-preload --preload eventlet,oslo_messaging,... -- heat-engine --config-file /etc/heat/heat.conf
   berth-preload --reload      (from `docker exec`: returns once the old child is gone and a new one forked)
 
+Under uwsgi the master is that parent already: uwsgi's shared-import option imports this file in the master with
+BERTH_PRELOAD_MODULES set, and the workers (lazy-apps) then import only the service's own code, also when a reload
+kills them and the master forks new ones.
+
 eventlet, when listed, is monkey-patched as soon as it is imported: the service patches at its own start, and
 modules imported before that would keep the unpatched threading and socket they captured.
 Nothing of the service's own package may be listed: the child would then run the code the parent loaded.
@@ -173,3 +177,6 @@ def main(args):
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
+elif os.environ.get("BERTH_PRELOAD_MODULES"):
+    # Imported by a uwsgi master (shared-import): the workers it forks, and respawns on a reload, inherit these.
+    preload([m for m in os.environ["BERTH_PRELOAD_MODULES"].split(",") if m])
