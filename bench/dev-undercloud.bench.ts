@@ -6,10 +6,9 @@
  * own "done" (its health check, a broker connection) is printed beside it. Target: berth ≤ 0.5× docker restart.
  * Deploys its own project on free ports; removes it after.
  */
-import { appendFileSync, mkdtempSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
 import { execa } from 'execa';
 import { parse } from 'yaml';
 import type { BerthEvent } from '../lib/events/types.js';

@@ -6,18 +6,24 @@ import { applyCheckouts } from '../../lib/dev/checkouts.js';
 import { PRELOAD_TARGET, withDevMounts } from '../../lib/dev/dev-mounts.js';
 import { loadProfile } from '../../lib/profile/load.js';
 
-function heatTree(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'berth-heat-'));
-  mkdirSync(join(dir, 'heat'));
-  writeFileSync(join(dir, 'heat', '__init__.py'), '');
+/** A checkout of one project (its package with an __init__.py), as --source would name it. */
+function checkoutTree(pkg: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `berth-${pkg}-`));
+  mkdirSync(join(dir, pkg));
+  writeFileSync(join(dir, pkg, '__init__.py'), '');
   return dir;
 }
 
-const withHeat = (runtime: 'docker' | 'host') => {
+/** The undercloud as deployed, and as `berth dev --source PROJECT=…` runs it, by service name. */
+function withCheckout(project: string, runtime: 'docker' | 'host' = 'docker') {
   const profile = loadProfile({ profile: 'undercloud', runtime, env: { BERTH_STATE_DIR: '/nonexistent/state' } });
-  const dev = withDevMounts(applyCheckouts(profile, { heat: heatTree() }));
-  return (name: string) => dev.services.find((s) => s.name === name)!;
-};
+  const dev = withDevMounts(applyCheckouts(profile, { [project]: checkoutTree(project) }));
+  return {
+    deployed: (name: string) => profile.services.find((s) => s.name === name)!,
+    dev: (name: string) => dev.services.find((s) => s.name === name)!,
+  };
+}
+const withHeat = (runtime?: 'docker' | 'host') => withCheckout('heat', runtime).dev;
 
 describe('dev mode: a preloading parent for heat-engine', () => {
   it('wraps the engine’s own command in the helper, mounts it read-only, and reloads through it', () => {
@@ -47,17 +53,12 @@ describe('dev mode: a preloading parent for heat-engine', () => {
   });
 
   it('gives keystone’s uwsgi master the helper as its shared-import, and keeps keystone’s own reload', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'berth-keystone-'));
-    mkdirSync(join(dir, 'keystone'));
-    writeFileSync(join(dir, 'keystone', '__init__.py'), '');
-    const profile = loadProfile({ profile: 'undercloud', env: { BERTH_STATE_DIR: '/nonexistent/state' } });
-    const keystone = withDevMounts(applyCheckouts(profile, { keystone: dir })).services.find(
-      (s) => s.name === 'keystone',
-    )!;
+    const { deployed, dev } = withCheckout('keystone');
+    const keystone = dev('keystone');
     expect(keystone.environment.UWSGI_SHARED_IMPORT).toBe(PRELOAD_TARGET);
     expect(keystone.environment.BERTH_PRELOAD_MODULES!.split(',')).toContain('sqlalchemy.orm');
     expect(keystone.volumes.filter((v) => v.target === PRELOAD_TARGET)).toHaveLength(1);
-    expect(keystone.command).toEqual(profile.services.find((s) => s.name === 'keystone')!.command);
+    expect(keystone.command).toEqual(deployed('keystone').command);
     expect(keystone.dev!.reload).toEqual(['sh', '-c', expect.stringContaining('kill -KILL')]);
   });
 

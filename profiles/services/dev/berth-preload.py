@@ -109,11 +109,12 @@ def supervise(modules, argv):
             os.setpgid(0, 0)
             run_child(argv)
         try:
-            os.setpgid(child, child)  # also here: the kill below may come before the child's own call
-        except OSError:
-            pass
-        write(CHILD_PID, child)
-        try:
+            # A reload's signal may come at any point after the fork: everything up to the wait is inside the try.
+            try:
+                os.setpgid(child, child)  # also here: the kill below may come before the child's own call
+            except OSError:
+                pass
+            write(CHILD_PID, child)
             status = wait_for(child)
         except Signalled as s:
             kill_and_reap(child)
