@@ -3,7 +3,8 @@
  * `berth source`. One nova edit: which services act, and each one's latency. heat-engine: save → a new
  * engine listed as up by heat's own API (GET /v1/{project}/services, polled every 50 ms), side by side on the
  * same container with `docker restart` and `docker kill` + `docker start`, each followed by the same wait; berth's
- * own "done" (its health check, a broker connection) is printed beside it. Target: berth ≤ 0.5× docker restart.
+ * own "done" (its health check, a broker connection) is printed beside it; then the same two references on heat-engine
+ * as deployed (no preloading parent). Target: berth ≤ 0.5× docker restart, against both.
  * Deploys its own project on free ports; removes it after.
  */
 import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
@@ -150,10 +151,34 @@ for (let i = 0; i < RUNS; i++) {
 }
 dev.kill('SIGINT');
 await dev;
+// The same references on heat-engine as deployed (no preloading parent, which also imports heat's own modules
+// before its first fork): what a developer without berth dev restarts.
+await run(['deploy']);
+await remember();
+const plainRestart: number[] = [];
+const plainKill: number[] = [];
+for (let i = 0; i < RUNS; i++) {
+  const t1 = performance.now();
+  await execa('docker', ['restart', container]);
+  await ready();
+  plainRestart.push((performance.now() - t1) / 1000);
+  const t2 = performance.now();
+  await execa('docker', ['kill', container]);
+  await execa('docker', ['start', container]);
+  await ready();
+  plainKill.push((performance.now() - t2) / 1000);
+  console.log(
+    `  as deployed ${i + 1}: docker restart ${plainRestart.at(-1)!.toFixed(2)} s · kill+start ${plainKill.at(-1)!.toFixed(2)} s`,
+  );
+}
 await run(['down', '--volumes']);
 const ratio = median(berthTimes) / median(restartTimes);
-console.log(`\nheat-engine save → a new engine listed as up by heat's API (${RUNS} each, same container), medians:`);
+const plainRatio = median(berthTimes) / median(plainRestart);
+console.log(`\nheat-engine save → a new engine listed as up by heat's API (${RUNS} each), medians:`);
 console.log(
-  `  berth dev ${median(berthTimes).toFixed(2)} s (done: ${median(berthDone).toFixed(2)} s) · docker restart ${median(restartTimes).toFixed(2)} s · kill+start ${median(killTimes).toFixed(2)} s`,
+  `  berth dev ${median(berthTimes).toFixed(2)} s (done: ${median(berthDone).toFixed(2)} s) · same container: docker restart ${median(restartTimes).toFixed(2)} s, kill+start ${median(killTimes).toFixed(2)} s · as deployed: docker restart ${median(plainRestart).toFixed(2)} s, kill+start ${median(plainKill).toFixed(2)} s`,
 );
-console.log(`  berth / docker restart: ${ratio.toFixed(2)}× · target ≤ 0.5×: ${ratio <= 0.5 ? 'met' : 'MISSED'}`);
+const verdict = Math.max(ratio, plainRatio) <= 0.5 ? 'met' : 'MISSED';
+console.log(
+  `  berth / docker restart: ${ratio.toFixed(2)}× (same container), ${plainRatio.toFixed(2)}× (as deployed) · target ≤ 0.5× of both: ${verdict}`,
+);

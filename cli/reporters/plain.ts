@@ -88,6 +88,9 @@ export function plainReporter(write: (line: string) => void, { verbose = false }
             `settled after a burst of ${e.files.length} changes; one plan for: ${e.services.join(', ') || 'nothing'}`,
           );
         break;
+      case 'dev.unaffected':
+        say(`${e.service.padEnd(width)} left running: it has not imported ${e.files.map(short).join(', ')}`);
+        break;
       case 'dev.action': {
         const files =
           e.files.length > 3

@@ -134,6 +134,11 @@ export function reduceDev(view: DevView, e: BerthEvent): DevView {
           ? `profile change applied (${e.files.map((f) => f.split('/').pop()).join(', ')})`
           : `profile change rejected: ${e.message?.split('\n')[0]}`,
       };
+    case 'dev.unaffected':
+      return {
+        ...view,
+        notice: `${e.service} left running: it has not imported ${e.files.map((f) => f.split('/').pop()).join(', ')}`,
+      };
     case 'dev.settling':
       return { ...view, notice: `settling: ${e.files} files so far` };
     case 'dev.paused':

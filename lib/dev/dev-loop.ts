@@ -1,3 +1,4 @@
+import { chmodSync, mkdirSync } from 'node:fs';
 import { BerthError, EngineUnreachableError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import { deploy } from '../deploy/deploy.js';
@@ -21,7 +22,8 @@ import {
 import { dirWanted } from '../watch/wanted-dirs.js';
 import { watch } from 'chokidar';
 import { withDevMounts } from './dev-mounts.js';
-import { planBatch, watchedSources, type WatchedSource } from './plan-batch.js';
+import { IMPORT_RECORD_TARGET, readImportRecords, touchesLoaded } from './loaded-modules.js';
+import { planBatch, watchedSources, type ServiceWork, type WatchedSource } from './plan-batch.js';
 
 /** What a front end (the dev screen's keys) may ask of a running dev loop. */
 export interface DevControl {
@@ -41,6 +43,22 @@ export interface DevOptions {
   signal: AbortSignal;
   batch?: Partial<BatchOptions>;
   clock?: Clock;
+}
+
+/**
+ * The profile with its trees mounted; the import-record directories exist before a container mounts them. They are
+ * writable by every user (uwsgi's workers drop to the service's own), sticky, and inside the project's state
+ * directory, which only its owner can enter.
+ */
+function devProfile(loaded: ResolvedProfile): ResolvedProfile {
+  const profile = withDevMounts(loaded);
+  for (const s of profile.services)
+    for (const v of s.volumes) {
+      if (v.target !== IMPORT_RECORD_TARGET) continue;
+      mkdirSync(v.source, { recursive: true });
+      chmodSync(v.source, 0o1777);
+    }
+  return profile;
 }
 
 /** A `sync` rule copies into a running container; on a runtime that cannot, say so before deploying. */
@@ -71,7 +89,7 @@ type Item = FileEvent | { reload: string; seenAt: number };
 export async function runDev(opts: DevOptions): Promise<void> {
   const { runtime, bus, signal } = opts;
   const clock = opts.clock ?? realClock;
-  let profile = withDevMounts(opts.load());
+  let profile = devProfile(opts.load());
   requireSyncIfUsed(runtime, profile.services);
   await deploy({ runtime, profile, bus, signal });
 
@@ -109,7 +127,7 @@ export async function runDev(opts: DevOptions): Promise<void> {
       const events = batch.items.filter((i): i is FileEvent => 'rel' in i);
       if (reloads.length) reloading = reloading.then(() => reload(reloads.map((r) => r.reload)));
       const notices = new Set<string>();
-      const work = planBatch(events, sources, notices);
+      const work = planBatch(events, sources, notices).filter(affected);
       for (const text of notices) bus.emit({ type: 'message', level: 'warn', text });
       const lastSeen = Math.max(...batch.items.map((i) => i.seenAt));
       bus.emit({
@@ -167,11 +185,22 @@ export async function runDev(opts: DevOptions): Promise<void> {
   const watches = watchBackend() === 'directories' ? watcher.watchCount : needed;
   bus.emit({ type: 'dev.watching', trees: counts, watches, maxWatches: maxUserWatches() });
 
+  /** A restart of a service none of whose processes imported a changed module would change nothing it runs. */
+  function affected(work: ServiceWork): boolean {
+    if (work.action !== 'restart') return true;
+    const service = profile.services.find((s) => s.name === work.service);
+    const records = service?.volumes.find((v) => v.target === IMPORT_RECORD_TARGET);
+    const loaded = records && readImportRecords(records.source);
+    if (!service || !loaded || touchesLoaded(work.files, service.dev?.sources ?? [], loaded)) return true;
+    bus.emit({ type: 'dev.unaffected', service: work.service, files: work.files });
+    return false;
+  }
+
   async function reload(files: string[]): Promise<void> {
     const changed = files.filter(Boolean);
     if (!changed.length) return;
     try {
-      profile = withDevMounts(opts.load());
+      profile = devProfile(opts.load());
       sources = watchedSources(profile.services);
       await deploy({ runtime, profile, bus, signal });
       bus.emit({ type: 'dev.reload', files: changed, ok: true });

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { ResolvedProfile, ResolvedService } from '../profile/model.js';
+import { IMPORT_RECORD_TARGET, importRecordDir } from './loaded-modules.js';
 
 /** Where a service's preload helper is mounted in its container. */
 export const PRELOAD_TARGET = '/usr/local/lib/berth/berth-preload.py';
@@ -26,7 +27,7 @@ export function withDevMounts(profile: ResolvedProfile): ResolvedProfile {
           })),
         ],
       };
-      return profile.runtime === 'docker' ? withPreload(mounted) : mounted;
+      return profile.runtime === 'docker' ? withPreload(mounted, profile.stateDir) : mounted;
     }),
   };
 }
@@ -38,11 +39,23 @@ export function withDevMounts(profile: ResolvedProfile): ResolvedProfile {
  * (and restarts as usual). Under uwsgi the master is the parent: the helper is its shared-import (set through
  * uwsgi's UWSGI_* environment options, so the service's ini stays the one it deploys with), and the service's
  * own reload (its workers killed, the master forking new ones) keeps working as it was.
+ *
+ * The helper also records which modules of the checkouts' packages each process imports, into a directory of the
+ * project's state mounted read-write, so the dev loop can leave a service alone when a save touches none of them.
  */
-function withPreload(s: ResolvedService): ResolvedService {
+function withPreload(s: ResolvedService, stateDir: string): ResolvedService {
   const preload = s.dev?.preload;
   if (!preload) return s;
   const helper = { type: 'bind' as const, source: preload.helper, target: PRELOAD_TARGET, readOnly: true };
+  const packages = s.dev!.sources.flatMap((src) => (src.mount ? [src.mount] : []));
+  const records = {
+    type: 'bind' as const,
+    source: importRecordDir(stateDir, s.name),
+    target: IMPORT_RECORD_TARGET,
+    readOnly: false,
+  };
+  const recording: Record<string, string> = packages.length ? { BERTH_RECORD_PACKAGES: packages.join(',') } : {};
+  const volumes = [...s.volumes, helper, ...(packages.length ? [records] : [])];
   if (preload.via === 'uwsgi')
     return {
       ...s,
@@ -50,14 +63,16 @@ function withPreload(s: ResolvedService): ResolvedService {
         ...s.environment,
         UWSGI_SHARED_IMPORT: PRELOAD_TARGET,
         BERTH_PRELOAD_MODULES: preload.modules.join(','),
+        ...recording,
       },
-      volumes: [...s.volumes, helper],
+      volumes,
     };
   if (!s.command?.length || s.entrypoint?.length) return s;
   return {
     ...s,
     command: ['python3', PRELOAD_TARGET, '--preload', preload.modules.join(','), '--', ...s.command],
-    volumes: [...s.volumes, helper],
+    environment: { ...s.environment, ...recording },
+    volumes,
     dev: { ...s.dev!, reload: s.dev!.reload ?? ['python3', PRELOAD_TARGET, '--reload'] },
   };
 }

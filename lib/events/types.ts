@@ -91,6 +91,8 @@ export type BerthEvent =
       maxWatches?: number;
     }
   | { type: 'dev.batch'; at: number; files: string[]; settled: boolean; services: string[] }
+  /** Left alone: none of the service's processes has imported a module these files are. */
+  | { type: 'dev.unaffected'; at: number; service: string; files: string[] }
   | {
       type: 'dev.action';
       at: number;

@@ -172,13 +172,24 @@ export const WatchRule = z.strictObject({
 /**
  * A worker that takes seconds to import its libraries restarts in dev mode from a parent that imported them once
  * (`helper`, relative to the file naming it, is mounted into the container and wraps the command; `modules` are
- * what it imports before forking the service, never the service's own package). Under uwsgi (`via: uwsgi`) the
- * master is that parent: uwsgi's shared-import loads the helper there, and the workers it forks inherit the modules.
+ * what it imports before forking the service, `pkg.*` a package and everything under it). Modules of the service's
+ * own package are re-imported in each new child from the first one a save changed on, so they may be listed too.
+ * Under uwsgi (`via: uwsgi`) the master is that parent: uwsgi's shared-import loads the helper there, and the
+ * workers it forks inherit the modules.
  */
 const DevPreload = z.strictObject({
   helper: z.string(),
   via: z.enum(['parent', 'uwsgi']).default('parent'),
-  modules: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/, 'a Python module name such as oslo_messaging')).min(1),
+  modules: z
+    .array(
+      z
+        .string()
+        .regex(
+          /^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*(\.\*)?$/,
+          'a Python module name such as oslo_messaging, or a package and all under it: heat.engine.resources.*',
+        ),
+    )
+    .min(1),
 });
 
 export const DevBlock = z.strictObject({

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runDev } from '../../lib/dev/dev-loop.js';
+import { importRecordDir } from '../../lib/dev/loaded-modules.js';
 import { BerthError } from '../../lib/errors.js';
 import { EventBus } from '../../lib/events/bus.js';
 import type { BerthEvent } from '../../lib/events/types.js';
@@ -62,6 +63,48 @@ describe('the dev loop (logic, on a fake runtime and a real tree)', () => {
     expect(runtime.calls.slice(before)).toEqual(['restart api']);
     dev.stop.abort();
     await dev.done;
+  });
+
+  it('leaves alone a service none of whose processes imported the changed module, and says so', async () => {
+    const src = mkdtempSync(join(tmpdir(), 'berth-dev-src-'));
+    mkdirSync(join(src, 'pkg'));
+    const stateDir = mkdtempSync(join(tmpdir(), 'berth-dev-state-'));
+    const python = (name: string): ResolvedService =>
+      fakeService(name, {
+        dependsOn: onDb,
+        command: [name],
+        dev: {
+          sources: [{ path: src, mount: 'pkg', target: '/usr/lib/python3/dist-packages/pkg' }],
+          rules: [{ paths: ['**/*.py'], action: 'restart', ignore: [] }],
+          restartDependents: false,
+          preload: { helper: '/helper.py', modules: ['json'], via: 'parent' },
+        },
+      });
+    const runtime = new FakeRuntime();
+    const bus = new EventBus();
+    const events: BerthEvent[] = [];
+    bus.subscribe((e) => events.push(e));
+    const stop = new AbortController();
+    const profile = fakeProfile([fakeService('db'), python('api'), python('worker')], stateDir);
+    const done = runDev({ runtime, load: () => profile, bus, signal: stop.signal, batch: { quietMs: 20 } });
+    const until = async (pred: () => boolean) => {
+      while (!pred()) await new Promise((r) => setTimeout(r, 10));
+    };
+    await until(() => events.some((e) => e.type === 'dev.watching'));
+    // What each one's processes imported, as the helper writes it through the mount berth made for it.
+    writeFileSync(join(importRecordDir(stateDir, 'api'), '7'), 'pkg\npkg.views\n');
+    writeFileSync(join(importRecordDir(stateDir, 'worker'), '9'), 'pkg\npkg.models\n');
+    const before = runtime.calls.length;
+    writeFileSync(join(src, 'pkg', 'models.py'), 'x = 1\n');
+    await until(() => events.some((e) => e.type === 'dev.action' && e.phase === 'done'));
+    expect(events.filter((e) => e.type === 'dev.unaffected')).toMatchObject([{ service: 'api' }]);
+    // The sentinel: a save api did import restarts it, so the first save's plan would have shown it too.
+    writeFileSync(join(src, 'pkg', 'views.py'), 'y = 1\n');
+    await until(() => events.filter((e) => e.type === 'dev.action' && e.phase === 'done').length === 2);
+    const reloads = runtime.calls.slice(before).filter((c) => !c.startsWith('list'));
+    expect(reloads).toEqual([expect.stringMatching(/^exec worker /), expect.stringMatching(/^exec api /)]);
+    stop.abort();
+    await done;
   });
 
   it('refuses a sync rule on a runtime that cannot copy into an instance, before deploying anything', async () => {

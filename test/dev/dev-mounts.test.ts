@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applyCheckouts } from '../../lib/dev/checkouts.js';
 import { PRELOAD_TARGET, withDevMounts } from '../../lib/dev/dev-mounts.js';
+import { IMPORT_RECORD_TARGET } from '../../lib/dev/loaded-modules.js';
 import { loadProfile } from '../../lib/profile/load.js';
 
 /** A checkout of one project (its package with an __init__.py), as --source would name it. */
@@ -30,7 +31,15 @@ describe('dev mode: a preloading parent for heat-engine', () => {
     const engine = withHeat('docker')('heat-engine');
     expect(engine.command!.slice(0, 3)).toEqual(['python3', PRELOAD_TARGET, '--preload']);
     expect(engine.command![3]!.split(',')).toContain('oslo_messaging');
-    expect(engine.command![3]!.split(',').some((m) => m === 'heat' || m.startsWith('heat.'))).toBe(false);
+    // heat's own modules are preloaded too: the helper tracks them, since the checkout is BERTH_RECORD_PACKAGES.
+    expect(engine.command![3]!.split(',')).toContain('heat.engine.resources.*');
+    expect(engine.environment.BERTH_RECORD_PACKAGES).toBe('heat');
+    expect(engine.volumes).toContainEqual({
+      type: 'bind',
+      source: '/nonexistent/state/projects/undercloud/dev/heat-engine/modules',
+      target: IMPORT_RECORD_TARGET,
+      readOnly: false,
+    });
     expect(engine.command!.slice(engine.command!.indexOf('--') + 1)).toEqual([
       'heat-engine',
       '--config-file',
@@ -45,11 +54,16 @@ describe('dev mode: a preloading parent for heat-engine', () => {
     expect(engine.dev!.reload).toEqual(['python3', PRELOAD_TARGET, '--reload']);
   });
 
-  it('leaves heat-api (its own uwsgi reload) and services without the checkout as they are', () => {
+  it('gives heat-api the helper through uwsgi, recording its imports, and leaves services without it alone', () => {
     const service = withHeat('docker');
     expect(service('heat-api').dev!.reload).toEqual(['sh', '-c', expect.stringContaining('kill -KILL')]);
-    expect(service('heat-api').volumes.some((v) => v.target === PRELOAD_TARGET)).toBe(false);
+    expect(service('heat-api').environment).toMatchObject({
+      UWSGI_SHARED_IMPORT: PRELOAD_TARGET,
+      BERTH_RECORD_PACKAGES: 'heat',
+    });
+    expect(service('heat-api').volumes.filter((v) => v.target === IMPORT_RECORD_TARGET)).toHaveLength(1);
     expect(service('nova-conductor').command).toEqual(['nova-conductor', '--config-file', '/etc/nova/nova.conf']);
+    expect(service('nova-conductor').volumes.some((v) => v.target === IMPORT_RECORD_TARGET)).toBe(false);
   });
 
   it('gives keystone’s uwsgi master the helper as its shared-import, and keeps keystone’s own reload', () => {

@@ -15,10 +15,20 @@ kills them and the master forks new ones.
 
 eventlet, when listed, is monkey-patched as soon as it is imported: the service patches at its own start, and
 modules imported before that would keep the unpatched threading and socket they captured.
-Nothing of the service's own package may be listed: the child would then run the code the parent loaded.
+The service's own package (heat) may be listed only when it is a checkout's (BERTH_RECORD_PACKAGES names it): the
+parent then notes when each of its modules was imported, and each new child first drops the modules a save changed
+and every module imported after the first of those began, so it runs the code on disk. Otherwise a child would run
+the code the parent loaded.
+
+With BERTH_RECORD_PACKAGES (the checkout's package, say heat) each process of the service appends the name of every
+module of those packages it imports, as it starts importing it, to BERTH_RECORD_DIR/<pid>: berth dev reads these
+to leave alone a service that never loaded a changed module (heat-api does not import heat.engine.service). A module
+not yet imported is read from disk when it is, so a record only ever needs what was imported before the save.
 """
 import importlib
+import itertools
 import os
+import pkgutil
 import runpy
 import shutil
 import signal
@@ -30,6 +40,7 @@ import time
 fork, waitpid, killpg = os.fork, os.waitpid, os.killpg
 
 STATE = "/run/berth-preload"
+RECORD_DIR = os.environ.get("BERTH_RECORD_DIR", os.path.join(STATE, "modules"))
 PARENT_PID = os.path.join(STATE, "parent.pid")
 CHILD_PID = os.path.join(STATE, "child.pid")
 
@@ -49,14 +60,147 @@ def read_int(path):
         return None
 
 
-def preload(modules):
-    for name in modules:
-        module = importlib.import_module(name)
-        if name == "eventlet":
-            module.monkey_patch()
+class ImportRecorder:
+    """A finder that finds nothing: it is asked first for each module not yet in sys.modules, so it sees every
+    first import (before the module's file is read) and leaves the finding to the finders after it."""
+
+    def __init__(self, packages):
+        self.packages = frozenset(packages)
+        self.pid = None
+        self.out = None
+
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in self.packages:
+            self.record(name)
+        return None
+
+    def record(self, name):
+        # A forked child (uwsgi's workers, the preloader's engine) inherits the finder: it writes a file of its own.
+        if os.getpid() != self.pid:
+            self.open()
+        if self.out is not None:
+            self.out.write(name + "\n")
+
+    def open(self):
+        """This process's record, starting with what it already holds (from a parent, or imported before)."""
+        self.pid = os.getpid()
+        try:
+            os.makedirs(RECORD_DIR, exist_ok=True)
+            self.out = open(os.path.join(RECORD_DIR, str(self.pid)), "a", buffering=1)
+        except OSError as e:
+            # berth can then not tell this process's imports: it restarts the service on every save unless
+            # another process recorded (they all run as one user, so all fail alike).
+            sys.stderr.write(f"berth-preload: not recording imports: {e}\n")
+            self.out = None
+            return
+        for held in list(sys.modules):
+            if held.partition(".")[0] in self.packages:
+                self.out.write(held + "\n")
 
 
-def run_child(argv):
+def own_packages():
+    return [p for p in os.environ.get("BERTH_RECORD_PACKAGES", "").split(",") if p]
+
+
+def record_imports():
+    packages = own_packages()
+    if packages:
+        recorder = ImportRecorder(packages)
+        recorder.open()
+        sys.meta_path.insert(0, recorder)
+
+
+def forget_record(pid):
+    try:
+        os.unlink(os.path.join(RECORD_DIR, str(pid)))
+    except OSError:
+        pass
+
+
+class ImportSpans:
+    """In the parent, for the service's own packages: when each module's import began and ended (one counter for
+    both) and its file's size and mtime then. A child drops every module whose file changed since, and every module
+    whose import ended after the first of those began: only those can hold a name taken from a changed one."""
+
+    def __init__(self, packages):
+        self.packages = frozenset(packages)
+        self.clock = itertools.count()
+        self.spans = {}
+
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] not in self.packages:
+            return None
+        for finder in sys.meta_path:
+            find = getattr(finder, "find_spec", None) if finder is not self else None
+            spec = find(name, path, target) if find else None
+            if spec is not None:
+                break
+        else:
+            return None
+        loader = spec.loader
+        if loader is None or not hasattr(loader, "exec_module"):
+            return spec
+        origin = spec.origin if spec.has_location else None
+        run = loader.exec_module
+
+        def timed(module):
+            del loader.exec_module  # back to the loader's own method (each spec has a loader of its own)
+            begun = next(self.clock)
+            stat = file_stat(origin)
+            run(module)
+            self.spans[name] = (begun, next(self.clock), origin, stat)
+
+        loader.exec_module = timed
+        return spec
+
+
+def file_stat(path):
+    try:
+        st = os.stat(path)
+        return (st.st_mtime_ns, st.st_size)
+    except (OSError, TypeError):
+        return None
+
+
+def drop_stale(spans):
+    """In a new child: out of sys.modules with every own module a save made stale (see ImportSpans); the service's
+    own imports then load them again from disk. Returns how many were dropped."""
+    begins = [b for b, _, origin, stat in spans.values() if origin is not None and file_stat(origin) != stat]
+    if not begins:
+        return 0
+    first = min(begins)
+    stale = {n: sys.modules.pop(n) for n, (_, ended, _, _) in spans.items() if ended > first and n in sys.modules}
+    for name, module in stale.items():
+        parent, _, attr = name.rpartition(".")
+        # `from heat.engine import service` takes the package's attribute when it has one, not sys.modules'.
+        if parent in sys.modules and getattr(sys.modules[parent], attr, None) is module:
+            delattr(sys.modules[parent], attr)
+    return len(stale)
+
+
+def preload(modules, spans=None):
+    """Imports each module; `pkg.*` is a package and every module under it (heat's resource plugins, which the
+    engine would otherwise load at its start). A module of that walk that fails to import is left to the service."""
+    if spans is not None:
+        sys.meta_path.insert(0, spans)
+    try:
+        for name in modules:
+            walk = name.endswith(".*")
+            module = importlib.import_module(name[:-2] if walk else name)
+            if name == "eventlet":
+                module.monkey_patch()
+            if walk:
+                for info in pkgutil.walk_packages(module.__path__, module.__name__ + ".", onerror=lambda _: None):
+                    try:
+                        importlib.import_module(info.name)
+                    except Exception:
+                        pass
+    finally:
+        if spans is not None:
+            sys.meta_path.remove(spans)
+
+
+def run_child(argv, spans=None):
     # The service sets its own handlers; it must not inherit the parent's.
     for sig in (signal.SIGHUP, signal.SIGTERM, signal.SIGINT, signal.SIGCHLD):
         signal.signal(sig, signal.SIG_DFL)
@@ -65,6 +209,9 @@ def run_child(argv):
         sys.stderr.write(f"berth-preload: {argv[0]} not found on PATH\n")
         os._exit(127)
     sys.argv = [path] + argv[1:]
+    if spans is not None:
+        drop_stale(spans.spans)
+    record_imports()
     try:
         runpy.run_path(path, run_name="__main__")
         code = 0
@@ -99,7 +246,9 @@ def handle_signals(handler):
 
 def supervise(modules, argv):
     os.makedirs(STATE, exist_ok=True)
-    preload(modules)
+    # Only a checkout's package can change under the service; modules of it preloaded here are tracked for that.
+    spans = ImportSpans(own_packages()) if own_packages() else None
+    preload(modules, spans)
     handle_signals(raise_signalled)
     write(PARENT_PID, os.getpid())
     while True:
@@ -107,7 +256,7 @@ def supervise(modules, argv):
         if child == 0:
             # Its own process group, so a reload also ends whatever it started.
             os.setpgid(0, 0)
-            run_child(argv)
+            run_child(argv, spans)
         try:
             # A reload's signal may come at any point after the fork: everything up to the wait is inside the try.
             try:
@@ -118,6 +267,8 @@ def supervise(modules, argv):
             status = wait_for(child)
         except Signalled as s:
             kill_and_reap(child)
+            # What the old engine imported says nothing about the new one, which starts recording afresh.
+            forget_record(child)
             if s.sig == signal.SIGHUP:
                 continue
             sys.exit(0)
@@ -178,6 +329,7 @@ def main(args):
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
-elif os.environ.get("BERTH_PRELOAD_MODULES"):
+elif os.environ.get("BERTH_PRELOAD_MODULES") or os.environ.get("BERTH_RECORD_PACKAGES"):
     # Imported by a uwsgi master (shared-import): the workers it forks, and respawns on a reload, inherit these.
-    preload([m for m in os.environ["BERTH_PRELOAD_MODULES"].split(",") if m])
+    preload([m for m in os.environ.get("BERTH_PRELOAD_MODULES", "").split(",") if m])
+    record_imports()
