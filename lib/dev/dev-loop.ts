@@ -1,4 +1,5 @@
-import { chmodSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { BerthError, EngineUnreachableError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import { deploy } from '../deploy/deploy.js';
@@ -23,6 +24,7 @@ import { dirWanted } from '../watch/wanted-dirs.js';
 import { watch } from 'chokidar';
 import { withDevMounts } from './dev-mounts.js';
 import { IMPORT_RECORD_TARGET, readImportRecords, touchesLoaded } from './loaded-modules.js';
+import { ApiReadiness, ApiSession } from './api-ready.js';
 import { planBatch, watchedSources, type ServiceWork, type WatchedSource } from './plan-batch.js';
 
 /** What a front end (the dev screen's keys) may ask of a running dev loop. */
@@ -107,6 +109,17 @@ export async function runDev(opts: DevOptions): Promise<void> {
   }));
   const needed = counts.reduce((n, c) => n + c.directories, 0);
   checkInotifyBudget(needed);
+
+  // Engines whose API says when a new one is up (heat's service list): their gate after a restart.
+  const clouds = join(profile.stateDir, 'clouds.yaml');
+  const session = existsSync(clouds) ? new ApiSession(clouds) : undefined;
+  const readiness = new Map<string, ApiReadiness>();
+  for (const s of profile.services) {
+    if (!session || !s.dev?.ready || !sources.some((src) => src.service === s.name)) continue;
+    const r = new ApiReadiness(session, s.dev.ready);
+    readiness.set(s.name, r);
+    r.learn(signal).catch(() => undefined); // learnt again before its first restart if this fails
+  }
 
   const queues = new ServiceQueues((service, work, workSignal) =>
     runWork(service, work, AbortSignal.any([workSignal, signal])),
@@ -281,6 +294,20 @@ export async function runDev(opts: DevOptions): Promise<void> {
   }
 
   async function applyAction(service: ResolvedService, work: Work, workSignal: AbortSignal): Promise<void> {
+    const ready = readiness.get(service.name);
+    if (!ready || work.action === 'sync' || work.action === 'exec') return applyOwnAction(service, work, workSignal);
+    if (!ready.learnt) await ready.learn(workSignal).catch(() => undefined);
+    await applyOwnAction(service, work, workSignal);
+    if (!ready.learnt) return; // its API never answered: the health check alone gates, as without `ready`
+    try {
+      await ready.awaitNew(workSignal);
+    } catch (err) {
+      if (workSignal.aborted) throw err;
+      throw new BerthError(`${service.name}: ${(err as Error).message}`);
+    }
+  }
+
+  async function applyOwnAction(service: ResolvedService, work: Work, workSignal: AbortSignal): Promise<void> {
     if (work.action === 'rebuild') {
       await runtime.ensureImage(service, { signal: workSignal, force: true });
       await deploy({ runtime, profile, bus, signal: workSignal });

@@ -74,6 +74,8 @@ export interface DevConfig {
   reload?: string[];
   /** Docker only: the command runs under a preloading parent, and a reload forks the service anew from it. */
   preload?: { helper: string; modules: string[]; via: 'parent' | 'uwsgi' };
+  /** After a restart, wait until the service's API lists a new entry of it that matches `where`. */
+  ready?: { api: string; path: string; list: string; id: string; where: Record<string, string>; timeoutMs: number };
   sources: DevSource[];
   rules: WatchRule[];
   restartDependents: boolean;

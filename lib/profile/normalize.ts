@@ -106,6 +106,18 @@ export function parseDev(dev: ServiceFile['dev'], baseDir: string): DevConfig | 
     ...(dev.checkout ? { checkout: dev.checkout } : {}),
     ...(dev.reload ? { reload: toCommand(dev.reload) } : {}),
     ...(dev.preload ? { preload: { ...dev.preload, helper: resolvePath(baseDir, dev.preload.helper) } } : {}),
+    ...(dev.ready
+      ? {
+          ready: {
+            api: dev.ready.api,
+            path: dev.ready.path,
+            list: dev.ready.list,
+            id: dev.ready.id,
+            where: dev.ready.where ?? {},
+            timeoutMs: dev.ready.timeout === undefined ? 60_000 : parseDuration(dev.ready.timeout, 60_000),
+          },
+        }
+      : {}),
     sources: (dev.sources ?? []).map((s) => ({
       path: resolvePath(baseDir, s.path),
       target: s.target,

@@ -192,9 +192,24 @@ const DevPreload = z.strictObject({
     .min(1),
 });
 
+/**
+ * An engine's readiness as its own API reports it, for berth dev's gate after a restart: GET `path` of the catalog's
+ * `api` (through the project's clouds.yaml) until `list` holds an entry whose `id` was not listed before and whose
+ * fields match `where` (heat's service list: a new engine_id with status up).
+ */
+const DevReady = z.strictObject({
+  api: z.string(),
+  path: z.string().startsWith('/'),
+  list: z.string(),
+  id: z.string(),
+  where: z.record(z.string(), z.string()).optional(),
+  timeout: PositiveDuration.optional(),
+});
+
 export const DevBlock = z.strictObject({
   checkout: DevCheckout.optional(),
   preload: DevPreload.optional(),
+  ready: DevReady.optional(),
   /**
    * How the service takes new code without a container restart (uwsgi respawning its workers, say): run
    * in the container for a `restart` rule, then the health check gates as after a restart.

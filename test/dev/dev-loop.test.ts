@@ -1,4 +1,6 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -105,6 +107,68 @@ describe('the dev loop (logic, on a fake runtime and a real tree)', () => {
     expect(reloads).toEqual([expect.stringMatching(/^exec worker /), expect.stringMatching(/^exec api /)]);
     stop.abort();
     await done;
+  });
+
+  it('gates a restart on its API listing a new entry of it (heat’s service list), not only on its health check', async () => {
+    // A keystone and a heat API in one local server: the new engine is listed only once `listNew` is set.
+    let listNew = false;
+    let polls = 0;
+    let url = '';
+    const server = createServer((req, res) => {
+      res.setHeader('content-type', 'application/json');
+      if (req.method === 'POST' && req.url === '/v3/auth/tokens') {
+        res.setHeader('x-subject-token', 'tok');
+        const catalog = [{ type: 'orchestration', endpoints: [{ interface: 'public', url: `${url}/v1/p` }] }];
+        return res.end(JSON.stringify({ token: { catalog } }));
+      }
+      polls++;
+      const services = [{ engine_id: 'old', status: 'up' }, ...(listNew ? [{ engine_id: 'new', status: 'up' }] : [])];
+      res.end(JSON.stringify({ services }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const stateDir = mkdtempSync(join(tmpdir(), 'berth-dev-state-'));
+    const auth = { auth_url: `${url}/v3`, username: 'admin', password: 'x', project_name: 'admin' };
+    writeFileSync(join(stateDir, 'clouds.yaml'), JSON.stringify({ clouds: { undercloud: { auth } } }));
+    const src = mkdtempSync(join(tmpdir(), 'berth-dev-src-'));
+    const ready = {
+      api: 'orchestration',
+      path: '/services',
+      list: 'services',
+      id: 'engine_id',
+      where: { status: 'up' },
+    };
+    const engine = withSources(src, {
+      dev: {
+        sources: [{ path: src, target: '/app/src' }],
+        rules: [{ paths: ['**/*.py'], action: 'restart', ignore: [] }],
+        restartDependents: false,
+        ready: { ...ready, timeoutMs: 60_000 },
+      },
+    });
+    const runtime = new FakeRuntime();
+    const bus = new EventBus();
+    const events: BerthEvent[] = [];
+    bus.subscribe((e) => events.push(e));
+    const stop = new AbortController();
+    const profile = fakeProfile([fakeService('db'), engine], stateDir);
+    const done = runDev({ runtime, load: () => profile, bus, signal: stop.signal, batch: { quietMs: 20 } });
+    const until = async (pred: () => boolean) => {
+      while (!pred()) await new Promise((r) => setTimeout(r, 10));
+    };
+    await until(() => events.some((e) => e.type === 'dev.watching'));
+    const before = runtime.calls.length;
+    writeFileSync(join(src, 'engine.py'), 'x = 1\n');
+    await until(() => runtime.calls.slice(before).includes('restart api'));
+    // Restarted and healthy, but not yet listed: three answers of the list later, still no "done".
+    const seen = polls;
+    await until(() => polls >= seen + 3);
+    expect(events.filter((e) => e.type === 'dev.action').map((e) => (e as { phase: string }).phase)).toEqual(['start']);
+    listNew = true;
+    await until(() => events.some((e) => e.type === 'dev.action' && e.phase === 'done'));
+    stop.abort();
+    await done;
+    server.close();
   });
 
   it('refuses a sync rule on a runtime that cannot copy into an instance, before deploying anything', async () => {
