@@ -123,6 +123,18 @@ const ready = async () => {
     await sleep(50);
   }
 };
+/** `docker restart`, then `docker kill` + `docker start`, each until heat's API lists a new engine as up. */
+async function references(restart: number[], killStart: number[]): Promise<void> {
+  const t1 = performance.now();
+  await execa('docker', ['restart', container]);
+  await ready();
+  restart.push((performance.now() - t1) / 1000);
+  const t2 = performance.now();
+  await execa('docker', ['kill', container]);
+  await execa('docker', ['start', container]);
+  await ready();
+  killStart.push((performance.now() - t2) / 1000);
+}
 await remember();
 const berthTimes: number[] = [];
 const berthDone: number[] = [];
@@ -136,15 +148,7 @@ for (let i = 0; i < RUNS; i++) {
   berthDone.push((performance.now() - t0) / 1000);
   await ready();
   berthTimes.push((performance.now() - t0) / 1000);
-  const t1 = performance.now();
-  await execa('docker', ['restart', container]);
-  await ready();
-  restartTimes.push((performance.now() - t1) / 1000);
-  const t2 = performance.now();
-  await execa('docker', ['kill', container]);
-  await execa('docker', ['start', container]);
-  await ready();
-  killTimes.push((performance.now() - t2) / 1000);
+  await references(restartTimes, killTimes);
   console.log(
     `  heat edit ${i + 1}: berth ${berthTimes.at(-1)!.toFixed(2)} s (its done: ${berthDone.at(-1)!.toFixed(2)} s) · docker restart ${restartTimes.at(-1)!.toFixed(2)} s · kill+start ${killTimes.at(-1)!.toFixed(2)} s`,
   );
@@ -158,15 +162,7 @@ await remember();
 const plainRestart: number[] = [];
 const plainKill: number[] = [];
 for (let i = 0; i < RUNS; i++) {
-  const t1 = performance.now();
-  await execa('docker', ['restart', container]);
-  await ready();
-  plainRestart.push((performance.now() - t1) / 1000);
-  const t2 = performance.now();
-  await execa('docker', ['kill', container]);
-  await execa('docker', ['start', container]);
-  await ready();
-  plainKill.push((performance.now() - t2) / 1000);
+  await references(plainRestart, plainKill);
   console.log(
     `  as deployed ${i + 1}: docker restart ${plainRestart.at(-1)!.toFixed(2)} s · kill+start ${plainKill.at(-1)!.toFixed(2)} s`,
   );

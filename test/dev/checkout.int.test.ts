@@ -100,4 +100,20 @@ describe('berth dev --source keystone=DIR (a tree made by berth source)', () => 
     expect(starts[0]!.files.some((f) => f.includes('/tests/'))).toBe(false);
     expect(dev.events.slice(mark).filter((e) => e.type === 'dev.action' && e.service !== 'keystone')).toEqual([]);
   });
+
+  it('a save of a module no keystone process imported leaves it running; a module it imported reloads it', async () => {
+    const mark = dev.events.length;
+    // A new module: nothing imported it, so the workers would read it from disk when something first does.
+    const unused = join(tree, 'keystone', 'berth_unused.py');
+    writeFileSync(unused, 'VALUE = 1\n');
+    const left = await dev.waitFor(
+      (e): e is Extract<BerthEvent, { type: 'dev.unaffected' }> =>
+        e.type === 'dev.unaffected' && e.service === 'keystone',
+      { after: mark, timeoutMs: 60_000 },
+    );
+    expect(left.files).toEqual([unused]);
+    // keystone.i18n is imported by every worker: its save reloads keystone, and nothing acted before it.
+    const end = await sentinel();
+    expect(keystoneActions('start', mark, end)).toEqual([]);
+  });
 });
