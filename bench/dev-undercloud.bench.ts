@@ -7,12 +7,13 @@
  * as deployed (no preloading parent). Target: berth ≤ 0.5× docker restart, against both.
  * Deploys its own project on free ports; removes it after.
  */
-import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { parse } from 'yaml';
+import { ApiReadiness, ApiSession } from '../lib/dev/api-ready.js';
 import type { BerthEvent } from '../lib/events/types.js';
+import { loadProfile } from '../lib/profile/load.js';
 import { devEvents } from './dev-events.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -82,47 +83,16 @@ for (const a of actions(mark).filter((x) => x.phase !== 'start'))
 
 // heat-engine, three ways, each until heat's API lists an engine it did not list before as up.
 const container = `${project}-heat-engine`;
-const cloud = parse(readFileSync(join(env.BERTH_STATE_DIR, 'projects', project, 'clouds.yaml'), 'utf8')).clouds
-  .undercloud.auth;
-const auth = await fetch(`${cloud.auth_url}/auth/tokens`, {
-  method: 'POST',
-  headers: { 'content-type': 'application/json' },
-  body: JSON.stringify({
-    auth: {
-      identity: {
-        methods: ['password'],
-        password: { user: { name: cloud.username, domain: { name: 'Default' }, password: cloud.password } },
-      },
-      scope: { project: { name: cloud.project_name, domain: { name: 'Default' } } },
-    },
-  }),
-});
-const token = auth.headers.get('x-subject-token')!;
-const projectId = ((await auth.json()) as { token: { project: { id: string } } }).token.project.id;
-type HeatService = { engine_id: string; status: string };
-// heat-api asks an engine over RPC for this list: while none consumes, the call waits; one lost with a killed engine
-// would wait out the RPC timeout, hence the bound and the retry.
-const engines = async (): Promise<HeatService[]> => {
-  try {
-    const r = await fetch(`http://127.0.0.1:${ports.heat_public_port}/v1/${projectId}/services`, {
-      headers: { 'x-auth-token': token },
-      signal: AbortSignal.timeout(10_000),
-    });
-    return r.ok ? ((await r.json()) as { services: HeatService[] }).services : [];
-  } catch {
-    return [];
-  }
-};
-const known = new Set<string>();
-const remember = async () => {
-  for (const e of await engines()) known.add(e.engine_id);
-};
-const ready = async () => {
-  for (;;) {
-    if ((await engines()).some((e) => e.status === 'up' && !known.has(e.engine_id))) return remember();
-    await sleep(50);
-  }
-};
+// The wait berth dev's own gate uses (heat-engine's dev.ready: heat's service list, a new engine_id up), on a
+// session of its own: the same definition of "listed as up" for all three methods.
+const heatEngine = loadProfile({ profile: 'undercloud', project, env }).services.find((x) => x.name === 'heat-engine')!;
+const listing = new ApiReadiness(
+  new ApiSession(join(env.BERTH_STATE_DIR, 'projects', project, 'clouds.yaml')),
+  heatEngine.dev!.ready!,
+);
+const noSignal = new AbortController().signal;
+const remember = () => listing.learn(noSignal);
+const ready = () => listing.awaitNew(noSignal);
 /** `docker restart`, then `docker kill` + `docker start`, each until heat's API lists a new engine as up. */
 async function references(restart: number[], killStart: number[]): Promise<void> {
   const t1 = performance.now();

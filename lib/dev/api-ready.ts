@@ -112,9 +112,16 @@ export class ApiReadiness {
   ) {}
 
   async learn(signal: AbortSignal): Promise<void> {
-    const { ids } = listedIds(await this.session.get(this.ready.api, this.ready.path, signal), this.ready, this.known);
-    for (const id of ids) this.known.add(id);
+    this.remember((await this.list(signal)).ids);
     this.learnt = true;
+  }
+
+  private async list(signal: AbortSignal) {
+    return listedIds(await this.session.get(this.ready.api, this.ready.path, signal), this.ready, this.known);
+  }
+
+  private remember(ids: string[]): void {
+    for (const id of ids) this.known.add(id);
   }
 
   /** Polls every 50 ms until a new matching entry is listed; throws after the timeout, naming what it waited for. */
@@ -123,13 +130,10 @@ export class ApiReadiness {
     let last = '';
     while (Date.now() < deadline) {
       try {
-        const { ids, fresh } = listedIds(
-          await this.session.get(this.ready.api, this.ready.path, signal),
-          this.ready,
-          this.known,
-        );
+        const { ids, fresh } = await this.list(signal);
+        // Only once a new one matched: an entry listed before it matches (not up yet) must still count as new.
         if (fresh) {
-          for (const id of ids) this.known.add(id);
+          this.remember(ids);
           return fresh;
         }
         last = `${ids.length} listed, none new`;

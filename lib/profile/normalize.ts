@@ -114,7 +114,7 @@ export function parseDev(dev: ServiceFile['dev'], baseDir: string): DevConfig | 
             list: dev.ready.list,
             id: dev.ready.id,
             where: dev.ready.where ?? {},
-            timeoutMs: dev.ready.timeout === undefined ? 60_000 : parseDuration(dev.ready.timeout, 60_000),
+            timeoutMs: parseDuration(dev.ready.timeout, 60_000),
           },
         }
       : {}),

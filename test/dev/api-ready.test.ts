@@ -1,14 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { listedIds } from '../../lib/dev/api-ready.js';
+import { heatEngineListed } from '../helpers/fake-profile.js';
 
-const ready = {
-  api: 'orchestration',
-  path: '/services',
-  list: 'services',
-  id: 'engine_id',
-  where: { status: 'up' },
-  timeoutMs: 1,
-};
+const ready = heatEngineListed;
 
 describe('listedIds', () => {
   const body = {

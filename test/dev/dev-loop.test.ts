@@ -10,7 +10,7 @@ import { BerthError } from '../../lib/errors.js';
 import { EventBus } from '../../lib/events/bus.js';
 import type { BerthEvent } from '../../lib/events/types.js';
 import type { ResolvedService } from '../../lib/profile/model.js';
-import { fakeProfile, fakeService } from '../helpers/fake-profile.js';
+import { fakeProfile, fakeService, heatEngineListed } from '../helpers/fake-profile.js';
 import { FakeRuntime } from '../helpers/fake-runtime.js';
 
 const onDb = [{ service: 'db', condition: 'healthy' as const, restart: false }];
@@ -131,19 +131,12 @@ describe('the dev loop (logic, on a fake runtime and a real tree)', () => {
     const auth = { auth_url: `${url}/v3`, username: 'admin', password: 'x', project_name: 'admin' };
     writeFileSync(join(stateDir, 'clouds.yaml'), JSON.stringify({ clouds: { undercloud: { auth } } }));
     const src = mkdtempSync(join(tmpdir(), 'berth-dev-src-'));
-    const ready = {
-      api: 'orchestration',
-      path: '/services',
-      list: 'services',
-      id: 'engine_id',
-      where: { status: 'up' },
-    };
     const engine = withSources(src, {
       dev: {
         sources: [{ path: src, target: '/app/src' }],
         rules: [{ paths: ['**/*.py'], action: 'restart', ignore: [] }],
         restartDependents: false,
-        ready: { ...ready, timeoutMs: 60_000 },
+        ready: heatEngineListed,
       },
     });
     const runtime = new FakeRuntime();

@@ -37,3 +37,13 @@ export function fakeProfile(services: ResolvedService[], stateDir?: string): Res
     warnings: [],
   };
 }
+
+/** heat-engine's dev.ready as its service file says it: heat's service list shows a new engine_id with status up. */
+export const heatEngineListed = {
+  api: 'orchestration',
+  path: '/services',
+  list: 'services',
+  id: 'engine_id',
+  where: { status: 'up' },
+  timeoutMs: 60_000,
+};

@@ -247,7 +247,8 @@ def handle_signals(handler):
 def supervise(modules, argv):
     os.makedirs(STATE, exist_ok=True)
     # Only a checkout's package can change under the service; modules of it preloaded here are tracked for that.
-    spans = ImportSpans(own_packages()) if own_packages() else None
+    packages = own_packages()
+    spans = ImportSpans(packages) if packages else None
     preload(modules, spans)
     handle_signals(raise_signalled)
     write(PARENT_PID, os.getpid())
