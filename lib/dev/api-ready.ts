@@ -6,8 +6,23 @@ import type { DevConfig } from '../profile/model.js';
 
 type Ready = NonNullable<DevConfig['ready']>;
 
-/** The ids of `list`'s entries in an API answer, and the first one not in `known` that matches `where`. */
-export function listedIds(body: unknown, ready: Ready, known: ReadonlySet<string>): { ids: string[]; fresh?: string } {
+/** An API timestamp in ms; one without a zone is UTC, as OpenStack's database columns are. */
+export function timestampMs(value: unknown): number {
+  if (typeof value !== 'string') return Number.NaN;
+  return Date.parse(/(Z|[+-]\d\d:?\d\d)$/.test(value) ? value : `${value}Z`);
+}
+
+/**
+ * The ids of `list`'s entries in an API answer, and the first new one that matches `where`: with `since`, one whose
+ * timestamp is later than `after` (the restarted process's start), otherwise one whose id is not in `known`.
+ * A timestamp the database truncated to the second can only look earlier than it was, so the rule errs late.
+ */
+export function listedIds(
+  body: unknown,
+  ready: Ready,
+  known: ReadonlySet<string>,
+  after = Number.POSITIVE_INFINITY,
+): { ids: string[]; fresh?: string } {
   const items = (body as Record<string, unknown> | null)?.[ready.list];
   if (!Array.isArray(items)) return { ids: [] };
   const ids: string[] = [];
@@ -17,7 +32,8 @@ export function listedIds(body: unknown, ready: Ready, known: ReadonlySet<string
     if (typeof id !== 'string') continue;
     ids.push(id);
     const matches = Object.entries(ready.where).every(([k, v]) => String(item[k]) === v);
-    if (fresh === undefined && matches && !known.has(id)) fresh = id;
+    const isNew = ready.since ? timestampMs(item[ready.since]) > after : !known.has(id);
+    if (fresh === undefined && matches && isNew) fresh = id;
   }
   return { ids, fresh };
 }
@@ -43,7 +59,7 @@ export class ApiSession {
 
   constructor(private readonly cloudsFile: string) {}
 
-  async get(api: string, path: string, signal: AbortSignal): Promise<unknown> {
+  async get(api: string, path: string, signal: AbortSignal, headers: Record<string, string> = {}): Promise<unknown> {
     for (let attempt = 0; ; attempt++) {
       const session = await (this.token ??= this.authenticate(signal));
       const endpoint = session.catalog
@@ -52,7 +68,7 @@ export class ApiSession {
       if (!endpoint) throw new BerthError(`no public ${api} endpoint in the catalog`);
       // heat-api asks an engine over RPC for its list; a request caught by an engine's kill would otherwise hang.
       const r = await fetch(`${endpoint.replace(/\/$/, '')}${path}`, {
-        headers: { 'x-auth-token': session.token, connection: 'close' },
+        headers: { ...headers, 'x-auth-token': session.token, connection: 'close' },
         signal: AbortSignal.any([signal, AbortSignal.timeout(5_000)]),
       });
       if (r.status === 401 && attempt === 0) {
@@ -116,27 +132,31 @@ export class ApiReadiness {
     this.learnt = true;
   }
 
-  private async list(signal: AbortSignal) {
-    return listedIds(await this.session.get(this.ready.api, this.ready.path, signal), this.ready, this.known);
+  private async list(signal: AbortSignal, after?: number) {
+    const { api, path, headers } = this.ready;
+    return listedIds(await this.session.get(api, path, signal, headers), this.ready, this.known, after);
   }
 
   private remember(ids: string[]): void {
     for (const id of ids) this.known.add(id);
   }
 
-  /** Polls every 50 ms until a new matching entry is listed; throws after the timeout, naming what it waited for. */
-  async awaitNew(signal: AbortSignal): Promise<string> {
+  /**
+   * Polls every 50 ms until a new matching entry is listed; throws after the timeout, naming what it waited for.
+   * `startedAt` (ms) is when the restarted process began, for a `since` rule.
+   */
+  async awaitNew(signal: AbortSignal, startedAt = Date.now()): Promise<string> {
     const deadline = Date.now() + this.ready.timeoutMs;
     let last = '';
     while (Date.now() < deadline) {
       try {
-        const { ids, fresh } = await this.list(signal);
+        const { ids, fresh } = await this.list(signal, startedAt);
         // Only once a new one matched: an entry listed before it matches (not up yet) must still count as new.
         if (fresh) {
           this.remember(ids);
           return fresh;
         }
-        last = `${ids.length} listed, none new`;
+        last = `${ids.length} listed, none new${this.ready.since ? ` by ${this.ready.since}` : ''}`;
       } catch (err) {
         if (signal.aborted) throw err;
         last = (err as Error).message;

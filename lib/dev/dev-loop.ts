@@ -297,14 +297,25 @@ export async function runDev(opts: DevOptions): Promise<void> {
     const ready = readiness.get(service.name);
     if (!ready || work.action === 'sync' || work.action === 'exec') return applyOwnAction(service, work, workSignal);
     if (!ready.learnt) await ready.learn(workSignal).catch(() => undefined);
+    const began = Date.now();
     await applyOwnAction(service, work, workSignal);
     if (!ready.learnt) return; // its API never answered: the health check alone gates, as without `ready`
     try {
-      await ready.awaitNew(workSignal);
+      await ready.awaitNew(workSignal, ready.ready.since ? await processStart(service.name, began) : began);
     } catch (err) {
       if (workSignal.aborted) throw err;
       throw new BerthError(`${service.name}: ${(err as Error).message}`);
     }
+  }
+
+  /**
+   * When the restarted process began: the container's start after a container restart (the old process is gone by
+   * then), otherwise when the action began (a reload or a fork in place).
+   */
+  async function processStart(name: string, began: number): Promise<number> {
+    const instance = (await runtime.list(profile.project)).find((i) => i.service === name);
+    const started = instance?.startedAt ? Date.parse(instance.startedAt) : Number.NaN;
+    return Number.isNaN(started) ? began : Math.max(began, started);
   }
 
   async function applyOwnAction(service: ResolvedService, work: Work, workSignal: AbortSignal): Promise<void> {

@@ -75,7 +75,17 @@ export interface DevConfig {
   /** Docker only: the command runs under a preloading parent, and a reload forks the service anew from it. */
   preload?: { helper: string; modules: string[]; via: 'parent' | 'uwsgi' };
   /** After a restart, wait until the service's API lists a new entry of it that matches `where`. */
-  ready?: { api: string; path: string; list: string; id: string; where: Record<string, string>; timeoutMs: number };
+  ready?: {
+    api: string;
+    path: string;
+    list: string;
+    id: string;
+    /** A timestamp field: an entry is new when it is later than the restarted process's start. */
+    since?: string;
+    where: Record<string, string>;
+    headers: Record<string, string>;
+    timeoutMs: number;
+  };
   sources: DevSource[];
   rules: WatchRule[];
   restartDependents: boolean;

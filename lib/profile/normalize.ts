@@ -113,7 +113,9 @@ export function parseDev(dev: ServiceFile['dev'], baseDir: string): DevConfig | 
             path: dev.ready.path,
             list: dev.ready.list,
             id: dev.ready.id,
+            ...(dev.ready.since ? { since: dev.ready.since } : {}),
             where: dev.ready.where ?? {},
+            headers: dev.ready.headers ?? {},
             timeoutMs: parseDuration(dev.ready.timeout, 60_000),
           },
         }

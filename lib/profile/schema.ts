@@ -194,15 +194,19 @@ const DevPreload = z.strictObject({
 
 /**
  * An engine's readiness as its own API reports it, for berth dev's gate after a restart: GET `path` of the catalog's
- * `api` (through the project's clouds.yaml) until `list` holds an entry whose `id` was not listed before and whose
- * fields match `where` (heat's service list: a new engine_id with status up).
+ * `api` (through the project's clouds.yaml) until `list` holds an entry whose fields match `where` and that is new:
+ * an `id` not listed before (heat's service list: a new engine_id with status up), or, with `since`, whose `since`
+ * timestamp is later than the new process's start (ironic's conductor list keeps the hostname and re-registers it).
  */
 const DevReady = z.strictObject({
   api: z.string(),
   path: z.string().startsWith('/'),
   list: z.string(),
   id: z.string(),
+  since: z.string().optional(),
   where: z.record(z.string(), z.string()).optional(),
+  /** Sent with each request, e.g. the microversion an API needs before it lists what `list` names. */
+  headers: z.record(z.string(), z.string()).optional(),
   timeout: PositiveDuration.optional(),
 });
 

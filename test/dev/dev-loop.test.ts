@@ -1,5 +1,5 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -109,34 +109,42 @@ describe('the dev loop (logic, on a fake runtime and a real tree)', () => {
     await done;
   });
 
-  it('gates a restart on its API listing a new entry of it (heat’s service list), not only on its health check', async () => {
-    // A keystone and a heat API in one local server: the new engine is listed only once `listNew` is set.
-    let listNew = false;
-    let polls = 0;
+  /** A keystone and one other API in a local server; each GET of the other API answers `answer()`. */
+  async function fakeCloud(type: string, answer: () => unknown) {
+    const api = { polls: 0, headers: [] as IncomingHttpHeaders[], stateDir: '', close: () => server.close() };
     let url = '';
     const server = createServer((req, res) => {
       res.setHeader('content-type', 'application/json');
       if (req.method === 'POST' && req.url === '/v3/auth/tokens') {
         res.setHeader('x-subject-token', 'tok');
-        const catalog = [{ type: 'orchestration', endpoints: [{ interface: 'public', url: `${url}/v1/p` }] }];
+        const catalog = [{ type, endpoints: [{ interface: 'public', url: `${url}/v1/p` }] }];
         return res.end(JSON.stringify({ token: { catalog } }));
       }
-      polls++;
-      const services = [{ engine_id: 'old', status: 'up' }, ...(listNew ? [{ engine_id: 'new', status: 'up' }] : [])];
-      res.end(JSON.stringify({ services }));
+      api.polls++;
+      api.headers.push(req.headers);
+      res.end(JSON.stringify(answer()));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const stateDir = mkdtempSync(join(tmpdir(), 'berth-dev-state-'));
+    api.stateDir = mkdtempSync(join(tmpdir(), 'berth-dev-state-'));
     const auth = { auth_url: `${url}/v3`, username: 'admin', password: 'x', project_name: 'admin' };
-    writeFileSync(join(stateDir, 'clouds.yaml'), JSON.stringify({ clouds: { undercloud: { auth } } }));
+    writeFileSync(join(api.stateDir, 'clouds.yaml'), JSON.stringify({ clouds: { undercloud: { auth } } }));
+    return api;
+  }
+
+  /** berth dev on an engine gated by `ready`: after a save of engine.py, no "done" until `makeReady` changes the API. */
+  async function gatedRestart(
+    api: Awaited<ReturnType<typeof fakeCloud>>,
+    ready: NonNullable<NonNullable<ResolvedService['dev']>['ready']>,
+    makeReady: () => void,
+  ): Promise<void> {
     const src = mkdtempSync(join(tmpdir(), 'berth-dev-src-'));
     const engine = withSources(src, {
       dev: {
         sources: [{ path: src, target: '/app/src' }],
         rules: [{ paths: ['**/*.py'], action: 'restart', ignore: [] }],
         restartDependents: false,
-        ready: heatEngineListed,
+        ready,
       },
     });
     const runtime = new FakeRuntime();
@@ -144,7 +152,7 @@ describe('the dev loop (logic, on a fake runtime and a real tree)', () => {
     const events: BerthEvent[] = [];
     bus.subscribe((e) => events.push(e));
     const stop = new AbortController();
-    const profile = fakeProfile([fakeService('db'), engine], stateDir);
+    const profile = fakeProfile([fakeService('db'), engine], api.stateDir);
     const done = runDev({ runtime, load: () => profile, bus, signal: stop.signal, batch: { quietMs: 20 } });
     const until = async (pred: () => boolean) => {
       while (!pred()) await new Promise((r) => setTimeout(r, 10));
@@ -153,15 +161,44 @@ describe('the dev loop (logic, on a fake runtime and a real tree)', () => {
     const before = runtime.calls.length;
     writeFileSync(join(src, 'engine.py'), 'x = 1\n');
     await until(() => runtime.calls.slice(before).includes('restart api'));
-    // Restarted and healthy, but not yet listed: three answers of the list later, still no "done".
-    const seen = polls;
-    await until(() => polls >= seen + 3);
+    // Restarted and healthy, but not yet listed as new: three answers of the list later, still no "done".
+    const seen = api.polls;
+    await until(() => api.polls >= seen + 3);
     expect(events.filter((e) => e.type === 'dev.action').map((e) => (e as { phase: string }).phase)).toEqual(['start']);
-    listNew = true;
+    makeReady();
     await until(() => events.some((e) => e.type === 'dev.action' && e.phase === 'done'));
     stop.abort();
     await done;
-    server.close();
+    api.close();
+  }
+
+  it('gates a restart on its API listing a new entry of it (heat’s service list), not only on its health check', async () => {
+    let listNew = false;
+    const api = await fakeCloud('orchestration', () => ({
+      services: [{ engine_id: 'old', status: 'up' }, ...(listNew ? [{ engine_id: 'new', status: 'up' }] : [])],
+    }));
+    await gatedRestart(api, heatEngineListed, () => (listNew = true));
+  });
+
+  it('gates a restart on an entry stamped after the new process began (ironic re-registering its conductor)', async () => {
+    // The database keeps seconds, in UTC without a zone, as ironic's conductor list shows them.
+    const stamp = (ms: number) => new Date(ms).toISOString().slice(0, 19);
+    let updatedAt = stamp(Date.now() - 1000);
+    const api = await fakeCloud('baremetal', () => ({
+      conductors: [{ hostname: 'ironic-conductor', alive: true, updated_at: updatedAt }],
+    }));
+    const ready = {
+      api: 'baremetal',
+      path: '/v1/conductors?detail=true',
+      list: 'conductors',
+      id: 'hostname',
+      since: 'updated_at',
+      where: { alive: 'true' },
+      headers: { 'X-OpenStack-Ironic-API-Version': '1.49' },
+      timeoutMs: 60_000,
+    };
+    await gatedRestart(api, ready, () => (updatedAt = stamp(Date.now() + 2000)));
+    expect(api.headers.every((h) => h['x-openstack-ironic-api-version'] === '1.49')).toBe(true);
   });
 
   it('refuses a sync rule on a runtime that cannot copy into an instance, before deploying anything', async () => {

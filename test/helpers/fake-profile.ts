@@ -45,5 +45,6 @@ export const heatEngineListed = {
   list: 'services',
   id: 'engine_id',
   where: { status: 'up' },
+  headers: {},
   timeoutMs: 60_000,
 };

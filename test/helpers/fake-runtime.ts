@@ -162,7 +162,9 @@ export class FakeRuntime implements Runtime, ImageStore {
   }
 
   async restart(id: string): Promise<void> {
-    this.calls.push(`restart ${this.get(id).service.name}`);
+    const i = this.get(id);
+    this.calls.push(`restart ${i.service.name}`);
+    Object.assign(i.instance, { running: true, status: 'running', startedAt: new Date().toISOString() });
   }
 
   /** Each health probe, with how many calls had been made when it was asked (its place among them). */
