@@ -5,9 +5,14 @@
  *   berth      — the directories backend (one fs.watch per directory kept, rule-pruned);
  *   chokidar   — chokidar 5 with its defaults and the same ignore function;
  *   floor      — one bare fs.watch per kept directory, nothing else.
+ * Each runs under tsx (about 48 MB of its RSS here). Then the figure the target is about: a real `berth dev --json`
+ * process (node on dist/, no tsx) on the demo profile with the same tree as a source of demo-api, its RSS and watches
+ * read from /proc once it says it watches.
  * Watches are counted from the process's inotify fdinfo, not estimated.
  */
 import { execFileSync } from 'node:child_process';
+import { execa } from 'execa';
+import { devEvents } from './dev-events.js';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, watch as fsWatch } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,11 +26,11 @@ const rules = [{ paths: ['**/*.py'], action: 'restart' as const, ignore: ['**/te
 const wanted = dirWanted(rules);
 const ignored = (rel: string, isDir = false) => isDir && rel !== '' && !wanted(rel);
 
-function inotifyWatches(): number {
+function inotifyWatches(pid: number | 'self' = 'self'): number {
   let n = 0;
-  for (const fd of readdirSync('/proc/self/fdinfo')) {
+  for (const fd of readdirSync(`/proc/${pid}/fdinfo`)) {
     try {
-      n += (readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8').match(/^inotify wd:/gm) ?? []).length;
+      n += (readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8').match(/^inotify wd:/gm) ?? []).length;
     } catch {
       // an fd closed while listing
     }
@@ -125,7 +130,42 @@ if (process.argv[2] === '--child') {
         (r.missed ? ` (${r.missed} of 20 saves never reported)` : ''),
     );
   }
+  await wholeProcess(root);
   console.log(
     '\ntargets (berth): ready ≤ 1 s, RSS ≤ 100 MB, watches = kept directories (0 on ignored), change ≤ 20 ms',
+  );
+}
+
+/** A real `berth dev` on the demo profile, the tree mounted into demo-api and watched by the same rule. */
+async function wholeProcess(root: string): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), 'berth-bench-watch-dev-'));
+  const envFile = join(work, 'big-tree.yaml');
+  writeFileSync(
+    envFile,
+    `services:
+  demo-api:
+    dev:
+      sources+: [{ path: ${root}, target: /big }]
+      rules: [{ paths: ['**/*.py', '**/*.mjs'], action: restart, ignore: ['**/tests/**', '**/*.test.mjs'] }]
+`,
+  );
+  const env = { ...process.env, BERTH_STATE_DIR: join(work, 'state'), CI: 'true' };
+  const cli = join(import.meta.dirname, '..', 'dist', 'cli', 'main.js');
+  const args = ['-p', 'demo', '--project', 'bench-watch', '-e', envFile];
+  for (const [k, v] of Object.entries({ demo_api_port: 28780, demo_proxy_port: 28781, demo_cache_port: 28782 }))
+    args.push('--param', `${k}=${v}`);
+  const dev = execa('node', [cli, 'dev', '--json', ...args], { env, reject: false });
+  const events = await devEvents(dev.stdout!);
+  const status = readFileSync(`/proc/${dev.pid}/status`, 'utf8');
+  const kb = (field: string) => Number(status.match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'))?.[1] ?? NaN);
+  const watching = events.find((e) => e.type === 'dev.watching') as { watches: number } | undefined;
+  const held = inotifyWatches(dev.pid!);
+  dev.kill('SIGINT');
+  await dev;
+  await execa('node', [cli, 'down', '--volumes', ...args], { env, reject: false });
+  console.log(
+    `\nberth dev, the whole process (node dist/cli/main.js dev --json, demo profile + this tree): ` +
+      `RSS ${(kb('VmRSS') / 1024).toFixed(0)} MB once watching (peak ${(kb('VmHWM') / 1024).toFixed(0)} MB), ` +
+      `${held} inotify watches held (it counted ${watching?.watches})`,
   );
 }

@@ -189,7 +189,9 @@ const DevPreload = z.strictObject({
           'a Python module name such as oslo_messaging, or a package and all under it: heat.engine.resources.*',
         ),
     )
-    .min(1),
+    // None: the helper only records what each process imports (nova-api patches eventlet in its workers, after
+    // which nothing the master imported may be reused).
+    .default([]),
 });
 
 /**

@@ -29,7 +29,13 @@ describe('listedIds', () => {
 });
 
 describe('listedIds with since (ironic’s conductor list: one hostname, stamped again when it registers)', () => {
-  const ready = { ...heatEngineListed, list: 'conductors', id: 'hostname', since: 'updated_at', where: { alive: 'true' } };
+  const ready = {
+    ...heatEngineListed,
+    list: 'conductors',
+    id: 'hostname',
+    since: 'updated_at',
+    where: { alive: 'true' },
+  };
   const started = Date.parse('2026-12-07T02:09:42.532Z');
   const listing = (updated_at: string, alive = true) => ({ conductors: [{ hostname: 'c', alive, updated_at }] });
 

@@ -76,6 +76,22 @@ describe('dev mode: a preloading parent for heat-engine', () => {
     expect(keystone.dev!.reload).toEqual(['sh', '-c', expect.stringContaining('kill -KILL')]);
   });
 
+  it('gives each nova worker the forking parent and nova-api the records alone, its eventlet patched by nova', () => {
+    const { deployed, dev } = withCheckout('nova');
+    for (const name of ['nova-conductor', 'nova-scheduler', 'nova-compute']) {
+      const command = dev(name).command!;
+      expect(command.slice(0, 3)).toEqual(['python3', PRELOAD_TARGET, '--preload']);
+      // First, so the parent patches it before any library captures an unpatched thread or socket.
+      expect(command[3]!.split(',')[0]).toBe('eventlet');
+      expect(command.slice(command.indexOf('--') + 1)).toEqual(deployed(name).command);
+    }
+    const api = dev('nova-api');
+    expect(api.environment).toMatchObject({ UWSGI_SHARED_IMPORT: PRELOAD_TARGET, BERTH_RECORD_PACKAGES: 'nova' });
+    expect(api.environment.BERTH_PRELOAD_MODULES).toBe('');
+    expect(api.command).toEqual(deployed('nova-api').command);
+    expect(dev('nova-db').command).toEqual(deployed('nova-db').command);
+  });
+
   it('does not wrap the engine on the host runtime, where no container holds the helper', () => {
     const engine = withHeat('host')('heat-engine');
     expect(engine.command).not.toContain(PRELOAD_TARGET);
