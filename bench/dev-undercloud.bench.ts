@@ -12,7 +12,7 @@ import { appendFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { ApiReadiness, ApiSession } from '../lib/dev/api-ready.js';
+import { ApiReadiness, ApiSession, processStartMs } from '../lib/dev/api-ready.js';
 import type { BerthEvent } from '../lib/events/types.js';
 import { loadProfile } from '../lib/profile/load.js';
 import { devEvents } from './dev-events.js';
@@ -112,8 +112,9 @@ async function references(e: Engine, restart: number[], killStart: number[]): Pr
   await e.ready(await startedAt(e));
   killStart.push((performance.now() - t2) / 1000);
 }
-async function startedAt(e: Engine): Promise<number> {
-  return Date.parse((await execa('docker', ['inspect', '-f', '{{.State.StartedAt}}', e.container])).stdout);
+/** The container's start (ms), or the later `began` when the process was forked in place, as berth's own gate. */
+async function startedAt(e: Engine, began = 0): Promise<number> {
+  return processStartMs(began, (await execa('docker', ['inspect', '-f', '{{.State.StartedAt}}', e.container])).stdout);
 }
 const heat = engine('heat-engine');
 const ironic = engine('ironic-conductor');
@@ -129,7 +130,7 @@ async function saves(e: Engine, file: string) {
     appendFileSync(file, `# bench edit ${i}\n`);
     while (!actions(mark).some((a) => a.service === e.name && a.phase !== 'start')) await sleep(20);
     t.done.push((performance.now() - t0) / 1000);
-    await e.ready(Math.max(began, await startedAt(e)));
+    await e.ready(await startedAt(e, began));
     t.berth.push((performance.now() - t0) / 1000);
     await references(e, t.restart, t.kill);
     console.log(

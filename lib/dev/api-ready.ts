@@ -13,6 +13,15 @@ export function timestampMs(value: unknown): number {
 }
 
 /**
+ * When a restarted process began, for a `since` rule: the container's start when it is later than the action's own
+ * (a container restart: the old process was gone by then), otherwise the action's (a reload or a fork in place).
+ */
+export function processStartMs(began: number, containerStartedAt?: string): number {
+  const started = containerStartedAt ? Date.parse(containerStartedAt) : Number.NaN;
+  return Number.isNaN(started) ? began : Math.max(began, started);
+}
+
+/**
  * The ids of `list`'s entries in an API answer, and the first new one that matches `where`: with `since`, one whose
  * timestamp is later than `after` (the restarted process's start), otherwise one whose id is not in `known`.
  * A timestamp the database truncated to the second can only look earlier than it was, so the rule errs late.

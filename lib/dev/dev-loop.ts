@@ -24,7 +24,7 @@ import { dirWanted } from '../watch/wanted-dirs.js';
 import { watch } from 'chokidar';
 import { withDevMounts } from './dev-mounts.js';
 import { IMPORT_RECORD_TARGET, readImportRecords, touchesLoaded } from './loaded-modules.js';
-import { ApiReadiness, ApiSession } from './api-ready.js';
+import { ApiReadiness, ApiSession, processStartMs } from './api-ready.js';
 import { planBatch, watchedSources, type ServiceWork, type WatchedSource } from './plan-batch.js';
 
 /** What a front end (the dev screen's keys) may ask of a running dev loop. */
@@ -308,14 +308,9 @@ export async function runDev(opts: DevOptions): Promise<void> {
     }
   }
 
-  /**
-   * When the restarted process began: the container's start after a container restart (the old process is gone by
-   * then), otherwise when the action began (a reload or a fork in place).
-   */
   async function processStart(name: string, began: number): Promise<number> {
     const instance = (await runtime.list(profile.project)).find((i) => i.service === name);
-    const started = instance?.startedAt ? Date.parse(instance.startedAt) : Number.NaN;
-    return Number.isNaN(started) ? began : Math.max(began, started);
+    return processStartMs(began, instance?.startedAt);
   }
 
   async function applyOwnAction(service: ResolvedService, work: Work, workSignal: AbortSignal): Promise<void> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { listedIds, timestampMs } from '../../lib/dev/api-ready.js';
+import { listedIds, processStartMs, timestampMs } from '../../lib/dev/api-ready.js';
 import { heatEngineListed } from '../helpers/fake-profile.js';
 
 const ready = heatEngineListed;
@@ -53,5 +53,14 @@ describe('listedIds with since (ironic’s conductor list: one hostname, stamped
     expect(timestampMs('2026-12-07T02:09:44')).toBe(Date.parse('2026-12-07T02:09:44Z'));
     expect(timestampMs('2026-12-07T02:09:44.5+01:00')).toBe(Date.parse('2026-12-07T01:09:44.5Z'));
     expect(timestampMs(undefined)).toBeNaN();
+  });
+});
+
+describe('processStartMs', () => {
+  const began = Date.parse('2026-12-07T02:09:42.000Z');
+  it('is the container’s start after a container restart, and the action’s own after a fork or reload in place', () => {
+    expect(processStartMs(began, '2026-12-07T02:09:42.532454167Z')).toBe(began + 532);
+    expect(processStartMs(began, '2026-12-07T01:00:00Z')).toBe(began);
+    expect(processStartMs(began, undefined)).toBe(began);
   });
 });
