@@ -1,9 +1,12 @@
+import { appendFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadProfile } from '../../lib/profile/load.js';
 import { berth, byService, httpGet, purge, repoRoot, stateDir, uniqueProject } from '../helpers/engine.js';
 import { openstackClient, undercloudPorts } from '../helpers/openstack.js';
 import { junitCases } from '../helpers/junit.js';
+import { startDev } from '../helpers/dev-process.js';
 
 // On a fresh machine this deploy also builds every image it needs (about 4 of the 5 cold minutes).
 const COLD_BUILD_TIMEOUT_MS = 15 * 60_000;
@@ -99,6 +102,60 @@ describe('undercloud on a real engine', () => {
     expect(run.all).not.toMatch(/creating|bootstrapping/);
     expect(await byService(project)).toEqual(before);
   });
+
+  // berth dev on the whole undercloud with nova and ironic trees made by berth source: each conductor forks from a
+  // preloading parent (nova) or restarts (ironic), and a save acts on the one service whose processes imported it.
+  it('berth dev with nova and ironic trees: a conductor save acts on that conductor alone', async () => {
+    const trees = mkdtempSync(join(tmpdir(), 'berth-uc-src-'));
+    for (const name of ['nova', 'ironic']) {
+      const source = await berth(['source', name, join(trees, name), ...args], { state });
+      expect(source.exitCode, source.all).toBe(0);
+    }
+    const dev = startDev(
+      ['--source', `nova=${join(trees, 'nova')}`, '--source', `ironic=${join(trees, 'ironic')}`, ...args],
+      state,
+    );
+    try {
+      await dev.waitFor((e): e is never => e.type === 'dev.watching', { timeoutMs: 600_000 });
+      const cases = [
+        ['nova', 'nova/conductor/manager.py', 'nova-conductor', ['nova-api', 'nova-scheduler', 'nova-compute']],
+        ['ironic', 'ironic/conductor/manager.py', 'ironic-conductor', ['ironic-api']],
+      ] as const;
+      for (const [tree, file, service, spared] of cases) {
+        const mark = dev.events.length;
+        const before = (await byService(project))[service]!;
+        appendFileSync(join(trees, tree, file), `# berth dev edit ${mark}\n`);
+        const done = await dev.waitFor(dev.isAction(service, 'done'), { after: mark, timeoutMs: 180_000 });
+        expect(done.files).toEqual([join(trees, tree, file)]);
+        const acted = dev.events
+          .slice(mark)
+          .filter((e) => e.type === 'dev.action' && e.phase === 'start')
+          .map((e) => (e as { service: string }).service);
+        expect(acted).toEqual([service]);
+        const unaffected = dev.events.slice(mark).filter((e) => e.type === 'dev.unaffected');
+        for (const other of spared) expect(unaffected.map((e) => (e as { service: string }).service)).toContain(other);
+        if (service === 'ironic-conductor') {
+          // Restarted, and "done" only once ironic's API shows the new process's registration.
+          const after = (await byService(project))[service]!;
+          expect(after.startedAt).not.toBe(before.startedAt);
+          const listed = await openstackClient(state, project, [
+            ...['openstack', '--os-cloud', 'undercloud', '--os-baremetal-api-version', '1.49'],
+            ...['baremetal', 'conductor', 'list', '--long', '-f', 'json'],
+          ]);
+          const rows = JSON.parse(listed) as { Alive: boolean; 'Updated At': string | null }[];
+          const stamped = rows.map((r) => Date.parse(`${r['Updated At']}Z`.replace(/(\+00:00)?Z$/, 'Z')));
+          expect(rows.some((r) => r.Alive)).toBe(true);
+          expect(Math.max(...stamped)).toBeGreaterThanOrEqual(Math.floor(Date.parse(after.startedAt) / 1000) * 1000);
+        }
+      }
+    } finally {
+      dev.child.kill('SIGINT');
+      await dev.child.catch(() => undefined);
+    }
+    // Back to the images' own code for the tests below.
+    const restored = await berth(['deploy', ...args], { state });
+    expect(restored.exitCode, restored.all.slice(-4000)).toBe(0);
+  }, 900_000);
 
   it('dropping heat (no-heat.yaml) removes its catalog entries and haproxy frontend, and nothing else', async () => {
     expect(await catalogTypes()).toContain('orchestration');
