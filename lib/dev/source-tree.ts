@@ -1,6 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { BerthError } from '../errors.js';
 import type { ResolvedProfile, ResolvedService } from '../profile/model.js';
 import type { ExecResult } from '../runtime/types.js';
@@ -78,6 +77,8 @@ export async function copyInstalledSource(
       rmSync(join(entry.parentPath, entry.name), { recursive: true, force: true });
   writeFileSync(join(dir, '.gitignore'), '__pycache__/\n*.pyc\n');
   const version = checkoutVersion(dir);
+  // execa on first use: berth dev imports this module and should not carry execa for a command it may never run.
+  const { execa } = await import('execa');
   const git = (...args: string[]) =>
     execa('git', ['-c', 'user.name=berth', '-c', 'user.email=berth@localhost', ...args], { cwd: dir });
   await git('init', '-q');

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import tarStream from 'tar-stream';
+import { DockerClient } from './dockerode.js';
 import { BerthError, CancelledError, EngineUnreachableError, throwIfAborted } from '../../errors.js';
 import type { BuildSpec, ResolvedService } from '../../profile/model.js';
 import {
@@ -57,9 +58,9 @@ export class DockerRuntime implements Runtime, ImageStore, ToolRunner, FileSync,
   private readonly throwaways: DockerThrowaways;
 
   constructor(opts: DockerRuntimeOptions = {}) {
-    this.docker = opts.docker ?? new Docker();
+    this.docker = opts.docker ?? new DockerClient();
     trackEngineRequests(this.docker, opts.requests);
-    this.cleanup = opts.docker ?? new Docker();
+    this.cleanup = opts.docker ?? new DockerClient();
     trackEngineRequests(this.cleanup, { timeoutMs: opts.requests?.timeoutMs });
     this.images = new DockerImages(this.docker, opts);
     this.volumes = new DockerVolumes(this.docker);
