@@ -136,6 +136,10 @@ if (process.argv[2] === '--child') {
   );
 }
 
+function rssKb(pid: number): number {
+  return Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB/m)?.[1] ?? NaN);
+}
+
 /** A real `berth dev` on the demo profile, the tree mounted into demo-api and watched by the same rule. */
 async function wholeProcess(root: string): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'berth-bench-watch-dev-'));
@@ -160,12 +164,20 @@ async function wholeProcess(root: string): Promise<void> {
   const kb = (field: string) => Number(status.match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'))?.[1] ?? NaN);
   const watching = events.find((e) => e.type === 'dev.watching') as { watches: number } | undefined;
   const held = inotifyWatches(dev.pid!);
+  // V8 keeps a heap grown by the deploy and the walk until its memory reducer runs, once the process has been idle a
+  // while (about a minute here): what a long-lived watcher holds is what is left then. Read every second for 90 s.
+  const settled: number[] = [];
+  for (let s = 1; s <= 90; s++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    settled.push(rssKb(dev.pid!) / 1024);
+  }
   dev.kill('SIGINT');
   await dev;
   await execa('node', [cli, 'down', '--volumes', ...args], { env, reject: false });
   console.log(
     `\nberth dev, the whole process (node dist/cli/main.js dev --json, demo profile + this tree): ` +
       `RSS ${(kb('VmRSS') / 1024).toFixed(0)} MB once watching (peak ${(kb('VmHWM') / 1024).toFixed(0)} MB), ` +
+      `${settled.at(-1)!.toFixed(0)} MB idle 90 s later (settled after ${settled.findIndex((v) => v <= settled.at(-1)! + 1) + 1} s), ` +
       `${held} inotify watches held (it counted ${watching?.watches})`,
   );
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { treeIgnore } from '../../lib/watch/ignore.js';
+import ignore from 'ignore';
+import { boundedCache, treeIgnore } from '../../lib/watch/ignore.js';
 import { profileTree } from '../helpers/profile-fixture.js';
 
 describe('treeIgnore', () => {
@@ -32,5 +33,22 @@ describe('treeIgnore', () => {
     expect(ignored('pkg/__pycache__/x.pyc')).toBe(true);
     expect(ignored('api/.server.py.swp')).toBe(true);
     expect(ignored('api/server.py')).toBe(false);
+  });
+});
+
+describe('boundedCache', () => {
+  it('makes the matcher afresh after the limit, with the same answers', () => {
+    const made: { cache: () => number }[] = [];
+    const check = boundedCache(() => {
+      const matcher = ignore().add(['*.pyc', 'build/']);
+      // The library's own cache, read to prove it is let go (ignore 7 keeps it as _ignoreCache).
+      made.push({ cache: () => Object.keys((matcher as unknown as { _ignoreCache: object })._ignoreCache).length });
+      return matcher;
+    }, 3);
+    const answers = ['a.pyc', 'b.py', 'build/', 'c.pyc', 'd.py', 'build/x', 'e.py'].map(check);
+    expect(answers).toEqual([true, false, true, true, false, true, false]);
+    expect(made).toHaveLength(3);
+    // Each matcher saw three paths (build/x also caches its parent build/), the last one only e.py.
+    expect(made.map((m) => m.cache())).toEqual([3, 4, 1]);
   });
 });
