@@ -136,8 +136,10 @@ if (process.argv[2] === '--child') {
   );
 }
 
-function rssKb(pid: number): number {
-  return Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB/m)?.[1] ?? NaN);
+/** A field of /proc/<pid>/status, in kB. */
+function statusKb(pid: number, field: string): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(status.match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'))?.[1] ?? NaN);
 }
 
 /** A real `berth dev` on the demo profile, the tree mounted into demo-api and watched by the same rule. */
@@ -160,8 +162,8 @@ async function wholeProcess(root: string): Promise<void> {
     args.push('--param', `${k}=${v}`);
   const dev = execa('node', [cli, 'dev', '--json', ...args], { env, reject: false });
   const events = await devEvents(dev.stdout!);
-  const status = readFileSync(`/proc/${dev.pid}/status`, 'utf8');
-  const kb = (field: string) => Number(status.match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'))?.[1] ?? NaN);
+  const rssMb = statusKb(dev.pid!, 'VmRSS') / 1024;
+  const peakMb = statusKb(dev.pid!, 'VmHWM') / 1024;
   const watching = events.find((e) => e.type === 'dev.watching') as { watches: number } | undefined;
   const held = inotifyWatches(dev.pid!);
   // V8 keeps a heap grown by the deploy and the walk until its memory reducer runs, once the process has been idle a
@@ -169,15 +171,17 @@ async function wholeProcess(root: string): Promise<void> {
   const settled: number[] = [];
   for (let s = 1; s <= 90; s++) {
     await new Promise((r) => setTimeout(r, 1000));
-    settled.push(rssKb(dev.pid!) / 1024);
+    settled.push(statusKb(dev.pid!, 'VmRSS') / 1024);
   }
+  const idleMb = settled.at(-1)!;
+  const settledAfterS = settled.findIndex((mb) => mb <= idleMb + 1) + 1;
   dev.kill('SIGINT');
   await dev;
   await execa('node', [cli, 'down', '--volumes', ...args], { env, reject: false });
   console.log(
     `\nberth dev, the whole process (node dist/cli/main.js dev --json, demo profile + this tree): ` +
-      `RSS ${(kb('VmRSS') / 1024).toFixed(0)} MB once watching (peak ${(kb('VmHWM') / 1024).toFixed(0)} MB), ` +
-      `${settled.at(-1)!.toFixed(0)} MB idle 90 s later (settled after ${settled.findIndex((v) => v <= settled.at(-1)! + 1) + 1} s), ` +
+      `RSS ${rssMb.toFixed(0)} MB once watching (peak ${peakMb.toFixed(0)} MB), ` +
+      `${idleMb.toFixed(0)} MB idle 90 s later (settled after ${settledAfterS} s), ` +
       `${held} inotify watches held (it counted ${watching?.watches})`,
   );
 }

@@ -2,6 +2,7 @@ import { appendFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { timestampMs } from '../../lib/dev/api-ready.js';
 import { loadProfile } from '../../lib/profile/load.js';
 import { berth, byService, httpGet, purge, repoRoot, stateDir, uniqueProject } from '../helpers/engine.js';
 import { openstackClient, undercloudPorts } from '../helpers/openstack.js';
@@ -143,7 +144,7 @@ describe('undercloud on a real engine', () => {
             ...['baremetal', 'conductor', 'list', '--long', '-f', 'json'],
           ]);
           const rows = JSON.parse(listed) as { Alive: boolean; 'Updated At': string | null }[];
-          const stamped = rows.map((r) => Date.parse(`${r['Updated At']}Z`.replace(/(\+00:00)?Z$/, 'Z')));
+          const stamped = rows.map((r) => timestampMs(r['Updated At']));
           expect(rows.some((r) => r.Alive)).toBe(true);
           expect(Math.max(...stamped)).toBeGreaterThanOrEqual(Math.floor(Date.parse(after.startedAt) / 1000) * 1000);
         }
