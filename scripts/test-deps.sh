@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # What the tests drive besides the engine: tmux (a real terminal for the TUI end-to-end test) and
 # script(1) from util-linux (a pty for the reporter-choice test); python3 for the tests of berth dev's Python
-# preloading helper.
+# preloading helper; qemu-system-x86, openipmi's ipmi_sim and ipmitool for the virtual baremetal nodes (their
+# tests boot one under TCG behind its BMC).
 set -euo pipefail
 missing=()
 command -v tmux >/dev/null 2>&1 || missing+=(tmux)
 command -v script >/dev/null 2>&1 || missing+=(bsdutils)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
+command -v qemu-system-x86_64 >/dev/null 2>&1 || missing+=(qemu-system-x86)
+command -v ipmi_sim >/dev/null 2>&1 || missing+=(openipmi)
+command -v ipmitool >/dev/null 2>&1 || missing+=(ipmitool)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ -r /etc/debian_version ] && [ "$(id -u)" = 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

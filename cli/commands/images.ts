@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
+import { join } from 'node:path';
+import { buildRamdisk } from '../../lib/images/ramdisk.js';
 import { BASE_IMAGE, seedBaseImage } from '../../lib/images/seed-base.js';
+import { stateRoot } from '../../lib/state/paths.js';
 import { out, interruptSignal } from '../context.js';
 import { DockerRuntime } from '../../lib/runtime/docker/docker-runtime.js';
 import { action } from './shared.js';
@@ -59,6 +62,27 @@ export function registerImages(program: Command): void {
           signal: interruptSignal(),
           onLine: (l) => !l.startsWith('I: ') && out(l + '\n'),
         });
+      }),
+    );
+  images
+    .command('ramdisk')
+    .description(
+      'build the kernel and busybox initramfs a virtual node boots (inspection, the ramdisk deploy) from Debian packages',
+    )
+    .option('--out <dir>', 'where vmlinuz and initramfs.gz go (default: images/ramdisk in the state directory)')
+    .option('--force', 'build the image again even if its context is unchanged')
+    .action(
+      action(async (opts: { out?: string; force?: boolean }) => {
+        const runtime = new DockerRuntime();
+        await runtime.info();
+        const outDir = opts.out ?? join(stateRoot(), 'images', 'ramdisk');
+        const ramdisk = await buildRamdisk(runtime, outDir, {
+          signal: interruptSignal(),
+          force: opts.force,
+          // The build's own output is long (apt); its steps say how far it is.
+          onProgress: (p) => /^Step \d+\/\d+/.test(p.line) && out(p.line + '\n'),
+        });
+        out(`kernel ${ramdisk.kernelVersion}: ${ramdisk.kernel}\ninitramfs: ${ramdisk.initramfs}\n`);
       }),
     );
 }
