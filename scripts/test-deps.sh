@@ -2,7 +2,7 @@
 # What the tests drive besides the engine: tmux (a real terminal for the TUI end-to-end test) and
 # script(1) from util-linux (a pty for the reporter-choice test); python3 for the tests of berth dev's Python
 # preloading helper; qemu-system-x86, openipmi's ipmi_sim and ipmitool for the virtual baremetal nodes (their
-# tests boot one under TCG behind its BMC).
+# tests boot one under TCG behind its BMC), dnsmasq and curl for their ctlplane (DHCP on it, HTTP to a node).
 set -euo pipefail
 missing=()
 command -v tmux >/dev/null 2>&1 || missing+=(tmux)
@@ -11,6 +11,8 @@ command -v python3 >/dev/null 2>&1 || missing+=(python3)
 command -v qemu-system-x86_64 >/dev/null 2>&1 || missing+=(qemu-system-x86)
 command -v ipmi_sim >/dev/null 2>&1 || missing+=(openipmi)
 command -v ipmitool >/dev/null 2>&1 || missing+=(ipmitool)
+command -v dnsmasq >/dev/null 2>&1 || missing+=(dnsmasq-base)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ -r /etc/debian_version ] && [ "$(id -u)" = 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,157 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BerthError } from '../errors.js';
+
+/**
+ * The provisioning network a project's virtual nodes boot on: a bridge inside a network namespace berth makes for the
+ * project. It has private addresses only, no route and no link out of the namespace, so nothing a node sends can
+ * leave it; dnsmasq on the bridge answers DHCP and sends the IPv6 router advertisements iPXE waits for.
+ */
+export interface Ctlplane {
+  project: string;
+  namespace: string;
+  bridge: string;
+  /** 192.168.24.0/24, TripleO's ctlplane subnet. */
+  cidr: string;
+  gateway: string;
+  dhcpRange: [string, string];
+  /** A unique-local /64 made from the project's name, so two projects' namespaces never share one. */
+  ipv6Prefix: string;
+  stateDir: string;
+}
+
+export function ctlplaneFor(project: string, projectStateDir: string): Ctlplane {
+  const hex = createHash('sha256').update(project).digest('hex');
+  const ula = `fd${hex.slice(0, 2)}:${hex.slice(2, 6)}:${hex.slice(6, 10)}:24`;
+  return {
+    project,
+    namespace: `berth-${project}`,
+    bridge: 'br-ctlplane',
+    cidr: '192.168.24.0/24',
+    gateway: '192.168.24.1',
+    dhcpRange: ['192.168.24.100', '192.168.24.199'],
+    ipv6Prefix: `${ula}::/64`,
+    stateDir: join(projectStateDir, 'ctlplane'),
+  };
+}
+
+/** A node's tap on the bridge: interface names stop at 15 characters, so the node's name is hashed into it. */
+export function tapName(node: string): string {
+  return `tap-${createHash('sha256').update(node).digest('hex').slice(0, 8)}`;
+}
+
+export function dnsmasqArgs(net: Ctlplane): string[] {
+  const [from, to] = net.dhcpRange;
+  return [
+    '--conf-file=/dev/null',
+    '--port=0', // DHCP and RA only: no DNS server on the ctlplane
+    `--interface=${net.bridge}`,
+    '--bind-interfaces',
+    '--except-interface=lo',
+    `--dhcp-range=${from},${to},255.255.255.0,10m`,
+    `--dhcp-range=${net.ipv6Prefix.replace('::/64', '::')},ra-only`,
+    '--enable-ra',
+    '--dhcp-authoritative',
+    `--dhcp-leasefile=${join(net.stateDir, 'dnsmasq.leases')}`,
+    `--pid-file=${join(net.stateDir, 'dnsmasq.pid')}`,
+    `--log-facility=${join(net.stateDir, 'dnsmasq.log')}`,
+    '--log-dhcp',
+  ];
+}
+
+type Run = (command: string, args: string[]) => Promise<{ exitCode?: number; stdout: string; stderr: string }>;
+
+async function run(command: string, args: string[]): Promise<{ exitCode?: number; stdout: string; stderr: string }> {
+  const { execa } = await import('execa');
+  const r = await execa(command, args, { reject: false });
+  return { exitCode: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) };
+}
+
+async function must(exec: Run, what: string, command: string, args: string[]): Promise<string> {
+  const r = await exec(command, args);
+  if (r.exitCode !== 0)
+    throw new BerthError(`ctlplane: ${what} failed: ${r.stderr.trim() || `exit ${r.exitCode}`}`, 'berth needs root.');
+  return r.stdout;
+}
+
+export async function namespaceExists(net: Ctlplane, exec: Run = run): Promise<boolean> {
+  const list = await must(exec, 'listing network namespaces', 'ip', ['netns', 'list']);
+  return list.split('\n').some((line) => line.split(' ')[0] === net.namespace);
+}
+
+/** Makes the namespace, its bridge and dnsmasq; a part that already exists is kept. */
+export async function ensureCtlplane(net: Ctlplane, exec: Run = run): Promise<void> {
+  mkdirSync(net.stateDir, { recursive: true });
+  const inNs = (args: string[]) => ['netns', 'exec', net.namespace, ...args];
+  if (!(await namespaceExists(net, exec))) {
+    await must(exec, 'making the namespace', 'ip', ['netns', 'add', net.namespace]);
+    await must(exec, 'bringing up lo', 'ip', inNs(['ip', 'link', 'set', 'lo', 'up']));
+    await must(exec, 'making the bridge', 'ip', inNs(['ip', 'link', 'add', net.bridge, 'type', 'bridge']));
+    const prefix = Number(net.cidr.split('/')[1]);
+    await must(
+      exec,
+      'addressing the bridge',
+      'ip',
+      inNs(['ip', 'addr', 'add', `${net.gateway}/${prefix}`, 'dev', net.bridge]),
+    );
+    const v6 = net.ipv6Prefix.replace('::/64', '::1/64');
+    await must(
+      exec,
+      'addressing the bridge (IPv6)',
+      'ip',
+      inNs(['ip', '-6', 'addr', 'add', v6, 'dev', net.bridge, 'nodad']),
+    );
+    await must(exec, 'bringing up the bridge', 'ip', inNs(['ip', 'link', 'set', net.bridge, 'up']));
+  }
+  if (!dnsmasqRunning(net)) {
+    // dnsmasq daemonises itself and writes its pid file, so it outlives the berth command that started it.
+    await must(exec, 'starting dnsmasq', 'ip', inNs(['dnsmasq', ...dnsmasqArgs(net)]));
+  }
+}
+
+function dnsmasqRunning(net: Ctlplane): boolean {
+  const pidFile = join(net.stateDir, 'dnsmasq.pid');
+  if (!existsSync(pidFile)) return false;
+  const pid = readFileSync(pidFile, 'utf8').trim();
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`--pid-file=${pidFile}`);
+  } catch {
+    return false;
+  }
+}
+
+/** A tap for a node's NIC, on the bridge; qemu started inside the namespace opens it by name. */
+export async function addTap(net: Ctlplane, node: string, exec: Run = run): Promise<string> {
+  const tap = tapName(node);
+  const inNs = (args: string[]) => ['netns', 'exec', net.namespace, 'ip', ...args];
+  const exists = await exec('ip', inNs(['link', 'show', tap]));
+  if (exists.exitCode !== 0)
+    await must(exec, `making ${tap}`, 'ip', inNs(['tuntap', 'add', 'dev', tap, 'mode', 'tap']));
+  await must(exec, `putting ${tap} on the bridge`, 'ip', inNs(['link', 'set', tap, 'master', net.bridge, 'up']));
+  return tap;
+}
+
+/**
+ * Everything goes: each process still in the namespace (dnsmasq, VMs, BMCs) is killed, then the namespace, which
+ * takes the bridge and the taps with it.
+ */
+export async function removeCtlplane(net: Ctlplane, exec: Run = run): Promise<void> {
+  if (!(await namespaceExists(net, exec))) return;
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const pids = (await must(exec, 'listing its processes', 'ip', ['netns', 'pids', net.namespace]))
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
+    if (pids.length === 0) break;
+    for (const pid of pids) {
+      try {
+        process.kill(pid, attempt < 20 ? 'SIGTERM' : 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await must(exec, 'removing the namespace', 'ip', ['netns', 'delete', net.namespace]);
+}
