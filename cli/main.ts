@@ -21,6 +21,7 @@ const commandModules: Record<string, () => Promise<Register>> = {
   images: async () => (await import('./commands/images.js')).registerImages,
   evaluate: async () => (await import('./commands/evaluate.js')).registerEvaluate,
   source: async () => (await import('./commands/source.js')).registerSource,
+  node: async () => (await import('./commands/node.js')).registerNode,
 };
 const moduleOf: Record<string, string> = { update: 'deploy' };
 

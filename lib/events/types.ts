@@ -1,5 +1,6 @@
 import type { Evaluation } from '../evaluate/evaluate.js';
 import type { Finding } from '../ops/doctor.js';
+import type { NodeStatus, VirtualNode } from '../nodes/nodes.js';
 import type { ProjectStatus } from '../ops/project-state.js';
 import type { CheckResult } from '../ops/verify.js';
 import type { TempestStage } from '../tempest/run.js';
@@ -114,6 +115,9 @@ export type BerthEvent =
   // What the commands that only look report: in --json output these are lines like every other event.
   | ({ type: 'status'; at: number } & ProjectStatus)
   | ({ type: 'verify.check'; at: number } & CheckResult)
+  /** berth node add and berth node list: the project's virtual baremetal nodes. */
+  | { type: 'node.added'; at: number; node: VirtualNode }
+  | { type: 'node.list'; at: number; project: string; nodes: NodeStatus[] }
   | { type: 'verify.done'; at: number; passed: number; failed: number }
   /** berth verify --tempest: where the run is, each test's outcome, and the suites' totals. */
   | { type: 'tempest.stage'; at: number; stage: TempestStage }

@@ -34,6 +34,9 @@ function plain(what: string, value: string): string {
  * boot device through chassis-control with the node's directory. It holds the BMC password, so it is written 0600.
  */
 export function lanConf(bmc: Bmc, nodeDir: string, chassisControl = chassisControlPath()): string {
+  // ipmitool refuses a longer one over lanplus ("password is longer than 20 bytes"), so ironic could never log in.
+  if (bmc.password.length > 20)
+    throw new BerthError('virtual node: the BMC password is longer than 20 bytes', 'IPMI v2 allows 20 at most.');
   const auths = 'none md2 md5 straight';
   return [
     `name "${plain('node directory', nodeDir).split('/').pop()}"`,

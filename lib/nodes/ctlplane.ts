@@ -75,16 +75,16 @@ async function must(exec: Run, what: string, command: string, args: string[]): P
   return r.stdout;
 }
 
-export async function namespaceExists(net: Ctlplane, exec: Run = run): Promise<boolean> {
-  const list = await must(exec, 'listing network namespaces', 'ip', ['netns', 'list']);
-  return list.split('\n').some((line) => line.split(' ')[0] === net.namespace);
+/** `ip netns add` names a namespace by a file under /run/netns; reading it needs neither root nor iproute2. */
+export function namespaceExists(net: Ctlplane): boolean {
+  return existsSync(join('/run/netns', net.namespace));
 }
 
 /** Makes the namespace, its bridge and dnsmasq; a part that already exists is kept. */
 export async function ensureCtlplane(net: Ctlplane, exec: Run = run): Promise<void> {
   mkdirSync(net.stateDir, { recursive: true });
   const inNs = (args: string[]) => ['netns', 'exec', net.namespace, ...args];
-  if (!(await namespaceExists(net, exec))) {
+  if (!namespaceExists(net)) {
     await must(exec, 'making the namespace', 'ip', ['netns', 'add', net.namespace]);
     await must(exec, 'bringing up lo', 'ip', inNs(['ip', 'link', 'set', 'lo', 'up']));
     await must(exec, 'making the bridge', 'ip', inNs(['ip', 'link', 'add', net.bridge, 'type', 'bridge']));
@@ -137,7 +137,7 @@ export async function addTap(net: Ctlplane, node: string, exec: Run = run): Prom
  * takes the bridge and the taps with it.
  */
 export async function removeCtlplane(net: Ctlplane, exec: Run = run): Promise<void> {
-  if (!(await namespaceExists(net, exec))) return;
+  if (!namespaceExists(net)) return;
   for (let attempt = 0; attempt < 50; attempt++) {
     const pids = (await must(exec, 'listing its processes', 'ip', ['netns', 'pids', net.namespace]))
       .split('\n')

@@ -16,6 +16,7 @@ describe('lanConf', () => {
   it('refuses a value that would break out of its quotes or into the shell', () => {
     expect(() => lanConf({ ...bmc, password: 'a"b' }, '/n', '/c')).toThrow(/BMC password "a"b" has characters/);
     expect(() => lanConf(bmc, '/n; rm -rf /', '/c')).toThrow(/node directory/);
+    expect(() => lanConf({ ...bmc, password: 'x'.repeat(21) }, '/n', '/c')).toThrow(/longer than 20 bytes/);
   });
 });
 

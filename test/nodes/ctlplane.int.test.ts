@@ -83,7 +83,7 @@ describe('the ctlplane: a bridge in a namespace of the project', () => {
     expect(inNs('cat', join(net.stateDir, 'dnsmasq.leases'))).toContain(`${MAC} ${address}`);
 
     await removeCtlplane(net);
-    expect(await namespaceExists(net)).toBe(false);
+    expect(namespaceExists(net)).toBe(false);
     await vm;
     expect(processesWith('berth-node-ctlplane-test')).toEqual([]);
     expect(processesWith(net.stateDir)).toEqual([]);
