@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BerthError } from '../errors.js';
+import { livePid } from './pid-file.js';
 
 /**
  * The provisioning network a project's virtual nodes boot on: a bridge inside a network namespace berth makes for the
@@ -112,13 +113,7 @@ export async function ensureCtlplane(net: Ctlplane, exec: Run = run): Promise<vo
 
 function dnsmasqRunning(net: Ctlplane): boolean {
   const pidFile = join(net.stateDir, 'dnsmasq.pid');
-  if (!existsSync(pidFile)) return false;
-  const pid = readFileSync(pidFile, 'utf8').trim();
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`--pid-file=${pidFile}`);
-  } catch {
-    return false;
-  }
+  return livePid(pidFile, `--pid-file=${pidFile}`) !== undefined;
 }
 
 /** A tap for a node's NIC, on the bridge; qemu started inside the namespace opens it by name. */

@@ -14,6 +14,7 @@ import {
 import { join } from 'node:path';
 import { BerthError } from '../errors.js';
 import { writeNodeFiles, type Bmc } from './bmc.js';
+import { livePid } from './pid-file.js';
 import {
   addTap,
   ctlplaneFor,
@@ -58,16 +59,6 @@ export function nodeIdentity(i: number): { name: string; mac: string; bmcAddress
   };
 }
 
-function pidAlive(pidFile: string, marker: string): number | undefined {
-  if (!existsSync(pidFile)) return undefined;
-  const pid = Number(readFileSync(pidFile, 'utf8').trim());
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(marker) ? pid : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 function readNodes(projectStateDir: string): VirtualNode[] {
   const dir = nodesDir(projectStateDir);
   if (!existsSync(dir)) return [];
@@ -83,39 +74,30 @@ async function exec(args: string[]): Promise<{ exitCode?: number; stdout: string
   return { exitCode: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
-/** ipmitool against a node's BMC from inside the ctlplane, as ironic-conductor will call it. */
+/**
+ * ipmitool against a node's BMC from inside the ctlplane, as ironic-conductor will call it. ipmi_sim runs
+ * chassis-control synchronously, so a power on or reset answers once qemu has started: 5 s an attempt, 3 retries.
+ */
 export function ipmi(net: Ctlplane, node: VirtualNode, ...command: string[]) {
+  const bmc = `-H ${node.bmc.address} -p ${node.bmc.port} -U ${node.bmc.username}`.split(' ');
+  const session = ['-I', 'lanplus', '-C', '3', '-L', 'ADMINISTRATOR', '-R', '3', '-N', '5'];
   return exec([
     'ip',
     'netns',
     'exec',
     net.namespace,
     'ipmitool',
-    '-I',
-    'lanplus',
-    '-C',
-    '3',
-    '-L',
-    'ADMINISTRATOR',
-    '-H',
-    node.bmc.address,
-    '-p',
-    String(node.bmc.port),
-    '-U',
-    node.bmc.username,
+    ...session,
+    ...bmc,
     '-f',
     node.passwordFile,
-    '-R',
-    '1',
-    '-N',
-    '2',
     ...command,
   ]);
 }
 
 /** Starts the node's BMC inside the ctlplane unless it runs; its address goes on the bridge first. */
 async function ensureBmc(net: Ctlplane, node: VirtualNode, dir: string): Promise<void> {
-  if (pidAlive(join(dir, 'bmc.pid'), join(dir, 'lan.conf'))) return;
+  if (livePid(join(dir, 'bmc.pid'), join(dir, 'lan.conf'))) return;
   const addr = await exec(['ip', 'netns', 'exec', net.namespace, 'ip', '-o', 'addr', 'show', 'dev', net.bridge]);
   if (!addr.stdout.includes(` ${node.bmc.address}/`))
     await exec([
@@ -230,7 +212,7 @@ export async function listNodes(project: string, projectStateDir: string): Promi
   return Promise.all(
     readNodes(projectStateDir).map(async (node) => {
       const dir = join(nodesDir(projectStateDir), node.name);
-      const bmcRunning = up && pidAlive(join(dir, 'bmc.pid'), join(dir, 'lan.conf')) !== undefined;
+      const bmcRunning = up && livePid(join(dir, 'bmc.pid'), join(dir, 'lan.conf')) !== undefined;
       let power: NodeStatus['power'] = 'unknown';
       if (bmcRunning) {
         const r = await ipmi(net, node, 'power', 'status');
@@ -253,8 +235,8 @@ export async function removeNode(project: string, projectStateDir: string, name:
   }
   const net = ctlplaneFor(project, projectStateDir);
   const dir = join(nodesDir(projectStateDir), name);
-  const vm = pidAlive(join(dir, 'pid'), `berth-node-${name}`);
-  const bmc = pidAlive(join(dir, 'bmc.pid'), join(dir, 'lan.conf'));
+  const vm = livePid(join(dir, 'pid'), `berth-node-${name}`);
+  const bmc = livePid(join(dir, 'bmc.pid'), join(dir, 'lan.conf'));
   for (const pid of [vm, bmc]) if (pid) process.kill(pid, 'SIGKILL');
   if (namespaceExists(net)) {
     const ns = ['ip', 'netns', 'exec', net.namespace, 'ip'];

@@ -77,10 +77,12 @@ describe('a virtual node behind its BMC (ipmi_sim + chassis-control)', () => {
     sim = execa('ipmi_sim', ['-c', join(nodeDir, 'lan.conf'), '-f', join(nodeDir, 'sim.emu'), '-n', '-s', work], {
       reject: false,
     });
-    // ironic's ipmi hardware type calls ipmitool this way (lanplus, cipher suite 3, the password from a file).
+    // ironic's ipmi hardware type calls ipmitool this way (lanplus, cipher suite 3, the password from a file). ipmi_sim
+    // answers a power on or reset once chassis-control has started qemu, which a loaded machine makes slow: 5 s an
+    // attempt, 3 retries (ironic gives a BMC a minute).
     const connection = `-I lanplus -H ${bmc.address} -p ${bmc.port} -L ADMINISTRATOR -U ${bmc.username} -C 3`;
     const ipmi = (...command: string[]) =>
-      execa('ipmitool', [...connection.split(' '), '-R', '1', '-N', '2', '-f', passwordFile, ...command], {
+      execa('ipmitool', [...connection.split(' '), '-R', '3', '-N', '5', '-f', passwordFile, ...command], {
         reject: false,
       });
     const first = await until('ipmi_sim to answer', async () => {

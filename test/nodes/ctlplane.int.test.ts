@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -8,22 +8,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { addTap, ctlplaneFor, ensureCtlplane, namespaceExists, removeCtlplane } from '../../lib/nodes/ctlplane.js';
 import { qemuArgs } from '../../lib/nodes/qemu.js';
 import { berth, stateDir, uniqueProject } from '../helpers/engine.js';
+import { processesWith } from '../helpers/processes.js';
 
 const MAC = '52:54:00:be:27:03';
-
-/** The pids whose command line holds the text, read from /proc (pgrep run from a shell would find that shell). */
-function processesWith(text: string): number[] {
-  return readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
 
 describe('the ctlplane: a bridge in a namespace of the project', () => {
   const state = stateDir();

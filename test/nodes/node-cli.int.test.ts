@@ -1,24 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ctlplaneFor, namespaceExists, removeCtlplane } from '../../lib/nodes/ctlplane.js';
-import type { NodeStatus } from '../../lib/nodes/nodes.js';
+import { ipmi, type NodeStatus } from '../../lib/nodes/nodes.js';
 import { berth, stateDir, uniqueProject } from '../helpers/engine.js';
-
-/** The pids whose command line holds the text, read from /proc (pgrep from a shell would find that shell). */
-function processesWith(text: string): number[] {
-  return readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
+import { processesWith } from '../helpers/processes.js';
 
 describe('berth node add, list, remove, and down', () => {
   const state = stateDir();
@@ -54,24 +41,7 @@ describe('berth node add, list, remove, and down', () => {
 
     // Powered on through its BMC from inside the ctlplane, as ironic-conductor will.
     const net = ctlplaneFor(project, projectDir);
-    const on = execFileSync(
-      'ip',
-      [
-        'netns',
-        'exec',
-        net.namespace,
-        'ipmitool',
-        '-I',
-        'lanplus',
-        '-C',
-        '3',
-        '-H',
-        node1.bmc.address,
-        '-U',
-        'admin',
-      ].concat(['-f', node1.passwordFile, 'power', 'on']),
-      { encoding: 'utf8' },
-    );
+    const on = (await ipmi(net, node1, 'power', 'on')).stdout;
     expect(on.trim()).toBe('Chassis Power Control: Up/On');
     nodes = await list();
     expect(nodes.map((n) => n.power)).toEqual(['on', 'off']);
