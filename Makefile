@@ -1,6 +1,6 @@
 # Two commands for a newcomer: `make deploy` and `make test`. Everything they need is installed here.
 SHELL := /bin/bash
-BERTH := node dist/cli/main.js
+BERTH := dist/cli/main.js
 PROFILE ?= undercloud
 # Extra arguments for deploy and verify, e.g. BERTH_ARGS="--project mine --param demo_api_port=18790".
 BERTH_ARGS ?=
@@ -40,7 +40,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 	@bash scripts/timed.sh npm-ci npm ci --no-audit --no-fund
 
 build: deps
-	@bash scripts/timed.sh build npx tsc -p tsconfig.json
+	@bash scripts/timed.sh build npm run --silent build
 
 bench: build engine base-image
 	bash scripts/bench-deps.sh

@@ -142,7 +142,11 @@ function statusKb(pid: number, field: string): number {
   return Number(status.match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'))?.[1] ?? NaN);
 }
 
-/** A real `berth dev` on the demo profile, the tree mounted into demo-api and watched by the same rule. */
+/**
+ * A real `berth dev` on the demo profile, the tree mounted into demo-api and watched by the same rule. Run twice, one
+ * after the other on the same tree: as `berth` starts (dist/cli/main.js run directly: its first line hands node the
+ * flags it needs), and as `node dist/cli/main.js`, which skips that line.
+ */
 async function wholeProcess(root: string): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'berth-bench-watch-dev-'));
   const envFile = join(work, 'big-tree.yaml');
@@ -160,28 +164,35 @@ async function wholeProcess(root: string): Promise<void> {
   const args = ['-p', 'demo', '--project', 'bench-watch', '-e', envFile];
   for (const [k, v] of Object.entries({ demo_api_port: 28780, demo_proxy_port: 28781, demo_cache_port: 28782 }))
     args.push('--param', `${k}=${v}`);
-  const dev = execa('node', [cli, 'dev', '--json', ...args], { env, reject: false });
-  const events = await devEvents(dev.stdout!);
-  const rssMb = statusKb(dev.pid!, 'VmRSS') / 1024;
-  const peakMb = statusKb(dev.pid!, 'VmHWM') / 1024;
-  const watching = events.find((e) => e.type === 'dev.watching') as { watches: number } | undefined;
-  const held = inotifyWatches(dev.pid!);
-  // V8 keeps a heap grown by the deploy and the walk until its memory reducer runs, once the process has been idle a
-  // while (about a minute here): what a long-lived watcher holds is what is left then. Read every second for 90 s.
-  const settled: number[] = [];
-  for (let s = 1; s <= 90; s++) {
-    await new Promise((r) => setTimeout(r, 1000));
-    settled.push(statusKb(dev.pid!, 'VmRSS') / 1024);
+  console.log('\nberth dev, the whole process (dev --json, demo profile + this tree), RSS from /proc/<pid>/status:');
+  console.log('launched as                 once watching (peak)   idle 90 s later (settled after)   watches held');
+  for (const [label, file, argv] of [
+    ['dist/cli/main.js (berth)', cli, []],
+    ['node dist/cli/main.js', 'node', [cli]],
+  ] as const) {
+    const dev = execa(file, [...argv, 'dev', '--json', ...args], { env, reject: false });
+    const events = await devEvents(dev.stdout!);
+    // With `env -S` exec'ing node, the pid is node's own.
+    const rssMb = statusKb(dev.pid!, 'VmRSS') / 1024;
+    const peakMb = statusKb(dev.pid!, 'VmHWM') / 1024;
+    const watching = events.find((e) => e.type === 'dev.watching') as { watches: number } | undefined;
+    const held = inotifyWatches(dev.pid!);
+    // V8 keeps a heap grown by the deploy and the walk until its memory reducer runs, once the process has been
+    // idle a while (about a minute here): what a long-lived watcher holds is what is left then. Read every second.
+    const settled: number[] = [];
+    for (let s = 1; s <= 90; s++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      settled.push(statusKb(dev.pid!, 'VmRSS') / 1024);
+    }
+    const idleMb = settled.at(-1)!;
+    const settledAfterS = settled.findIndex((mb) => mb <= idleMb + 1) + 1;
+    dev.kill('SIGINT');
+    await dev;
+    await execa('node', [cli, 'down', '--volumes', ...args], { env, reject: false });
+    console.log(
+      `${label.padEnd(27)} ${rssMb.toFixed(0).padStart(4)} MB (${peakMb.toFixed(0)} MB)` +
+        `${idleMb.toFixed(0).padStart(14)} MB (${settledAfterS} s)` +
+        `${String(held).padStart(26)} (it counted ${watching?.watches})`,
+    );
   }
-  const idleMb = settled.at(-1)!;
-  const settledAfterS = settled.findIndex((mb) => mb <= idleMb + 1) + 1;
-  dev.kill('SIGINT');
-  await dev;
-  await execa('node', [cli, 'down', '--volumes', ...args], { env, reject: false });
-  console.log(
-    `\nberth dev, the whole process (node dist/cli/main.js dev --json, demo profile + this tree): ` +
-      `RSS ${rssMb.toFixed(0)} MB once watching (peak ${peakMb.toFixed(0)} MB), ` +
-      `${idleMb.toFixed(0)} MB idle 90 s later (settled after ${settledAfterS} s), ` +
-      `${held} inotify watches held (it counted ${watching?.watches})`,
-  );
 }

@@ -1,4 +1,8 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=1
+// The flag caps V8's young generation at 1 MB a semi-space (16 MB by default). A deploy and berth dev's first walk of
+// a large tree grow it to 32 MB, which V8 gives back only once its memory reducer runs on an idle process, about a
+// minute later; a watcher should be small from the start. V8 reads the cap when the heap is made, so it has to be a
+// node flag: v8.setFlagsFromString at run time changes nothing. `env -S` passes it with no process of berth's own.
 import { Command } from 'commander';
 
 type Register = (program: Command) => void;

@@ -26,6 +26,7 @@ import { withDevMounts } from './dev-mounts.js';
 import { IMPORT_RECORD_TARGET, readImportRecords, touchesLoaded } from './loaded-modules.js';
 import { ApiReadiness, ApiSession, processStartMs } from './api-ready.js';
 import { planBatch, watchedSources, type ServiceWork, type WatchedSource } from './plan-batch.js';
+import { compactHeap } from './heap.js';
 
 /** What a front end (the dev screen's keys) may ask of a running dev loop. */
 export interface DevControl {
@@ -196,6 +197,7 @@ export async function runDev(opts: DevOptions): Promise<void> {
   // change before its initial scan is ready.
   // What the watcher holds, not an estimate: one inotify watch per directory kept (the directories backend).
   const watches = watchBackend() === 'directories' ? watcher.watchCount : needed;
+  compactHeap();
   bus.emit({ type: 'dev.watching', trees: counts, watches, maxWatches: maxUserWatches() });
 
   /** A restart of a service none of whose processes imported a changed module would change nothing it runs. */
