@@ -15,7 +15,9 @@ command -v dnsmasq >/dev/null 2>&1 || missing+=(dnsmasq-base)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ -r /etc/debian_version ] && [ "$(id -u)" = 0 ]; then
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    install() { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; }
+    # A machine whose package lists were never fetched (an engine installed some other way) knows none of these.
+    install || { apt-get update -qq >/dev/null && install; }
   else
     echo "tests need: ${missing[*]}" >&2
     exit 1
