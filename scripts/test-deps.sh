@@ -11,6 +11,8 @@ command -v python3 >/dev/null 2>&1 || missing+=(python3)
 command -v qemu-system-x86_64 >/dev/null 2>&1 || missing+=(qemu-system-x86)
 command -v ipmi_sim >/dev/null 2>&1 || missing+=(openipmi)
 command -v ipmitool >/dev/null 2>&1 || missing+=(ipmitool)
+# UEFI firmware for `berth node add --uefi`: only a recommendation of qemu-system-x86, which is installed without them.
+[ -e /usr/share/qemu/OVMF.fd ] || missing+=(ovmf)
 command -v dnsmasq >/dev/null 2>&1 || missing+=(dnsmasq-base)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 if [ ${#missing[@]} -gt 0 ]; then
