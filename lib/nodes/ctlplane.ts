@@ -61,19 +61,31 @@ export function dnsmasqArgs(net: Ctlplane): string[] {
   ];
 }
 
-type Run = (command: string, args: string[]) => Promise<{ exitCode?: number; stdout: string; stderr: string }>;
-
-async function run(command: string, args: string[]): Promise<{ exitCode?: number; stdout: string; stderr: string }> {
+/** Runs a command to its end and gives back how it ended; the callers decide what a failure means. */
+export async function run(
+  command: string,
+  args: string[],
+): Promise<{ exitCode?: number; stdout: string; stderr: string }> {
   const { execa } = await import('execa');
   const r = await execa(command, args, { reject: false });
   return { exitCode: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
-async function must(exec: Run, what: string, command: string, args: string[]): Promise<string> {
-  const r = await exec(command, args);
+async function must(what: string, command: string, args: string[]): Promise<string> {
+  const r = await run(command, args);
   if (r.exitCode !== 0)
     throw new BerthError(`ctlplane: ${what} failed: ${r.stderr.trim() || `exit ${r.exitCode}`}`, 'berth needs root.');
   return r.stdout;
+}
+
+/** `ip`'s arguments to run a command inside the project's namespace. */
+export function inNamespace(net: Ctlplane, ...command: string[]): string[] {
+  return ['netns', 'exec', net.namespace, ...command];
+}
+
+/** `ip ARGS` inside the project's namespace (its links and addresses), however it ends. */
+export function ipIn(net: Ctlplane, ...args: string[]) {
+  return run('ip', inNamespace(net, 'ip', ...args));
 }
 
 /** `ip netns add` names a namespace by a file under /run/netns; reading it needs neither root nor iproute2. */
@@ -82,32 +94,26 @@ export function namespaceExists(net: Ctlplane): boolean {
 }
 
 /** Makes the namespace, its bridge and dnsmasq; a part that already exists is kept. */
-export async function ensureCtlplane(net: Ctlplane, exec: Run = run): Promise<void> {
+export async function ensureCtlplane(net: Ctlplane): Promise<void> {
   mkdirSync(net.stateDir, { recursive: true });
-  const inNs = (args: string[]) => ['netns', 'exec', net.namespace, ...args];
+  const inNs = (args: string[]) => inNamespace(net, ...args);
   if (!namespaceExists(net)) {
-    await must(exec, 'making the namespace', 'ip', ['netns', 'add', net.namespace]);
-    await must(exec, 'bringing up lo', 'ip', inNs(['ip', 'link', 'set', 'lo', 'up']));
-    await must(exec, 'making the bridge', 'ip', inNs(['ip', 'link', 'add', net.bridge, 'type', 'bridge']));
+    await must('making the namespace', 'ip', ['netns', 'add', net.namespace]);
+    await must('bringing up lo', 'ip', inNs(['ip', 'link', 'set', 'lo', 'up']));
+    await must('making the bridge', 'ip', inNs(['ip', 'link', 'add', net.bridge, 'type', 'bridge']));
     const prefix = Number(net.cidr.split('/')[1]);
     await must(
-      exec,
       'addressing the bridge',
       'ip',
       inNs(['ip', 'addr', 'add', `${net.gateway}/${prefix}`, 'dev', net.bridge]),
     );
     const v6 = net.ipv6Prefix.replace('::/64', '::1/64');
-    await must(
-      exec,
-      'addressing the bridge (IPv6)',
-      'ip',
-      inNs(['ip', '-6', 'addr', 'add', v6, 'dev', net.bridge, 'nodad']),
-    );
-    await must(exec, 'bringing up the bridge', 'ip', inNs(['ip', 'link', 'set', net.bridge, 'up']));
+    await must('addressing the bridge (IPv6)', 'ip', inNs(['ip', '-6', 'addr', 'add', v6, 'dev', net.bridge, 'nodad']));
+    await must('bringing up the bridge', 'ip', inNs(['ip', 'link', 'set', net.bridge, 'up']));
   }
   if (!dnsmasqRunning(net)) {
     // dnsmasq daemonises itself and writes its pid file, so it outlives the berth command that started it.
-    await must(exec, 'starting dnsmasq', 'ip', inNs(['dnsmasq', ...dnsmasqArgs(net)]));
+    await must('starting dnsmasq', 'ip', inNs(['dnsmasq', ...dnsmasqArgs(net)]));
   }
 }
 
@@ -117,13 +123,12 @@ function dnsmasqRunning(net: Ctlplane): boolean {
 }
 
 /** A tap for a node's NIC, on the bridge; qemu started inside the namespace opens it by name. */
-export async function addTap(net: Ctlplane, node: string, exec: Run = run): Promise<string> {
+export async function addTap(net: Ctlplane, node: string): Promise<string> {
   const tap = tapName(node);
-  const inNs = (args: string[]) => ['netns', 'exec', net.namespace, 'ip', ...args];
-  const exists = await exec('ip', inNs(['link', 'show', tap]));
-  if (exists.exitCode !== 0)
-    await must(exec, `making ${tap}`, 'ip', inNs(['tuntap', 'add', 'dev', tap, 'mode', 'tap']));
-  await must(exec, `putting ${tap} on the bridge`, 'ip', inNs(['link', 'set', tap, 'master', net.bridge, 'up']));
+  const inNs = (args: string[]) => inNamespace(net, 'ip', ...args);
+  const exists = await ipIn(net, 'link', 'show', tap);
+  if (exists.exitCode !== 0) await must(`making ${tap}`, 'ip', inNs(['tuntap', 'add', 'dev', tap, 'mode', 'tap']));
+  await must(`putting ${tap} on the bridge`, 'ip', inNs(['link', 'set', tap, 'master', net.bridge, 'up']));
   return tap;
 }
 
@@ -131,10 +136,10 @@ export async function addTap(net: Ctlplane, node: string, exec: Run = run): Prom
  * Everything goes: each process still in the namespace (dnsmasq, VMs, BMCs) is killed, then the namespace, which
  * takes the bridge and the taps with it.
  */
-export async function removeCtlplane(net: Ctlplane, exec: Run = run): Promise<void> {
+export async function removeCtlplane(net: Ctlplane): Promise<void> {
   if (!namespaceExists(net)) return;
   for (let attempt = 0; attempt < 50; attempt++) {
-    const pids = (await must(exec, 'listing its processes', 'ip', ['netns', 'pids', net.namespace]))
+    const pids = (await must('listing its processes', 'ip', ['netns', 'pids', net.namespace]))
       .split('\n')
       .filter(Boolean)
       .map(Number);
@@ -148,5 +153,5 @@ export async function removeCtlplane(net: Ctlplane, exec: Run = run): Promise<vo
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  await must(exec, 'removing the namespace', 'ip', ['netns', 'delete', net.namespace]);
+  await must('removing the namespace', 'ip', ['netns', 'delete', net.namespace]);
 }

@@ -19,8 +19,11 @@ import {
   addTap,
   ctlplaneFor,
   ensureCtlplane,
+  inNamespace,
+  ipIn,
   namespaceExists,
   removeCtlplane,
+  run,
   tapName,
   type Ctlplane,
 } from './ctlplane.js';
@@ -68,12 +71,6 @@ function readNodes(projectStateDir: string): VirtualNode[] {
     .sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
 }
 
-async function exec(args: string[]): Promise<{ exitCode?: number; stdout: string; stderr: string }> {
-  const { execa } = await import('execa');
-  const r = await execa(args[0]!, args.slice(1), { reject: false });
-  return { exitCode: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) };
-}
-
 /**
  * ipmitool against a node's BMC from inside the ctlplane, as ironic-conductor will call it. ipmi_sim runs
  * chassis-control synchronously, so a power on or reset answers once qemu has started: 5 s an attempt, 3 retries.
@@ -81,55 +78,21 @@ async function exec(args: string[]): Promise<{ exitCode?: number; stdout: string
 export function ipmi(net: Ctlplane, node: VirtualNode, ...command: string[]) {
   const bmc = `-H ${node.bmc.address} -p ${node.bmc.port} -U ${node.bmc.username}`.split(' ');
   const session = ['-I', 'lanplus', '-C', '3', '-L', 'ADMINISTRATOR', '-R', '3', '-N', '5'];
-  return exec([
-    'ip',
-    'netns',
-    'exec',
-    net.namespace,
-    'ipmitool',
-    ...session,
-    ...bmc,
-    '-f',
-    node.passwordFile,
-    ...command,
-  ]);
+  return run('ip', inNamespace(net, 'ipmitool', ...session, ...bmc, '-f', node.passwordFile, ...command));
 }
 
 /** Starts the node's BMC inside the ctlplane unless it runs; its address goes on the bridge first. */
 async function ensureBmc(net: Ctlplane, node: VirtualNode, dir: string): Promise<void> {
   if (livePid(join(dir, 'bmc.pid'), join(dir, 'lan.conf'))) return;
-  const addr = await exec(['ip', 'netns', 'exec', net.namespace, 'ip', '-o', 'addr', 'show', 'dev', net.bridge]);
+  const addr = await ipIn(net, '-o', 'addr', 'show', 'dev', net.bridge);
   if (!addr.stdout.includes(` ${node.bmc.address}/`))
-    await exec([
-      'ip',
-      'netns',
-      'exec',
-      net.namespace,
-      'ip',
-      'addr',
-      'add',
-      `${node.bmc.address}/32`,
-      'dev',
-      net.bridge,
-    ]);
+    await ipIn(net, 'addr', 'add', `${node.bmc.address}/32`, 'dev', net.bridge);
   const log = openSync(join(dir, 'bmc.log'), 'a');
   // Detached in a session of its own: the BMC, like a real one, outlives the command that made it. It stays inside
   // the project's namespace, which is how down finds it, and so does every qemu its chassis-control starts.
   const sim = spawn(
     'ip',
-    [
-      'netns',
-      'exec',
-      net.namespace,
-      'ipmi_sim',
-      '-c',
-      join(dir, 'lan.conf'),
-      '-f',
-      join(dir, 'sim.emu'),
-      '-n',
-      '-s',
-      dir,
-    ],
+    inNamespace(net, 'ipmi_sim', '-c', join(dir, 'lan.conf'), '-f', join(dir, 'sim.emu'), '-n', '-s', dir),
     { detached: true, stdio: ['ignore', log, log] },
   );
   sim.unref();
@@ -239,9 +202,8 @@ export async function removeNode(project: string, projectStateDir: string, name:
   const bmc = livePid(join(dir, 'bmc.pid'), join(dir, 'lan.conf'));
   for (const pid of [vm, bmc]) if (pid) process.kill(pid, 'SIGKILL');
   if (namespaceExists(net)) {
-    const ns = ['ip', 'netns', 'exec', net.namespace, 'ip'];
-    await exec([...ns, 'link', 'delete', tapName(name)]);
-    await exec([...ns, 'addr', 'del', `${node.bmc.address}/32`, 'dev', net.bridge]);
+    await ipIn(net, 'link', 'delete', tapName(name));
+    await ipIn(net, 'addr', 'del', `${node.bmc.address}/32`, 'dev', net.bridge);
   }
   rmSync(dir, { recursive: true, force: true });
 }
