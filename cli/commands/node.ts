@@ -1,6 +1,14 @@
 import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildRamdisk } from '../../lib/images/ramdisk.js';
+import { enrollNode } from '../../lib/nodes/enroll.js';
 import { addNode, listNodes, removeNode } from '../../lib/nodes/nodes.js';
-import { load, out, outJson, type CommonOptions } from '../context.js';
+import { OpenStackApi, readCloud } from '../../lib/openstack/api.js';
+import { ctlplaneMembers } from '../../lib/runtime/docker/ctlplane.js';
+import { DockerRuntime } from '../../lib/runtime/docker/docker-runtime.js';
+import { stateRoot } from '../../lib/state/paths.js';
+import { interruptSignal, load, out, outJson, type CommonOptions } from '../context.js';
 import { action, common } from './shared.js';
 
 const positive = (flag: string) => (value: string) => {
@@ -8,6 +16,72 @@ const positive = (flag: string) => (value: string) => {
   if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} takes a whole number above 0, not "${value}"`);
   return n;
 };
+
+type AddOptions = CommonOptions & {
+  memory: number;
+  cpus: number;
+  disk: number;
+  uefi?: boolean;
+  enroll: boolean;
+  resourceClass: string;
+  flavor: string;
+  image: string;
+  physicalNetwork: string;
+};
+
+async function addCommand(opts: AddOptions): Promise<void> {
+  const profile = load(opts);
+  const added = await addNode(profile.project, profile.stateDir, {
+    memoryMb: opts.memory,
+    cpus: opts.cpus,
+    diskGb: opts.disk,
+    uefi: Boolean(opts.uefi),
+  });
+  if (!opts.json)
+    out(
+      `added ${added.name}: MAC ${added.mac}, ${added.memoryMb} MB, ${added.cpus} CPU, BMC ` +
+        `${added.bmc.address}:${added.bmc.port} (user ${added.bmc.username}, password in ${added.passwordFile})\n`,
+    );
+  const why = opts.enroll ? await whyNotEnrolled(profile.project, profile.stateDir) : 'asked not to (--no-enroll)';
+  if (why) {
+    if (opts.json) return void outJson({ type: 'node.added', node: added, enrolled: null, notEnrolled: why });
+    return void out(`not enrolled in ironic: ${why}\n`);
+  }
+  const runtime = new DockerRuntime();
+  const ramdiskDir = join(stateRoot(), 'images', 'ramdisk');
+  if (!existsSync(join(ramdiskDir, 'initramfs.gz'))) {
+    if (!opts.json) out(`building the ramdisk (berth images ramdisk) into ${ramdiskDir}\n`);
+    await buildRamdisk(runtime, ramdiskDir, { signal: interruptSignal() });
+  }
+  const api = await OpenStackApi.connect(readCloud(join(profile.stateDir, 'clouds.yaml')));
+  const started = Date.now();
+  const enrolled = await enrollNode(api, added, {
+    resourceClass: opts.resourceClass,
+    flavor: opts.flavor,
+    physicalNetwork: opts.physicalNetwork,
+    imageName: opts.image,
+    kernelFile: join(ramdiskDir, 'vmlinuz'),
+    initramfsFile: join(ramdiskDir, 'initramfs.gz'),
+    onStep: (step) => !opts.json && out(`  ${added.name}: ${step} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`),
+  });
+  if (opts.json) return void outJson({ type: 'node.added', node: added, enrolled });
+  out(
+    `enrolled ${added.name} in ironic as ${enrolled.uuid}: ${enrolled.provisionState}; ` +
+      `openstack server create --flavor ${opts.flavor} --image ${opts.image} --network provisioning NAME\n`,
+  );
+}
+
+/** Why a new node cannot be enrolled in the project's ironic, or undefined when it can. */
+async function whyNotEnrolled(project: string, stateDir: string): Promise<string | undefined> {
+  if (!existsSync(join(stateDir, 'clouds.yaml'))) return `project ${project} is not deployed`;
+  const runtime = new DockerRuntime();
+  const members = await ctlplaneMembers(runtime.docker, project).catch(() => []);
+  const conductor = members.find((m) => m.service === 'ironic-conductor');
+  if (!conductor)
+    return 'its ironic-conductor is not on the ctlplane (deploy with -e profiles/undercloud/environments/provisioning.yaml)';
+  if (!conductor.running) return 'its ironic-conductor is not running';
+  return undefined;
+}
 
 export function registerNode(program: Command): void {
   const node = program
@@ -18,22 +92,16 @@ export function registerNode(program: Command): void {
     .option('--cpus <n>', 'virtual CPUs', positive('--cpus'), 1)
     .option('--disk <GB>', 'size of its (sparse) disk', positive('--disk'), 8)
     .option('--uefi', 'boot with UEFI firmware (OVMF) instead of SeaBIOS')
-    .action(
-      action(async (opts: CommonOptions & { memory: number; cpus: number; disk: number; uefi?: boolean }) => {
-        const profile = load(opts);
-        const added = await addNode(profile.project, profile.stateDir, {
-          memoryMb: opts.memory,
-          cpus: opts.cpus,
-          diskGb: opts.disk,
-          uefi: Boolean(opts.uefi),
-        });
-        if (opts.json) return void outJson({ type: 'node.added', node: added });
-        out(
-          `added ${added.name}: MAC ${added.mac}, ${added.memoryMb} MB, ${added.cpus} CPU, BMC ` +
-            `${added.bmc.address}:${added.bmc.port} (user ${added.bmc.username}, password in ${added.passwordFile})\n`,
-        );
-      }),
-    );
+    .option('--no-enroll', 'do not enroll it in ironic, even where ironic-conductor is on the ctlplane')
+    .option('--resource-class <name>', "ironic's resource class for it, which the flavor asks for", 'baremetal')
+    .option('--flavor <name>', 'the flavor made (when missing) for one whole node of the resource class', 'baremetal')
+    .option(
+      '--image <name>',
+      'the glance image made (when missing) from the ramdisk, for server create',
+      'berth-ramdisk',
+    )
+    .option('--physical-network <name>', "its port's physical network (the profile's ctlplane_physnet)", 'ctlplane')
+    .action(action(async (opts: AddOptions) => addCommand(opts)));
   common(node.command('list').description('each node, its BMC and its power state as the BMC reports it')).action(
     action(async (opts: CommonOptions) => {
       const profile = load(opts);

@@ -1,5 +1,6 @@
 import type { Evaluation } from '../evaluate/evaluate.js';
 import type { Finding } from '../ops/doctor.js';
+import type { Enrolled } from '../nodes/enroll.js';
 import type { NodeStatus, VirtualNode } from '../nodes/nodes.js';
 import type { ProjectStatus } from '../ops/project-state.js';
 import type { CheckResult } from '../ops/verify.js';
@@ -116,7 +117,14 @@ export type BerthEvent =
   | ({ type: 'status'; at: number } & ProjectStatus)
   | ({ type: 'verify.check'; at: number } & CheckResult)
   /** berth node add and berth node list: the project's virtual baremetal nodes. */
-  | { type: 'node.added'; at: number; node: VirtualNode }
+  | {
+      type: 'node.added';
+      at: number;
+      node: VirtualNode;
+      /** Its ironic node once enrolled; null with notEnrolled saying why it was not. */
+      enrolled?: Enrolled | null;
+      notEnrolled?: string;
+    }
   | { type: 'node.list'; at: number; project: string; nodes: NodeStatus[] }
   | { type: 'verify.done'; at: number; passed: number; failed: number }
   /** berth verify --tempest: where the run is, each test's outcome, and the suites' totals. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BerthError } from '../errors.js';
 import { livePid } from './pid-file.js';
@@ -54,11 +54,19 @@ export function dnsmasqArgs(net: Ctlplane): string[] {
     `--dhcp-range=${net.ipv6Prefix.replace('::/64', '::')},ra-only`,
     '--enable-ra',
     '--dhcp-authoritative',
+    // qemu's NIC ROMs are iPXE; the boot server's script URL goes to them alone (ctlplane-join.ts writes it).
+    '--dhcp-userclass=set:ipxe,iPXE',
+    `--dhcp-optsfile=${dhcpOptsFile(net)}`,
     `--dhcp-leasefile=${join(net.stateDir, 'dnsmasq.leases')}`,
     `--pid-file=${join(net.stateDir, 'dnsmasq.pid')}`,
     `--log-facility=${join(net.stateDir, 'dnsmasq.log')}`,
     '--log-dhcp',
   ];
+}
+
+/** DHCP options dnsmasq re-reads on SIGHUP: what a service joining the ctlplane offers the nodes. */
+export function dhcpOptsFile(net: Ctlplane): string {
+  return join(net.stateDir, 'dhcp-opts');
 }
 
 /** Runs a command to its end and gives back how it ended; the callers decide what a failure means. */
@@ -71,7 +79,7 @@ export async function run(
   return { exitCode: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
-async function must(what: string, command: string, args: string[]): Promise<string> {
+export async function must(what: string, command: string, args: string[]): Promise<string> {
   const r = await run(command, args);
   if (r.exitCode !== 0)
     throw new BerthError(`ctlplane: ${what} failed: ${r.stderr.trim() || `exit ${r.exitCode}`}`, 'berth needs root.');
@@ -111,6 +119,7 @@ export async function ensureCtlplane(net: Ctlplane): Promise<void> {
     await must('addressing the bridge (IPv6)', 'ip', inNs(['ip', '-6', 'addr', 'add', v6, 'dev', net.bridge, 'nodad']));
     await must('bringing up the bridge', 'ip', inNs(['ip', 'link', 'set', net.bridge, 'up']));
   }
+  if (!existsSync(dhcpOptsFile(net))) writeFileSync(dhcpOptsFile(net), '');
   if (!dnsmasqRunning(net)) {
     // dnsmasq daemonises itself and writes its pid file, so it outlives the berth command that started it.
     await must('starting dnsmasq', 'ip', inNs(['dnsmasq', ...dnsmasqArgs(net)]));
@@ -118,8 +127,12 @@ export async function ensureCtlplane(net: Ctlplane): Promise<void> {
 }
 
 function dnsmasqRunning(net: Ctlplane): boolean {
+  return dnsmasqPid(net) !== undefined;
+}
+
+export function dnsmasqPid(net: Ctlplane): number | undefined {
   const pidFile = join(net.stateDir, 'dnsmasq.pid');
-  return livePid(pidFile, `--pid-file=${pidFile}`) !== undefined;
+  return livePid(pidFile, `--pid-file=${pidFile}`);
 }
 
 /** A tap for a node's NIC, on the bridge; qemu started inside the namespace opens it by name. */

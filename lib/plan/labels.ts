@@ -6,5 +6,6 @@ import { configHash } from './hash.js';
 export function instanceLabels(service: ResolvedService): Record<string, string> {
   const labels: Record<string, string> = { [LABEL.configHash]: configHash(service) };
   if (service.onRemove) labels[LABEL.onRemove] = JSON.stringify(service.onRemove);
+  if (service.ctlplane) labels[LABEL.ctlplane] = JSON.stringify(service.ctlplane);
   return labels;
 }

@@ -98,6 +98,12 @@ export interface BuildSpec {
   args: Record<string, string>;
 }
 
+/** A service's place on the ctlplane: its address, and for the boot server the iPXE script nodes chain to. */
+export interface CtlplaneMember {
+  address: string;
+  ipxeScript?: string;
+}
+
 export interface ResolvedService {
   name: string;
   /** The service file it came from, for messages. */
@@ -121,6 +127,8 @@ export interface ResolvedService {
   capAdd?: string[];
   /** An init as PID 1 that reaps orphans (Docker only; the host's own init reaps a host process's); absent if not. */
   init?: true;
+  /** Joins the project's ctlplane at this address (Docker only); absent when not, so other hashes stay. */
+  ctlplane?: CtlplaneMember;
   restart: 'no' | 'on-failure' | 'unless-stopped' | 'always';
   /** How long a one-shot service may run; absent means ONE_SHOT_TIMEOUT_MS. */
   runTimeoutMs?: number;

@@ -296,6 +296,7 @@ export function toResolved(
     stopTimeoutMs: parseDuration(s.stop_timeout, 10_000),
     capAdd: s.cap_add?.length ? [...s.cap_add] : undefined,
     init: s.init ? true : undefined,
+    ctlplane: s.ctlplane ? { address: s.ctlplane.address, ipxeScript: s.ctlplane.ipxe_script } : undefined,
     restart: s.restart ?? 'unless-stopped',
     runTimeoutMs: s.timeout === undefined ? undefined : parseDuration(s.timeout, 0),
     dev: parseDev(s.dev, dirname(file)),
@@ -333,6 +334,17 @@ function forRuntimeOf(
         `service "${name}" adds Linux capabilities (cap_add: ${base.cap_add.join(', ')}), which act on its ` +
           `container's own namespaces; on the host runtime they would act on the host's`,
         'Disable it in an environment file, or deploy with --runtime docker.',
+      ),
+    );
+    return undefined;
+  }
+  if (base.ctlplane) {
+    errors.push(
+      layer.source.error(
+        layer.at,
+        `service "${name}" joins the ctlplane (ctlplane: address ${base.ctlplane.address}) through a network ` +
+          `namespace of its own, which a host process does not have; on the host it would join the host's network`,
+        'Leave out the environment that adds it (provisioning.yaml), or deploy with --runtime docker.',
       ),
     );
     return undefined;

@@ -264,6 +264,17 @@ const serviceShape = {
    * process is not one, such as neutron's DHCP agent, whose daemonised dnsmasq parents would stay zombies.
    */
   init: z.boolean().optional(),
+  /**
+   * Join the project's ctlplane, the bridge its virtual nodes boot on (`berth node add`), at this address (Docker
+   * only): a service that talks to the nodes' BMCs or serves them boot files. `ipxe_script`: the URL berth's DHCP
+   * server hands to a node's iPXE, for the boot server.
+   */
+  ctlplane: z
+    .strictObject({
+      address: z.ipv4().refine((a) => /^192\.168\.24\.([2-9])$/.test(a), 'an address from 192.168.24.2 to .9'),
+      ipxe_script: z.url({ protocol: /^http$/ }).optional(),
+    })
+    .optional(),
   restart: z.enum(['no', 'on-failure', 'unless-stopped', 'always']).optional(),
   /** How long a one-shot service (restart: "no", no health check) may run before deploy gives up on it. */
   timeout: PositiveDuration.optional(),

@@ -196,6 +196,8 @@ export const LABEL = {
   role: 'org.berth.role',
   /** host/pid of the berth process that made a throwaway container: while it lives, the container is its. */
   owner: 'org.berth.owner',
+  /** JSON of the service's CtlplaneMember: the runtime joins the container to the ctlplane at every start. */
+  ctlplane: 'org.berth.ctlplane',
 } as const;
 
 /** The removal tasks recorded on an instance; an unreadable label counts as none. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ctlplaneFor, dnsmasqArgs, tapName } from '../../lib/nodes/ctlplane.js';
+import { ctlplaneFor, dhcpOptsFile, dnsmasqArgs, tapName } from '../../lib/nodes/ctlplane.js';
+import { ipxeOption, vethName } from '../../lib/nodes/ctlplane-join.js';
 
 describe('ctlplaneFor', () => {
   it('names the namespace after the project and gives each project its own IPv6 prefix', () => {
@@ -30,5 +31,24 @@ describe('dnsmasqArgs', () => {
     expect(args).toContain('--dhcp-range=192.168.24.100,192.168.24.199,255.255.255.0,10m');
     expect(args).toContain('--enable-ra');
     expect(args.find((a) => a.endsWith(',ra-only'))).toMatch(/^--dhcp-range=fd[0-9a-f:]+::,ra-only$/);
+  });
+});
+
+describe('joining the ctlplane', () => {
+  it("hands iPXE alone the boot server's script: a user-class tag, and options dnsmasq re-reads", () => {
+    const net = ctlplaneFor('uc', '/s');
+    const args = dnsmasqArgs(net);
+    expect(args).toContain('--dhcp-userclass=set:ipxe,iPXE');
+    expect(args).toContain(`--dhcp-optsfile=${dhcpOptsFile(net)}`);
+    expect(ipxeOption('http://192.168.24.3:8088/boot.ipxe')).toBe(
+      'tag:ipxe,option:bootfile-name,"http://192.168.24.3:8088/boot.ipxe"',
+    );
+  });
+
+  it("names each service's veth ends within 15 characters, apart from every other service's", () => {
+    for (const end of ['bridge', 'peer'] as const)
+      expect(vethName('ironic-conductor-with-a-long-name', end)).toMatch(/^v[cp]-[0-9a-f]{8}$/);
+    expect(vethName('ironic-pxe', 'bridge')).not.toBe(vethName('ironic-conductor', 'bridge'));
+    expect(vethName('ironic-pxe', 'bridge')).not.toBe(vethName('ironic-pxe', 'peer'));
   });
 });

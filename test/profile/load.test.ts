@@ -2,7 +2,9 @@ import { existsSync, statSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadProfile } from '../../lib/profile/load.js';
+import { instanceLabels } from '../../lib/plan/labels.js';
 import { hostConfig } from '../../lib/runtime/docker/container-spec.js';
+import { LABEL } from '../../lib/runtime/types.js';
 import { profileErrorsOf, profileTree } from '../helpers/profile-fixture.js';
 
 const api = `image: example/api:1
@@ -358,6 +360,39 @@ describe('shipped undercloud composition', () => {
     const onHost = profileErrorsOf(() => undercloud(['neutron-dhcp-agent'], 'host'));
     expect(onHost.errors.map((e) => e.message).join('\n')).toMatch(
       /service "neutron-dhcp-agent" adds Linux capabilities \(cap_add: NET_ADMIN, SYS_ADMIN, DAC_READ_SEARCH, SYS_PTRACE\).*on the host runtime/,
+    );
+  });
+
+  it('provisioning.yaml puts the conductor and its boot server on the ctlplane, containers only', () => {
+    const plain = undercloud();
+    const prov = undercloud(['provisioning']);
+    const by = (p: typeof plain, name: string) => p.services.find((s) => s.name === name);
+    expect(by(prov, 'ironic-conductor')!.ctlplane).toEqual({ address: '192.168.24.2' });
+    expect(by(prov, 'ironic-pxe')!.ctlplane).toEqual({
+      address: '192.168.24.3',
+      ipxeScript: 'http://192.168.24.3:8088/boot.ipxe',
+    });
+    expect(instanceLabels(by(prov, 'ironic-pxe')!)[LABEL.ctlplane]).toBe(
+      JSON.stringify({ address: '192.168.24.3', ipxeScript: 'http://192.168.24.3:8088/boot.ipxe' }),
+    );
+    // The conductor's ironic.conf is the same with or without it: only its ctlplane label and hash differ.
+    const conf = (p: typeof plain) => by(p, 'ironic-conductor')!.configFiles.map((f) => f.content);
+    expect(conf(prov)).toEqual(conf(plain));
+    expect(conf(plain).join('\n')).toContain('http_url = http://192.168.24.3:8088');
+    expect(by(plain, 'ironic-pxe')).toBeUndefined();
+    for (const s of plain.services) expect(s.ctlplane, s.name).toBeUndefined();
+    const onHost = profileErrorsOf(() => undercloud(['provisioning'], 'host'));
+    expect(onHost.errors.map((e) => e.message).join('\n')).toMatch(
+      /service "ironic-conductor" joins the ctlplane \(ctlplane: address 192\.168\.24\.2\).*on the host/,
+    );
+  });
+
+  it("refuses a ctlplane address outside the services' range, naming the file and key", () => {
+    const t = tree({ 'services/api.yaml': api + 'ctlplane: { address: 192.168.24.100 }\n' });
+    const { errors } = errorOf(() => load(t));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.message).toBe(
+      `${t.path('services/api.yaml')}:9:22: ctlplane.address: an address from 192.168.24.2 to .9`,
     );
   });
 

@@ -25,6 +25,7 @@ import {
 import { engineUnreachable, errorText } from './engine-errors.js';
 import { trackEngineRequests, type RequestPolicy } from './engine-requests.js';
 import { containerSpec, copyFiles, hostConfig } from './container-spec.js';
+import { joinCtlplaneIfMember } from './ctlplane.js';
 import { DockerImages } from './images.js';
 import { containerName, networkName, volumeName } from './names.js';
 import { DockerFootprint } from './footprint.js';
@@ -217,6 +218,7 @@ export class DockerRuntime implements Runtime, ImageStore, ToolRunner, FileSync,
         if (/already started|304/.test(errorText(cause))) return;
         throw startFailed(cause);
       });
+    await joinCtlplaneIfMember(this.docker, id);
   }
 
   async stop(id: string, { timeoutMs }: { timeoutMs?: number } = {}): Promise<void> {
@@ -232,6 +234,7 @@ export class DockerRuntime implements Runtime, ImageStore, ToolRunner, FileSync,
 
   async restart(id: string, { timeoutMs }: { timeoutMs: number }): Promise<void> {
     await this.docker.getContainer(id).restart({ t: Math.ceil(timeoutMs / 1000) });
+    await joinCtlplaneIfMember(this.docker, id);
   }
 
   async copyInto(id: string, files: { hostPath: string; target: string }[]): Promise<void> {

@@ -1,0 +1,233 @@
+import { readFileSync } from 'node:fs';
+import { BerthError } from '../errors.js';
+import type { OpenStackApi } from '../openstack/api.js';
+import type { VirtualNode } from './nodes.js';
+
+/** Ironic's API version berth speaks: 1.78 is the newest of the 2023.1 ironic Debian ships (21.4). */
+const IRONIC = { 'X-OpenStack-Ironic-API-Version': '1.78' };
+const PLACEMENT = { 'OpenStack-API-Version': 'placement 1.10' };
+
+/** What a node is deployed with: glance images of the ramdisk's kernel and initramfs, and an image naming both. */
+export interface BootImages {
+  kernel: string;
+  ramdisk: string;
+  /** What `openstack server create --image` takes: ironic's ramdisk deploy boots its kernel_id and ramdisk_id. */
+  image: string;
+}
+
+export interface EnrollOptions {
+  resourceClass: string;
+  flavor: string;
+  physicalNetwork: string;
+  imageName: string;
+  /** The ramdisk's files on this machine (berth images ramdisk). */
+  kernelFile: string;
+  initramfsFile: string;
+  /** Reports each step, for the CLI. */
+  onStep?: (step: string) => void;
+  /** How long each wait may take. */
+  timeoutMs?: number;
+}
+
+export interface Enrolled {
+  uuid: string;
+  provisionState: string;
+  /** Each step and how long it took, in ms. */
+  steps: { step: string; ms: number }[];
+}
+
+interface IronicNode {
+  uuid: string;
+  provision_state: string;
+  last_error: string | null;
+  driver_info: Record<string, unknown>;
+}
+
+async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new BerthError(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+async function findImage(api: OpenStackApi, name: string): Promise<string | undefined> {
+  const { body } = await api.call<{ images: { id: string; status: string }[] }>(
+    'image',
+    'GET',
+    `/v2/images?name=${encodeURIComponent(name)}`,
+  );
+  return body.images.find((i) => i.status === 'active')?.id;
+}
+
+async function uploadImage(
+  api: OpenStackApi,
+  name: string,
+  format: { disk: string; container: string },
+  data: Buffer,
+  properties: Record<string, string> = {},
+): Promise<string> {
+  const existing = await findImage(api, name);
+  if (existing) return existing;
+  const { body } = await api.call<{ id: string }>('image', 'POST', '/v2/images', {
+    body: { name, disk_format: format.disk, container_format: format.container, visibility: 'public', ...properties },
+  });
+  await api.call('image', 'PUT', `/v2/images/${body.id}/file`, { raw: data });
+  return body.id;
+}
+
+/**
+ * The ramdisk as glance images (kernel, ramdisk, and the image a server is made from, which names both) and the
+ * flavor that asks for one whole node of the resource class; what exists by name is kept.
+ */
+export async function ensureBootImages(api: OpenStackApi, opts: EnrollOptions): Promise<BootImages> {
+  const kernel = await uploadImage(
+    api,
+    `${opts.imageName}-kernel`,
+    { disk: 'aki', container: 'aki' },
+    readFileSync(opts.kernelFile),
+  );
+  const ramdisk = await uploadImage(
+    api,
+    `${opts.imageName}-initramfs`,
+    { disk: 'ari', container: 'ari' },
+    readFileSync(opts.initramfsFile),
+  );
+  // The ramdisk deploy writes nothing to the node's disk: the image's own bytes are never used.
+  const image = await uploadImage(api, opts.imageName, { disk: 'raw', container: 'bare' }, Buffer.alloc(4096), {
+    kernel_id: kernel,
+    ramdisk_id: ramdisk,
+  });
+  const flavors = await api.call<{ flavors: { id: string; name: string }[] }>('compute', 'GET', '/flavors');
+  if (!flavors.body.flavors.some((f) => f.name === opts.flavor)) {
+    const made = await api.call<{ flavor: { id: string } }>('compute', 'POST', '/flavors', {
+      body: { flavor: { name: opts.flavor, ram: 1024, vcpus: 1, disk: 0 } },
+    });
+    const specs: Record<string, string> = { [`resources:${placementClass(opts.resourceClass)}`]: '1' };
+    for (const r of ['VCPU', 'MEMORY_MB', 'DISK_GB']) specs[`resources:${r}`] = '0';
+    await api.call('compute', 'POST', `/flavors/${made.body.flavor.id}/os-extra_specs`, {
+      body: { extra_specs: specs },
+    });
+  }
+  return { kernel, ramdisk, image };
+}
+
+/** Placement's name for an ironic resource class. */
+export function placementClass(resourceClass: string): string {
+  return `CUSTOM_${resourceClass.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+}
+
+/** What ironic is told of a node: the ipmi hardware type at its BMC (cipher suite 3), booted by iPXE, ramdisk deploy. */
+export function nodeDocument(node: VirtualNode, password: string, images: BootImages, resourceClass: string) {
+  return {
+    name: node.name,
+    driver: 'ipmi',
+    resource_class: resourceClass,
+    boot_interface: 'ipxe',
+    deploy_interface: 'ramdisk',
+    network_interface: 'flat',
+    driver_info: {
+      ipmi_address: node.bmc.address,
+      ipmi_port: node.bmc.port,
+      ipmi_username: node.bmc.username,
+      ipmi_password: password,
+      ipmi_cipher_suite: 3,
+      ipmi_priv_level: 'ADMINISTRATOR',
+      deploy_kernel: images.kernel,
+      deploy_ramdisk: images.ramdisk,
+    },
+    properties: {
+      cpus: node.cpus,
+      memory_mb: node.memoryMb,
+      local_gb: node.diskGb,
+      cpu_arch: 'x86_64',
+      capabilities: `boot_mode:${node.uefi ? 'uefi' : 'bios'}`,
+    },
+  };
+}
+
+/**
+ * Enrolls a virtual node in ironic and brings it to available: created with its BMC's driver_info, a port from its
+ * MAC on the physical network, then manage (ironic checks the BMC) and provide (automated cleaning is off: it needs
+ * ironic-python-agent, which Debian does not package). Then waits until nova offers it through placement. A node
+ * ironic has by that name already is taken as it is and brought on from its state.
+ */
+export async function enrollNode(api: OpenStackApi, node: VirtualNode, opts: EnrollOptions): Promise<Enrolled> {
+  const timeoutMs = opts.timeoutMs ?? 180_000;
+  const steps: Enrolled['steps'] = [];
+  let last = Date.now();
+  const step = (name: string) => {
+    const now = Date.now();
+    steps.push({ step: name, ms: now - last });
+    last = now;
+    opts.onStep?.(name);
+  };
+  const images = await ensureBootImages(api, opts);
+  step('images and flavor');
+  const password = readFileSync(node.passwordFile, 'utf8').trim();
+  const found = await api.call<IronicNode>('baremetal', 'GET', `/v1/nodes/${node.name}`, {
+    headers: IRONIC,
+    expect: [200, 404],
+  });
+  let uuid: string;
+  if (found.status === 200) uuid = found.body.uuid;
+  else {
+    const made = await api.call<IronicNode>('baremetal', 'POST', '/v1/nodes', {
+      headers: IRONIC,
+      body: nodeDocument(node, password, images, opts.resourceClass),
+    });
+    uuid = made.body.uuid;
+    // The responder in the ramdisk answers with the node's UUID, which exists only now.
+    await api.call('baremetal', 'PATCH', `/v1/nodes/${uuid}`, {
+      headers: IRONIC,
+      body: [
+        {
+          op: 'add',
+          path: '/driver_info/kernel_append_params',
+          value: `console=ttyS0 nofb nomodeset vga=normal berth.node=${uuid}`,
+        },
+      ],
+    });
+  }
+  const ports = await api.call<{ ports: { address: string }[] }>('baremetal', 'GET', `/v1/ports?node_uuid=${uuid}`, {
+    headers: IRONIC,
+  });
+  if (!ports.body.ports.some((p) => p.address === node.mac))
+    await api.call('baremetal', 'POST', '/v1/ports', {
+      headers: IRONIC,
+      body: { node_uuid: uuid, address: node.mac, physical_network: opts.physicalNetwork, pxe_enabled: true },
+    });
+  step('enrolled');
+  const state = async () =>
+    (await api.call<IronicNode>('baremetal', 'GET', `/v1/nodes/${uuid}`, { headers: IRONIC })).body;
+  const move = async (target: 'manage' | 'provide', from: string, to: string) => {
+    if ((await state()).provision_state !== from) return;
+    await api.call('baremetal', 'PUT', `/v1/nodes/${uuid}/states/provision`, { headers: IRONIC, body: { target } });
+    await until(`node ${node.name} to be ${to}`, timeoutMs, async () => {
+      const n = await state();
+      if (n.provision_state === to) return n;
+      if (n.last_error && !/ing$|wait/.test(n.provision_state))
+        throw new BerthError(`ironic could not ${target} node ${node.name}: ${n.last_error}`);
+      return undefined;
+    });
+  };
+  await move('manage', 'enroll', 'manageable');
+  step('manageable');
+  await move('provide', 'manageable', 'available');
+  step('available');
+  // nova-compute lists new ironic nodes at its resource update (every 10 s here) and the scheduler maps them into
+  // the cell (also every 10 s): only then does placement offer the node.
+  await until(`nova to offer node ${node.name}`, timeoutMs, async () => {
+    const { body } = await api.call<{ provider_summaries: Record<string, unknown> }>(
+      'placement',
+      'GET',
+      `/allocation_candidates?resources=${placementClass(opts.resourceClass)}:1`,
+      { headers: PLACEMENT },
+    );
+    return uuid in body.provider_summaries ? true : undefined;
+  });
+  step('offered by nova');
+  return { uuid, provisionState: (await state()).provision_state, steps };
+}
