@@ -53,6 +53,7 @@ bench: build engine base-image
 	node --import tsx bench/dev-undercloud.bench.ts
 	node --import tsx bench/watcher.bench.ts
 	node --import tsx bench/tempest.bench.ts
+	node --import tsx bench/provision.bench.ts
 
 format: deps
 	npx prettier --write --log-level warn $(FORMATTED)

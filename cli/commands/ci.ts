@@ -23,9 +23,9 @@ export function registerCi(program: Command): void {
     program
       .command('ci')
       .description(
-        "a headless CI job: install (deploy, verify, the profile's Tempest selection), update (deploy, update, verify) or upgrade (deploy on the host, upgrade to containers, verify), then teardown",
+        "a headless CI job: install (deploy, verify, the profile's Tempest selection), update (deploy, update, verify) upgrade (deploy on the host, upgrade to containers, verify) or provision (deploy, a virtual node enrolled, a server on it ACTIVE and answering, deleted), then teardown",
       )
-      .argument('<job>', 'install | update | upgrade'),
+      .argument('<job>', 'install | update | upgrade | provision'),
   )
     .option('--junit <file>', 'write JUnit XML: one test case per step and per verification check')
     .option('--keep', 'leave the deployment running afterwards')
@@ -45,8 +45,8 @@ export function registerCi(program: Command): void {
     )
     .action(
       action(async (job: string, opts: CiOptions) => {
-        if (job !== 'install' && job !== 'update' && job !== 'upgrade')
-          throw new BerthError(`no CI job named "${job}"`, 'Jobs: install, update, upgrade.');
+        if (job !== 'install' && job !== 'update' && job !== 'upgrade' && job !== 'provision')
+          throw new BerthError(`no CI job named "${job}"`, 'Jobs: install, update, upgrade, provision.');
         // A job owns its project and removes it afterwards: never the one a developer deployed by hand.
         const project = opts.project ?? ciProjectName(opts.profile, job);
         const profile = load({ ...opts, project, runtime: 'docker' }, { deploying: true });
@@ -72,6 +72,7 @@ export function registerCi(program: Command): void {
           bus,
           keep: Boolean(opts.keep),
           signal: interruptSignal(),
+          ramdiskBuilder: runtime,
           tempest: engine && {
             engine,
             concurrency: opts.tempestConcurrency ? Number(opts.tempestConcurrency) : undefined,

@@ -1,13 +1,10 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildRamdisk } from '../../lib/images/ramdisk.js';
-import { enrollNode } from '../../lib/nodes/enroll.js';
+import { addEnrolledNode, type NodeAddOptions } from '../../lib/nodes/node-add.js';
 import { addNode, listNodes, removeNode } from '../../lib/nodes/nodes.js';
-import { OpenStackApi, readCloud } from '../../lib/openstack/api.js';
 import { ctlplaneMembers } from '../../lib/runtime/docker/ctlplane.js';
 import { DockerRuntime } from '../../lib/runtime/docker/docker-runtime.js';
-import { stateRoot } from '../../lib/state/paths.js';
 import { interruptSignal, load, out, outJson, type CommonOptions } from '../context.js';
 import { action, common } from './shared.js';
 
@@ -29,14 +26,22 @@ type AddOptions = CommonOptions & {
   physicalNetwork: string;
 };
 
-async function addCommand(opts: AddOptions): Promise<void> {
-  const profile = load(opts);
-  const added = await addNode(profile.project, profile.stateDir, {
+function nodeOptions(opts: AddOptions): NodeAddOptions {
+  return {
     memoryMb: opts.memory,
     cpus: opts.cpus,
     diskGb: opts.disk,
     uefi: Boolean(opts.uefi),
-  });
+    resourceClass: opts.resourceClass,
+    flavor: opts.flavor,
+    image: opts.image,
+    physicalNetwork: opts.physicalNetwork,
+  };
+}
+
+async function addCommand(opts: AddOptions): Promise<void> {
+  const profile = load(opts);
+  const added = await addNode(profile.project, profile.stateDir, nodeOptions(opts));
   if (!opts.json)
     out(
       `added ${added.name}: MAC ${added.mac}, ${added.memoryMb} MB, ${added.cpus} CPU, BMC ` +
@@ -47,23 +52,16 @@ async function addCommand(opts: AddOptions): Promise<void> {
     if (opts.json) return void outJson({ type: 'node.added', node: added, enrolled: null, notEnrolled: why });
     return void out(`not enrolled in ironic: ${why}\n`);
   }
-  const runtime = new DockerRuntime();
-  const ramdiskDir = join(stateRoot(), 'images', 'ramdisk');
-  if (!existsSync(join(ramdiskDir, 'initramfs.gz'))) {
-    if (!opts.json) out(`building the ramdisk (berth images ramdisk) into ${ramdiskDir}\n`);
-    await buildRamdisk(runtime, ramdiskDir, { signal: interruptSignal() });
-  }
-  const api = await OpenStackApi.connect(readCloud(join(profile.stateDir, 'clouds.yaml')));
   const started = Date.now();
-  const enrolled = await enrollNode(api, added, {
-    resourceClass: opts.resourceClass,
-    flavor: opts.flavor,
-    physicalNetwork: opts.physicalNetwork,
-    imageName: opts.image,
-    kernelFile: join(ramdiskDir, 'vmlinuz'),
-    initramfsFile: join(ramdiskDir, 'initramfs.gz'),
-    onStep: (step) => !opts.json && out(`  ${added.name}: ${step} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`),
-  });
+  const onStep = (step: string) =>
+    !opts.json && out(`  ${added.name}: ${step} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
+  const { enrolled } = await addEnrolledNode(
+    profile.project,
+    profile.stateDir,
+    new DockerRuntime(),
+    { ...nodeOptions(opts), signal: interruptSignal(), onStep },
+    added,
+  );
   if (opts.json) return void outJson({ type: 'node.added', node: added, enrolled });
   out(
     `enrolled ${added.name} in ironic as ${enrolled.uuid}: ${enrolled.provisionState}; ` +

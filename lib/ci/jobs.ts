@@ -13,8 +13,10 @@ import type { ClientEngine } from '../runtime/client-engine.js';
 import { runTempest } from '../tempest/run.js';
 import { summarize, toJUnitCases } from '../tempest/selection.js';
 import type { JUnitCase, JUnitSuite } from './junit.js';
+import { provisionSteps, provisionTeardown } from './provision-steps.js';
+import type { RamdiskBuilder } from '../images/ramdisk.js';
 
-export type CiJobName = 'install' | 'update' | 'upgrade';
+export type CiJobName = 'install' | 'update' | 'upgrade' | 'provision';
 
 export interface CiJobOptions {
   job: CiJobName;
@@ -34,6 +36,8 @@ export interface CiJobOptions {
   signal?: AbortSignal;
   /** install: run the profile's Tempest selection after verify, from this engine's tool containers. */
   tempest?: { engine: ClientEngine; concurrency?: number; suites?: string[] };
+  /** provision: builds the ramdisk the node boots when it is missing (the Docker runtime). */
+  ramdiskBuilder?: RamdiskBuilder;
 }
 
 /**
@@ -114,8 +118,16 @@ export async function runCiJob(opts: CiJobOptions): Promise<JUnitSuite> {
       ),
     );
   }
+  if (job === 'provision') await provisionSteps(step, runtime, profile, opts.ramdiskBuilder!, opts.signal);
   const verified = opts.updated ?? profile;
-  if (failed)
+  if (job === 'provision')
+    suite.cases.push({
+      classname: `${job}.verify`,
+      name: 'berth verify',
+      timeMs: 0,
+      skipped: 'the provision job checks the provisioning flow; berth ci install runs verify',
+    });
+  else if (failed)
     suite.cases.push({
       classname: `${job}.verify`,
       name: 'berth verify',
@@ -148,11 +160,12 @@ export async function runCiJob(opts: CiJobOptions): Promise<JUnitSuite> {
       // Whatever an upgrade left on the host (all of it, if it failed early) goes too.
       if (host) await down(host, profile.project, bus, { volumes: true, services: verified.services });
       if (host) host.removeHostDir(profile.project);
+      const nodes = job === 'provision' ? `; ${await provisionTeardown(profile)}` : '';
       suite.cases.push({
         classname: `${job}.step`,
         name: 'teardown',
         timeMs: Date.now() - t0,
-        output: `removed ${result.removed.length} containers and volumes ${result.volumesRemoved.join(', ') || 'none'}`,
+        output: `removed ${result.removed.length} containers and volumes ${result.volumesRemoved.join(', ') || 'none'}${nodes}`,
       });
     } catch (err) {
       suite.cases.push({

@@ -1,5 +1,6 @@
 import type { Evaluation } from '../evaluate/evaluate.js';
 import type { Finding } from '../ops/doctor.js';
+import type { CtlplanePlan } from '../nodes/ctlplane-plan.js';
 import type { Enrolled } from '../nodes/enroll.js';
 import type { NodeStatus, VirtualNode } from '../nodes/nodes.js';
 import type { ProjectStatus } from '../ops/project-state.js';
@@ -47,6 +48,8 @@ export type BerthEvent =
       outside?: string[];
       warnings?: string[];
       actions: { service: string; action: PlanActionKind; reasons: string[] }[];
+      /** `berth plan`: the project's ctlplane, when a service joins it or nodes are on it. */
+      ctlplane?: CtlplanePlan;
       /** Create-to-ready durations from earlier runs on this machine; absent on a first run. */
       history: Record<string, number>;
       /** Build durations of each image (or host package set) on earlier runs here, by the name image events use. */

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { ensureNodes } from './nodes.js';
 import type { CtlplaneMember } from '../profile/model.js';
 import { dhcpOptsFile, dnsmasqPid, ensureCtlplane, ipIn, must, run, type Ctlplane } from './ctlplane.js';
 
@@ -24,8 +25,16 @@ export function ipxeOption(url: string): string {
  * ctlplane0 already is left alone; a new one (a restarted container) gets a new pair, the old one having gone with
  * the old namespace.
  */
-export async function joinCtlplane(net: Ctlplane, service: string, pid: number, member: CtlplaneMember) {
+export async function joinCtlplane(
+  net: Ctlplane,
+  projectStateDir: string,
+  service: string,
+  pid: number,
+  member: CtlplaneMember,
+) {
   await ensureCtlplane(net);
+  // The project's nodes come back with their ctlplane: a deploy after a down finds their BMCs answering again.
+  await ensureNodes(net, projectStateDir);
   const inProcess = (...args: string[]) => ['-t', String(pid), '-n', 'ip', ...args];
   const has = await run('nsenter', inProcess('-o', 'addr', 'show', 'dev', CTLPLANE_IFNAME));
   if (has.exitCode !== 0 || !has.stdout.includes(` ${member.address}/`)) {

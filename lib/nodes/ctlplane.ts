@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BerthError } from '../errors.js';
 import { livePid } from './pid-file.js';
@@ -64,10 +64,15 @@ export function dnsmasqArgs(net: Ctlplane): string[] {
   ];
 }
 
-/** DHCP options dnsmasq re-reads on SIGHUP: what a service joining the ctlplane offers the nodes. */
+/**
+ * DHCP options dnsmasq re-reads on SIGHUP: what a service joining the ctlplane offers the nodes. Not in the state
+ * directory: dnsmasq reads it after dropping root, and that directory is root's alone (0700). It holds a URL, no secret.
+ */
 export function dhcpOptsFile(net: Ctlplane): string {
-  return join(net.stateDir, 'dhcp-opts');
+  return join(RUN_DIR, `${net.namespace}.dhcp-opts`);
 }
+
+const RUN_DIR = '/run/berth';
 
 /** Runs a command to its end and gives back how it ended; the callers decide what a failure means. */
 export async function run(
@@ -119,7 +124,8 @@ export async function ensureCtlplane(net: Ctlplane): Promise<void> {
     await must('addressing the bridge (IPv6)', 'ip', inNs(['ip', '-6', 'addr', 'add', v6, 'dev', net.bridge, 'nodad']));
     await must('bringing up the bridge', 'ip', inNs(['ip', 'link', 'set', net.bridge, 'up']));
   }
-  if (!existsSync(dhcpOptsFile(net))) writeFileSync(dhcpOptsFile(net), '');
+  mkdirSync(RUN_DIR, { recursive: true, mode: 0o755 });
+  if (!existsSync(dhcpOptsFile(net))) writeFileSync(dhcpOptsFile(net), '', { mode: 0o644 });
   if (!dnsmasqRunning(net)) {
     // dnsmasq daemonises itself and writes its pid file, so it outlives the berth command that started it.
     await must('starting dnsmasq', 'ip', inNs(['dnsmasq', ...dnsmasqArgs(net)]));
@@ -150,6 +156,7 @@ export async function addTap(net: Ctlplane, node: string): Promise<string> {
  * takes the bridge and the taps with it.
  */
 export async function removeCtlplane(net: Ctlplane): Promise<void> {
+  rmSync(dhcpOptsFile(net), { force: true });
   if (!namespaceExists(net)) return;
   for (let attempt = 0; attempt < 50; attempt++) {
     const pids = (await must('listing its processes', 'ip', ['netns', 'pids', net.namespace]))

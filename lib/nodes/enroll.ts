@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { BerthError } from '../errors.js';
 import type { OpenStackApi } from '../openstack/api.js';
 import type { VirtualNode } from './nodes.js';
+import { until } from './wait.js';
 
 /** Ironic's API version berth speaks: 1.78 is the newest of the 2023.1 ironic Debian ships (21.4). */
 const IRONIC = { 'X-OpenStack-Ironic-API-Version': '1.78' };
@@ -41,16 +42,6 @@ interface IronicNode {
   provision_state: string;
   last_error: string | null;
   driver_info: Record<string, unknown>;
-}
-
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new BerthError(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
 }
 
 async function findImage(api: OpenStackApi, name: string): Promise<string | undefined> {
@@ -220,13 +211,14 @@ export async function enrollNode(api: OpenStackApi, node: VirtualNode, opts: Enr
   // nova-compute lists new ironic nodes at its resource update (every 10 s here) and the scheduler maps them into
   // the cell (also every 10 s): only then does placement offer the node.
   await until(`nova to offer node ${node.name}`, timeoutMs, async () => {
-    const { body } = await api.call<{ provider_summaries: Record<string, unknown> }>(
+    const { status, body } = await api.call<{ provider_summaries: Record<string, unknown> }>(
       'placement',
       'GET',
       `/allocation_candidates?resources=${placementClass(opts.resourceClass)}:1`,
-      { headers: PLACEMENT },
+      // 400 until nova has made the resource class, at the first node's resource update.
+      { headers: PLACEMENT, expect: [200, 400] },
     );
-    return uuid in body.provider_summaries ? true : undefined;
+    return status === 200 && uuid in body.provider_summaries ? true : undefined;
   });
   step('offered by nova');
   return { uuid, provisionState: (await state()).provision_state, steps };

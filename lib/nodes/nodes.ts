@@ -62,7 +62,7 @@ export function nodeIdentity(i: number): { name: string; mac: string; bmcAddress
   };
 }
 
-function readNodes(projectStateDir: string): VirtualNode[] {
+export function readNodes(projectStateDir: string): VirtualNode[] {
   const dir = nodesDir(projectStateDir);
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
@@ -112,6 +112,19 @@ async function ensureBmc(net: Ctlplane, node: VirtualNode, dir: string): Promise
 }
 
 /**
+ * The nodes already made get their taps and BMCs back where they are missing (after a down, a host reboot or a
+ * kill); their VMs stay off until the BMC (ironic) powers them on. Returns them.
+ */
+export async function ensureNodes(net: Ctlplane, projectStateDir: string): Promise<VirtualNode[]> {
+  const nodes = readNodes(projectStateDir);
+  for (const n of nodes) {
+    await addTap(net, n.name);
+    await ensureBmc(net, n, join(nodesDir(projectStateDir), n.name));
+  }
+  return nodes;
+}
+
+/**
  * A new virtual node: a qemu machine (TCG) with one NIC on the project's ctlplane and an empty disk, behind a BMC of
  * its own on the ctlplane. It starts powered off; its BMC (or ironic through it) powers it on. Without --uefi it
  * boots with SeaBIOS; either way from its NIC first once the BMC says `bootdev pxe`.
@@ -125,9 +138,7 @@ export async function addNode(
     throw new BerthError(`--uefi needs UEFI firmware at ${OVMF}`, 'Install it with "apt-get install ovmf".');
   const net = ctlplaneFor(project, projectStateDir);
   await ensureCtlplane(net);
-  const existing = readNodes(projectStateDir);
-  // The BMCs of the nodes already there run again first (after a down, a host reboot or a kill).
-  for (const n of existing) await ensureBmc(net, n, join(nodesDir(projectStateDir), n.name));
+  const existing = await ensureNodes(net, projectStateDir);
   const taken = new Set(existing.map((n) => n.name));
   let index = 1;
   while (taken.has(nodeIdentity(index).name)) index++;

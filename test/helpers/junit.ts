@@ -6,6 +6,7 @@ export interface JUnitCase {
   classname: string;
   failure?: { message: string; '#text': string };
   skipped?: { message: string };
+  'system-out'?: string;
 }
 
 /** The one suite of a JUnit file `berth ci --junit` wrote: its attributes and its cases. */

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ctlplaneFor, dhcpOptsFile, dnsmasqArgs, tapName } from '../../lib/nodes/ctlplane.js';
 import { ipxeOption, vethName } from '../../lib/nodes/ctlplane-join.js';
+import { ctlplaneLine, planCtlplane } from '../../lib/nodes/ctlplane-plan.js';
+import type { ResolvedService } from '../../lib/profile/model.js';
 
 describe('ctlplaneFor', () => {
   it('names the namespace after the project and gives each project its own IPv6 prefix', () => {
@@ -50,5 +52,37 @@ describe('joining the ctlplane', () => {
       expect(vethName('ironic-conductor-with-a-long-name', end)).toMatch(/^v[cp]-[0-9a-f]{8}$/);
     expect(vethName('ironic-pxe', 'bridge')).not.toBe(vethName('ironic-conductor', 'bridge'));
     expect(vethName('ironic-pxe', 'bridge')).not.toBe(vethName('ironic-pxe', 'peer'));
+  });
+});
+
+describe('planCtlplane', () => {
+  const net = ctlplaneFor('uc', '/s');
+  const services = [
+    { name: 'keystone' },
+    { name: 'ironic-conductor', ctlplane: { address: '192.168.24.2' } },
+    { name: 'ironic-pxe', ctlplane: { address: '192.168.24.3', ipxeScript: 'http://192.168.24.3:8088/boot.ipxe' } },
+  ] as ResolvedService[];
+
+  it('makes the ctlplane where a service joins it, and names the members and nodes', () => {
+    const plan = planCtlplane({ services }, net, { namespace: false, nodes: [] });
+    expect(plan).toMatchObject({ action: 'create', namespace: 'berth-uc' });
+    expect(plan.members).toEqual([
+      { service: 'ironic-conductor', address: '192.168.24.2' },
+      { service: 'ironic-pxe', address: '192.168.24.3' },
+    ]);
+    expect(ctlplaneLine(plan)).toBe(
+      'create    ctlplane  (network namespace berth-uc, bridge br-ctlplane 192.168.24.0/24, DHCP; joined by ' +
+        'ironic-conductor 192.168.24.2, ironic-pxe 192.168.24.3)',
+    );
+    const kept = planCtlplane({ services }, net, { namespace: true, nodes: ['node-1'] });
+    expect(ctlplaneLine(kept)).toMatch(/^keep {6}ctlplane .*; nodes node-1\)$/);
+  });
+
+  it('says nothing where no service joins it and none exists', () => {
+    const plan = planCtlplane({ services: services.slice(0, 1) }, net, { namespace: false, nodes: [] });
+    expect(plan.action).toBe('none');
+    expect(ctlplaneLine(plan)).toBeUndefined();
+    // Nodes made by hand keep it there, and the plan shows it though no service joins.
+    expect(planCtlplane({ services: [] }, net, { namespace: true, nodes: ['node-1'] }).action).toBe('keep');
   });
 });

@@ -20,7 +20,18 @@ export async function joinCtlplaneIfMember(docker: Docker, id: string): Promise<
   if (!info.State.Running || !info.State.Pid)
     throw new BerthError(`${service}: cannot join the ctlplane, its container is not running (${info.State.Status})`);
   const member = JSON.parse(label) as CtlplaneMember;
-  await joinCtlplane(ctlplaneFor(project, projectStateDir(project)), service, info.State.Pid, member);
+  try {
+    const stateDir = projectStateDir(project);
+    await joinCtlplane(ctlplaneFor(project, stateDir), stateDir, service, info.State.Pid, member);
+  } catch (cause) {
+    const now = await docker.getContainer(id).inspect();
+    if (now.State.Pid === info.State.Pid && now.State.Running) throw cause;
+    throw new BerthError(
+      `${service}: its container stopped while berth joined it to the ctlplane (${now.State.Status}, exit ` +
+        `${now.State.ExitCode})`,
+      `See "berth logs ${service}".`,
+    );
+  }
 }
 
 /** The project's containers that join the ctlplane, by service, with their addresses and whether they run. */

@@ -1,0 +1,73 @@
+/**
+ * Issue 19's timings: `berth ci provision` on the undercloud with the provisioning environment, images cached. Its
+ * JUnit steps give each part; printed beside the issue's targets. One run: under TCG on a 2-core machine the boot
+ * dominates, and a second run costs eight minutes more. Inspection has no figure: berth has no inspector yet.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+
+const root = join(import.meta.dirname, '..');
+const cli = join(root, 'dist', 'cli', 'main.js');
+const state = mkdtempSync(join(tmpdir(), 'berth-bench-provision-'));
+const junit = join(state, 'provision.xml');
+const ports = [
+  ...['keystone', 'glance', 'placement', 'heat', 'neutron', 'ironic', 'nova'].flatMap((api, i) => [
+    '--param',
+    `${api}_public_port=${18900 + 2 * i}`,
+    '--param',
+    `${api}_direct_port=${18901 + 2 * i}`,
+  ]),
+  ...['haproxy_monitor_port=18920', 'mariadb_port=18921', 'rabbitmq_port=18922', 'memcached_port=18923'].flatMap(
+    (p) => ['--param', p],
+  ),
+];
+const provisioning = join(root, 'profiles', 'undercloud', 'environments', 'provisioning.yaml');
+
+const t0 = performance.now();
+const run = await execa(
+  'node',
+  [
+    cli,
+    'ci',
+    'provision',
+    '-p',
+    'undercloud',
+    '-e',
+    provisioning,
+    '--project',
+    'bench-provision',
+    ...ports,
+    '--junit',
+    junit,
+  ],
+  { env: { ...process.env, BERTH_STATE_DIR: state, CI: 'true' }, reject: false, all: true },
+);
+const wallS = (performance.now() - t0) / 1000;
+if (run.exitCode !== 0) {
+  console.log(String(run.all).slice(-3000));
+  throw new Error(`berth ci provision failed (exit ${run.exitCode})`);
+}
+const xml = readFileSync(junit, 'utf8');
+const seconds = (name: string) => {
+  const m = new RegExp(`name="${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"[^>]*time="([\\d.]+)"`).exec(xml);
+  if (!m) throw new Error(`no case "${name}" in ${junit}`);
+  return Number(m[1]);
+};
+const add = seconds('berth node add: enrolled, available and offered by nova');
+const active = seconds('server create --flavor baremetal --image berth-ramdisk reaches ACTIVE');
+const answers = seconds('the deployed node answers on the ctlplane with its ironic UUID');
+const rows: [string, string, string][] = [
+  ['deploy undercloud + provisioning (images cached)', `${seconds('deploy undercloud').toFixed(1)} s`, ''],
+  ['node add: VM, BMC, enrolled, available, offered by nova', `${add.toFixed(1)} s`, ''],
+  ['server create → ACTIVE', `${active.toFixed(1)} s`, ''],
+  ['ACTIVE → the node answers on the ctlplane', `${answers.toFixed(1)} s`, ''],
+  ['node add → server ACTIVE and answering', `${(add + active + answers).toFixed(1)} s`, '≤ 180 s'],
+  ['server delete → node available', `${seconds('server delete returns the node to available').toFixed(1)} s`, ''],
+  ['teardown (down --volumes, nodes, ctlplane)', `${seconds('teardown').toFixed(1)} s`, ''],
+  ['whole job', `${wallS.toFixed(1)} s`, '≤ 480 s'],
+  ['inspection', 'not measured', '≤ 60 s (no inspector yet)'],
+];
+console.log('berth ci provision -p undercloud -e provisioning.yaml, one run, images cached');
+for (const [what, value, target] of rows) console.log(`  ${what.padEnd(58)} ${value.padStart(14)}  ${target}`);

@@ -1,0 +1,100 @@
+import type { RamdiskBuilder } from '../images/ramdisk.js';
+import { ctlplaneFor } from '../nodes/ctlplane.js';
+import type { Enrolled } from '../nodes/enroll.js';
+import { addEnrolledNode } from '../nodes/node-add.js';
+import { downNodes, nodesDir, type VirtualNode } from '../nodes/nodes.js';
+import { createServer, ctlplaneLeftovers, deleteServer, waitForAnswer } from '../nodes/provision.js';
+import { OpenStackApi, readCloud } from '../openstack/api.js';
+import type { ResolvedProfile } from '../profile/model.js';
+import { BerthError } from '../errors.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Runtime } from '../runtime/types.js';
+
+/** What the provision job deploys onto: TripleO's names, as the undercloud profile's parameters have them. */
+const FLAVOR = 'baremetal';
+const IMAGE = 'berth-ramdisk';
+const NETWORK = 'provisioning';
+
+type Step = (name: string, fn: () => Promise<string | void>) => Promise<void>;
+
+/**
+ * The provision job's steps after the deploy: what an undercloud is for. A virtual node is made and enrolled (its
+ * BMC checked by ironic over IPMI) through to available; nova puts a server on it with the ramdisk deploy, which
+ * powers it on and boots it over the ctlplane with iPXE from the conductor's boot server; the booted node answers
+ * with its ironic UUID; deleting the server brings the node back to available.
+ */
+export async function provisionSteps(
+  step: Step,
+  runtime: Runtime,
+  profile: ResolvedProfile,
+  builder: RamdiskBuilder,
+  signal?: AbortSignal,
+) {
+  if (!profile.services.some((s) => s.name === 'ironic-conductor' && s.ctlplane))
+    throw new BerthError(
+      `profile ${profile.name}: no ironic-conductor on the ctlplane, so nothing can be provisioned`,
+      'Add -e profiles/undercloud/environments/provisioning.yaml.',
+    );
+  const net = ctlplaneFor(profile.project, profile.stateDir);
+  let node: VirtualNode | undefined;
+  let enrolled: Enrolled | undefined;
+  let server: { id: string; node: string } | undefined;
+  let api: OpenStackApi | undefined;
+  await step('berth node add: enrolled, available and offered by nova', async () => {
+    const added = await addEnrolledNode(profile.project, profile.stateDir, builder, {
+      memoryMb: 1024,
+      cpus: 1,
+      diskGb: 8,
+      uefi: false,
+      resourceClass: 'baremetal',
+      flavor: FLAVOR,
+      image: IMAGE,
+      physicalNetwork: 'ctlplane',
+      signal,
+    });
+    ({ node, enrolled } = added);
+    api = await OpenStackApi.connect(readCloud(join(profile.stateDir, 'clouds.yaml')));
+    return `${node.name} is ironic node ${enrolled.uuid}: ${enrolled.steps.map((s) => `${s.step} +${s.ms} ms`).join(', ')}`;
+  });
+  await step(`server create --flavor ${FLAVOR} --image ${IMAGE} reaches ACTIVE`, async () => {
+    server = await createServer(api!, {
+      name: `${profile.project}-server`,
+      flavor: FLAVOR,
+      image: IMAGE,
+      network: NETWORK,
+    });
+    if (server.node !== enrolled!.uuid)
+      throw new BerthError(`the server landed on ironic node ${server.node}, not on ${enrolled!.uuid}`);
+    return `server ${server.id} on node ${server.node}`;
+  });
+  await step('the deployed node answers on the ctlplane with its ironic UUID', async () => {
+    const { address, answer } = await waitForAnswer(net, node!.mac);
+    if (!answer.includes(`node=${enrolled!.uuid}`))
+      throw new BerthError(`the node at ${address} answered "${answer}", not its UUID ${enrolled!.uuid}`);
+    return `${address}: ${answer}`;
+  });
+  await step('server delete returns the node to available', async () => {
+    await deleteServer(api!, server!.id, server!.node);
+    return `node ${server!.node} available`;
+  });
+  // ironic has the password in driver_info, and 21.4 logs whole nodes in places (ironic.conf.tmpl says where).
+  await step("the BMC password is in no service's log", async () => {
+    const password = readFileSync(node!.passwordFile, 'utf8').trim();
+    const instances = await runtime.list(profile.project);
+    const leaking: string[] = [];
+    for (const i of instances)
+      if ((await runtime.logs(i.id, { tail: 1_000_000 })).some((l) => l.includes(password))) leaking.push(i.service);
+    if (leaking.length)
+      throw new BerthError(`the BMC password of ${node!.name} is in the log of ${leaking.join(', ')}`);
+    return `searched the logs of ${instances.length} services`;
+  });
+}
+
+/** After the project's teardown: the nodes and the ctlplane go too, and nothing of them may be left running. */
+export async function provisionTeardown(profile: ResolvedProfile): Promise<string> {
+  const removed = await downNodes(profile.project, profile.stateDir, { volumes: true });
+  const left = ctlplaneLeftovers(ctlplaneFor(profile.project, profile.stateDir), nodesDir(profile.stateDir));
+  if (left.length) throw new BerthError(`left after down --volumes: ${left.join('; ')}`);
+  return `ctlplane ${removed.ctlplaneRemoved ? 'removed' : 'absent'}, nodes ${removed.nodesRemoved.join(', ') || 'none'} removed; no namespace or process left`;
+}

@@ -1,0 +1,123 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BerthError } from '../errors.js';
+import type { OpenStackApi } from '../openstack/api.js';
+import { inNamespace, namespaceExists, run, type Ctlplane } from './ctlplane.js';
+import { until } from './wait.js';
+
+const IRONIC = { 'X-OpenStack-Ironic-API-Version': '1.78' };
+
+interface Server {
+  id: string;
+  status: string;
+  fault?: { message: string };
+}
+
+async function idByName(api: OpenStackApi, service: string, path: string, key: string, name: string) {
+  const { body } = await api.call<Record<string, { id: string; name: string }[]>>(service, 'GET', path);
+  const found = body[key]!.find((x) => x.name === name);
+  if (!found)
+    throw new BerthError(`${service}: no ${key.replace(/s$/, '')} named "${name}"`, 'berth node add makes it.');
+  return found.id;
+}
+
+/** A server through nova, which schedules it onto an ironic node; resolves once it is ACTIVE. */
+export async function createServer(
+  api: OpenStackApi,
+  opts: { name: string; flavor: string; image: string; network: string; timeoutMs?: number },
+): Promise<{ id: string; node: string }> {
+  const flavorRef = await idByName(api, 'compute', '/flavors', 'flavors', opts.flavor);
+  const imageRef = await idByName(api, 'image', '/v2/images', 'images', opts.image);
+  const network = await idByName(api, 'network', '/v2.0/networks', 'networks', opts.network);
+  const made = await api.call<{ server: { id: string } }>('compute', 'POST', '/servers', {
+    body: { server: { name: opts.name, flavorRef, imageRef, networks: [{ uuid: network }] } },
+  });
+  const id = made.body.server.id;
+  await until(`server ${opts.name} to be ACTIVE`, opts.timeoutMs ?? 300_000, async () => {
+    const { body } = await api.call<{ server: Server }>('compute', 'GET', `/servers/${id}`);
+    if (body.server.status === 'ERROR')
+      throw new BerthError(`server ${opts.name} went to ERROR: ${body.server.fault?.message ?? 'no fault given'}`);
+    return body.server.status === 'ACTIVE' ? true : undefined;
+  });
+  const { body } = await api.call<{ nodes: { uuid: string }[] }>('baremetal', 'GET', `/v1/nodes?instance_uuid=${id}`, {
+    headers: IRONIC,
+  });
+  return { id, node: body.nodes[0]!.uuid };
+}
+
+/** Deletes the server and waits until nova has forgotten it and ironic has its node available again. */
+export async function deleteServer(api: OpenStackApi, id: string, node: string, timeoutMs = 300_000): Promise<void> {
+  await api.call('compute', 'DELETE', `/servers/${id}`, { expect: [204, 404] });
+  await until(`server ${id} to be gone`, timeoutMs, async () => {
+    const { status } = await api.call('compute', 'GET', `/servers/${id}`, { expect: [200, 404] });
+    return status === 404 ? true : undefined;
+  });
+  await until(`node ${node} to be available again`, timeoutMs, async () => {
+    const { body } = await api.call<{ provision_state: string; last_error: string | null }>(
+      'baremetal',
+      'GET',
+      `/v1/nodes/${node}`,
+      { headers: IRONIC },
+    );
+    if (body.provision_state === 'error' || body.provision_state === 'clean failed')
+      throw new BerthError(`node ${node} went to ${body.provision_state}: ${body.last_error}`);
+    return body.provision_state === 'available' ? true : undefined;
+  });
+}
+
+/** The address dnsmasq leased to a MAC on the ctlplane, if it did. */
+export function leasedAddress(net: Ctlplane, mac: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(join(net.stateDir, 'dnsmasq.leases'), 'utf8');
+  } catch {
+    return undefined;
+  }
+  // expiry mac ip hostname client-id; the newest lease is last.
+  const lines = text.split('\n').filter((l) => l.split(' ')[1] === mac.toLowerCase());
+  return lines.at(-1)?.split(' ')[2];
+}
+
+/**
+ * What the node's ramdisk answers over HTTP on port 80, asked from inside the project's namespace (bash's /dev/tcp,
+ * so the host needs no HTTP client); undefined while nothing answers.
+ */
+export async function askNode(net: Ctlplane, address: string): Promise<string | undefined> {
+  const script = `exec 3<>/dev/tcp/${address}/80 && printf 'GET / HTTP/1.0\\r\\n\\r\\n' >&3 && timeout 5 cat <&3`;
+  const r = await run('ip', inNamespace(net, 'timeout', '10', 'bash', '-c', script));
+  return r.exitCode === 0 && r.stdout.includes('node=') ? r.stdout.split('\r\n\r\n').pop()!.trim() : undefined;
+}
+
+/** Waits until the node with this MAC has a lease and its responder answers; returns the address and the answer. */
+export async function waitForAnswer(
+  net: Ctlplane,
+  mac: string,
+  timeoutMs = 180_000,
+): Promise<{ address: string; answer: string }> {
+  return until(`the node with MAC ${mac} to answer on the ctlplane`, timeoutMs, async () => {
+    const address = leasedAddress(net, mac);
+    const answer = address ? await askNode(net, address) : undefined;
+    return address && answer ? { address, answer } : undefined;
+  });
+}
+
+/**
+ * What is left of a project's ctlplane and nodes on this machine: its namespace, and processes whose command line
+ * names the project's nodes directory (every VM's disk and every BMC's config are there). Read from /proc.
+ */
+export function ctlplaneLeftovers(net: Ctlplane, nodesDir: string): string[] {
+  const left: string[] = [];
+  if (namespaceExists(net)) left.push(`network namespace ${net.namespace}`);
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    let cmdline: string;
+    try {
+      cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
+    } catch {
+      continue;
+    }
+    if (cmdline.includes(`${nodesDir}/`) || cmdline.includes(`${net.stateDir}/`))
+      left.push(`process ${entry}: ${cmdline.slice(0, 120)}`);
+  }
+  return left;
+}
