@@ -41,7 +41,7 @@ export async function provisionSteps(
   let enrolled: Enrolled | undefined;
   let server: { id: string; node: string } | undefined;
   let api: OpenStackApi | undefined;
-  await step('berth node add: enrolled, available and offered by nova', async () => {
+  await step('berth node add: enrolled, inspected, available and offered by nova', async () => {
     const added = await addEnrolledNode(profile.project, profile.stateDir, builder, {
       memoryMb: 1024,
       cpus: 1,
@@ -55,7 +55,13 @@ export async function provisionSteps(
     });
     ({ node, enrolled } = added);
     api = await OpenStackApi.connect(readCloud(join(profile.stateDir, 'clouds.yaml')));
-    return `${node.name} is ironic node ${enrolled.uuid}: ${enrolled.steps.map((s) => `${s.step} +${s.ms} ms`).join(', ')}`;
+    const found = enrolled.inspected;
+    if (!found) throw new BerthError('the node was not inspected: no ironic-inspector in the catalog');
+    // The VM's own hardware, as the ramdisk found it: 1 CPU, 1024 MB, and 8 GiB of disk less ironic's 1 GiB.
+    if (found.cpus !== 1 || found.memory_mb !== 1024 || found.local_gb !== 7)
+      throw new BerthError(`inspection found ${JSON.stringify(found)}, not 1 CPU, 1024 MB and 7 GB`);
+    const steps = enrolled.steps.map((s) => `${s.step} +${s.ms} ms`).join(', ');
+    return `${node.name} is ironic node ${enrolled.uuid}; inspected ${JSON.stringify(found)}; ${steps}`;
   });
   await step(`server create --flavor ${FLAVOR} --image ${IMAGE} reaches ACTIVE`, async () => {
     server = await createServer(api!, {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { BerthError } from '../errors.js';
 import type { OpenStackApi } from '../openstack/api.js';
@@ -33,6 +34,8 @@ export interface EnrollOptions {
 export interface Enrolled {
   uuid: string;
   provisionState: string;
+  /** What inspection wrote into the node's properties, where ironic-inspector is deployed. */
+  inspected?: { cpus: number; memory_mb: number; local_gb: number };
   /** Each step and how long it took, in ms. */
   steps: { step: string; ms: number }[];
 }
@@ -42,17 +45,22 @@ interface IronicNode {
   provision_state: string;
   last_error: string | null;
   driver_info: Record<string, unknown>;
+  properties: Record<string, unknown>;
+  inspection_finished_at: string | null;
 }
 
-async function findImage(api: OpenStackApi, name: string): Promise<string | undefined> {
-  const { body } = await api.call<{ images: { id: string; status: string }[] }>(
-    'image',
-    'GET',
-    `/v2/images?name=${encodeURIComponent(name)}`,
-  );
-  return body.images.find((i) => i.status === 'active')?.id;
+interface GlanceImage {
+  id: string;
+  status: string;
+  os_hash_value?: string;
+  kernel_id?: string;
+  ramdisk_id?: string;
 }
 
+/**
+ * An image by name with exactly these bytes and properties: kept when glance has it so (its os_hash_value is the
+ * SHA-512 of the data), else uploaded anew and the stale one deleted, so a rebuilt ramdisk reaches the next deploy.
+ */
 async function uploadImage(
   api: OpenStackApi,
   name: string,
@@ -60,12 +68,23 @@ async function uploadImage(
   data: Buffer,
   properties: Record<string, string> = {},
 ): Promise<string> {
-  const existing = await findImage(api, name);
-  if (existing) return existing;
+  const sha512 = createHash('sha512').update(data).digest('hex');
+  const { body: found } = await api.call<{ images: GlanceImage[] }>(
+    'image',
+    'GET',
+    `/v2/images?name=${encodeURIComponent(name)}`,
+  );
+  const same = (i: GlanceImage) =>
+    i.status === 'active' &&
+    i.os_hash_value === sha512 &&
+    Object.entries(properties).every(([k, v]) => i[k as keyof GlanceImage] === v);
+  const current = found.images.find(same);
+  if (current) return current.id;
   const { body } = await api.call<{ id: string }>('image', 'POST', '/v2/images', {
     body: { name, disk_format: format.disk, container_format: format.container, visibility: 'public', ...properties },
   });
   await api.call('image', 'PUT', `/v2/images/${body.id}/file`, { raw: data });
+  for (const stale of found.images) await api.call('image', 'DELETE', `/v2/images/${stale.id}`, { expect: [204, 404] });
   return body.id;
 }
 
@@ -110,14 +129,27 @@ export function placementClass(resourceClass: string): string {
   return `CUSTOM_${resourceClass.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
 }
 
-/** What ironic is told of a node: the ipmi hardware type at its BMC (cipher suite 3), booted by iPXE, ramdisk deploy. */
-export function nodeDocument(node: VirtualNode, password: string, images: BootImages, resourceClass: string) {
+/**
+ * What ironic is told of a node: the ipmi hardware type at its BMC (cipher suite 3), booted by iPXE, ramdisk deploy.
+ * Where it is inspected, its CPUs, memory and disk are left for inspection to find.
+ */
+export function nodeDocument(
+  node: VirtualNode,
+  password: string,
+  images: BootImages,
+  resourceClass: string,
+  inspect = false,
+) {
+  const hardware = inspect ? {} : { cpus: node.cpus, memory_mb: node.memoryMb, local_gb: node.diskGb };
   return {
+    ...(inspect ? { inspect_interface: 'inspector' } : {}),
     name: node.name,
     driver: 'ipmi',
     resource_class: resourceClass,
     boot_interface: 'ipxe',
-    deploy_interface: 'ramdisk',
+    // ironic 21.4 boots driver_info's deploy ramdisk (inspection's) only for a deploy interface that needs an agent:
+    // so direct until inspected, then ramdisk (enrollNode switches it).
+    deploy_interface: inspect ? 'direct' : 'ramdisk',
     network_interface: 'flat',
     driver_info: {
       ipmi_address: node.bmc.address,
@@ -130,9 +162,7 @@ export function nodeDocument(node: VirtualNode, password: string, images: BootIm
       deploy_ramdisk: images.ramdisk,
     },
     properties: {
-      cpus: node.cpus,
-      memory_mb: node.memoryMb,
-      local_gb: node.diskGb,
+      ...hardware,
       cpu_arch: 'x86_64',
       capabilities: `boot_mode:${node.uefi ? 'uefi' : 'bios'}`,
     },
@@ -158,6 +188,7 @@ export async function enrollNode(api: OpenStackApi, node: VirtualNode, opts: Enr
   const images = await ensureBootImages(api, opts);
   step('images and flavor');
   const password = readFileSync(node.passwordFile, 'utf8').trim();
+  const inspect = api.has('baremetal-introspection');
   const found = await api.call<IronicNode>('baremetal', 'GET', `/v1/nodes/${node.name}`, {
     headers: IRONIC,
     expect: [200, 404],
@@ -167,7 +198,7 @@ export async function enrollNode(api: OpenStackApi, node: VirtualNode, opts: Enr
   else {
     const made = await api.call<IronicNode>('baremetal', 'POST', '/v1/nodes', {
       headers: IRONIC,
-      body: nodeDocument(node, password, images, opts.resourceClass),
+      body: nodeDocument(node, password, images, opts.resourceClass, inspect),
     });
     uuid = made.body.uuid;
     // The responder in the ramdisk answers with the node's UUID, which exists only now.
@@ -193,12 +224,17 @@ export async function enrollNode(api: OpenStackApi, node: VirtualNode, opts: Enr
   step('enrolled');
   const state = async () =>
     (await api.call<IronicNode>('baremetal', 'GET', `/v1/nodes/${uuid}`, { headers: IRONIC })).body;
-  const move = async (target: 'manage' | 'provide', from: string, to: string) => {
+  const move = async (
+    target: 'manage' | 'inspect' | 'provide',
+    from: string,
+    to: string,
+    done: (n: IronicNode) => boolean = () => true,
+  ) => {
     if ((await state()).provision_state !== from) return;
     await api.call('baremetal', 'PUT', `/v1/nodes/${uuid}/states/provision`, { headers: IRONIC, body: { target } });
     await until(`node ${node.name} to be ${to}`, timeoutMs, async () => {
       const n = await state();
-      if (n.provision_state === to) return n;
+      if (n.provision_state === to && done(n)) return n;
       if (n.last_error && !/ing$|wait/.test(n.provision_state))
         throw new BerthError(`ironic could not ${target} node ${node.name}: ${n.last_error}`);
       return undefined;
@@ -206,6 +242,21 @@ export async function enrollNode(api: OpenStackApi, node: VirtualNode, opts: Enr
   };
   await move('manage', 'enroll', 'manageable');
   step('manageable');
+  let inspected: Enrolled['inspected'];
+  if (inspect) {
+    // ironic powers the node on into the ramdisk, which posts its inventory to ironic-inspector; ironic powers it
+    // off again once the inspector says it is done.
+    // Inspection starts and ends in manageable: it is over when ironic has stamped its end.
+    if (!(await state()).properties.cpus)
+      await move('inspect', 'manageable', 'manageable', (n) => Boolean(n.inspection_finished_at));
+    const { cpus, memory_mb, local_gb } = (await state()).properties as Record<string, number>;
+    await api.call('baremetal', 'PATCH', `/v1/nodes/${uuid}`, {
+      headers: IRONIC,
+      body: [{ op: 'replace', path: '/deploy_interface', value: 'ramdisk' }],
+    });
+    inspected = { cpus: Number(cpus), memory_mb: Number(memory_mb), local_gb: Number(local_gb) };
+    step('inspected');
+  }
   await move('provide', 'manageable', 'available');
   step('available');
   // nova-compute lists new ironic nodes at its resource update (every 10 s here) and the scheduler maps them into
@@ -221,5 +272,5 @@ export async function enrollNode(api: OpenStackApi, node: VirtualNode, opts: Enr
     return status === 200 && uuid in body.provider_summaries ? true : undefined;
   });
   step('offered by nova');
-  return { uuid, provisionState: (await state()).provision_state, steps };
+  return { uuid, provisionState: (await state()).provision_state, steps, ...(inspected ? { inspected } : {}) };
 }

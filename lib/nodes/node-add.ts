@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildRamdisk, type RamdiskBuilder } from '../images/ramdisk.js';
 import { OpenStackApi, readCloud } from '../openstack/api.js';
@@ -37,10 +36,9 @@ export async function addEnrolledNode(
 ): Promise<{ node: VirtualNode; enrolled: Enrolled }> {
   const node = made ?? (await addNode(project, projectStateDir, opts));
   const ramdiskDir = defaultRamdiskDir();
-  if (!existsSync(join(ramdiskDir, 'initramfs.gz'))) {
-    opts.onStep?.(`building the ramdisk (berth images ramdisk) into ${ramdiskDir}`);
-    await buildRamdisk(builder, ramdiskDir, { signal: opts.signal });
-  }
+  // Built when its context changed (else only copied out again), so a node never boots an older ramdisk.
+  await buildRamdisk(builder, ramdiskDir, { signal: opts.signal });
+  opts.onStep?.(`ramdisk in ${ramdiskDir}`);
   const api = await OpenStackApi.connect(readCloud(join(projectStateDir, 'clouds.yaml')));
   const enrolled = await enrollNode(api, node, {
     resourceClass: opts.resourceClass,

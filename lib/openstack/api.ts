@@ -68,6 +68,11 @@ export class OpenStackApi {
     return new OpenStackApi(token, endpoints);
   }
 
+  /** Whether the catalog has a public endpoint of this type. */
+  has(service: string): boolean {
+    return this.endpoints.has(service);
+  }
+
   /** A call to one service of the catalog; `expect` lists the statuses that are not errors. */
   async call<T = unknown>(
     service: string,

@@ -35,7 +35,7 @@ describe('berth ci provision', () => {
       expect(cases.map((c) => c.name)).toEqual([
         'preflight: the project starts from nothing',
         'deploy undercloud',
-        'berth node add: enrolled, available and offered by nova',
+        'berth node add: enrolled, inspected, available and offered by nova',
         'server create --flavor baremetal --image berth-ramdisk reaches ACTIVE',
         'the deployed node answers on the ctlplane with its ironic UUID',
         'server delete returns the node to available',
@@ -45,7 +45,7 @@ describe('berth ci provision', () => {
       ]);
       const output = (name: string) => String(cases.find((c) => c.name === name)!['system-out'] ?? '');
       const uuid = /is ironic node ([0-9a-f-]{36})/.exec(
-        output('berth node add: enrolled, available and offered by nova'),
+        output('berth node add: enrolled, inspected, available and offered by nova'),
       );
       expect(uuid).not.toBeNull();
       // The ramdisk's responder says which node it is: ironic's UUID came to it on the kernel command line.

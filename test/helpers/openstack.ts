@@ -33,7 +33,7 @@ export async function undercloudPorts(): Promise<{ args: string[]; port: Record<
   const port: Record<string, number> = {};
   const args: string[] = [];
   for (const name of [
-    ...['keystone', 'glance', 'placement', 'heat', 'neutron', 'ironic', 'nova'].flatMap((a) => [
+    ...['keystone', 'glance', 'placement', 'heat', 'neutron', 'ironic', 'nova', 'inspector'].flatMap((a) => [
       `${a}_public_port`,
       `${a}_direct_port`,
     ]),

@@ -91,6 +91,7 @@ describe('berth images ramdisk', () => {
         memory: { physical_mb: number };
         disks: { name: string; size: number }[];
       };
+      root_disk: { name: string; size: number };
       boot_interface: string;
     };
     expect(body.inventory.interfaces).toEqual([
@@ -99,6 +100,7 @@ describe('berth images ramdisk', () => {
     expect(body.inventory.cpu.count).toBe(2);
     expect(body.inventory.memory.physical_mb).toBe(512);
     expect(body.inventory.disks).toEqual([expect.objectContaining({ name: '/dev/vda', size: 64 << 20 })]);
+    expect(body.root_disk).toEqual(body.inventory.disks[0]);
     expect(body.boot_interface).toBe(MAC);
 
     const answer = await fetch(`http://127.0.0.1:${responderPort}/`);

@@ -41,6 +41,14 @@ describe('nodeDocument', () => {
   });
 });
 
+describe('nodeDocument where the node is inspected', () => {
+  it('leaves its CPUs, memory and disk to inspection, and deploys with direct until inspected', () => {
+    const doc = nodeDocument(node, 'x', { kernel: 'k', ramdisk: 'r', image: 'i' }, 'baremetal', true);
+    expect(doc).toMatchObject({ inspect_interface: 'inspector', deploy_interface: 'direct' });
+    expect(doc.properties).toEqual({ cpu_arch: 'x86_64', capabilities: 'boot_mode:uefi' });
+  });
+});
+
 describe('placementClass', () => {
   it("is nova's custom resource class for an ironic one", () => {
     expect(placementClass('baremetal')).toBe('CUSTOM_BAREMETAL');

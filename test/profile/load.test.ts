@@ -375,11 +375,18 @@ describe('shipped undercloud composition', () => {
     expect(instanceLabels(by(prov, 'ironic-pxe')!)[LABEL.ctlplane]).toBe(
       JSON.stringify({ address: '192.168.24.3', ipxeScript: 'http://192.168.24.3:8088/boot.ipxe' }),
     );
-    // The conductor's ironic.conf is the same with or without it: only its ctlplane label and hash differ.
-    const conf = (p: typeof plain) => by(p, 'ironic-conductor')!.configFiles.map((f) => f.content);
-    expect(conf(prov)).toEqual(conf(plain));
-    expect(conf(plain).join('\n')).toContain('http_url = http://192.168.24.3:8088');
+    expect(by(prov, 'ironic-inspector')!.ctlplane).toEqual({ address: '192.168.24.4' });
+    // The conductor's ironic.conf differs by one line: the inspector's inspect interface.
+    const conf = (p: typeof plain) =>
+      by(p, 'ironic-conductor')!
+        .configFiles.map((f) => f.content)
+        .join('\n');
+    const changed = (a: string, b: string) => a.split('\n').filter((l) => !b.split('\n').includes(l));
+    expect(changed(conf(prov), conf(plain))).toEqual(['enabled_inspect_interfaces = no-inspect,inspector,fake']);
+    expect(conf(plain)).toContain('http_url = http://192.168.24.3:8088');
+    expect(conf(plain)).toContain('callback_endpoint_override = http://192.168.24.4:5050');
     expect(by(plain, 'ironic-pxe')).toBeUndefined();
+    expect(by(plain, 'ironic-inspector')).toBeUndefined();
     for (const s of plain.services) expect(s.ctlplane, s.name).toBeUndefined();
     const onHost = profileErrorsOf(() => undercloud(['provisioning'], 'host'));
     expect(onHost.errors.map((e) => e.message).join('\n')).toMatch(
