@@ -6,7 +6,7 @@ import type { VirtualNode } from './nodes.js';
 import { until } from './wait.js';
 
 /** Ironic's API version berth speaks: 1.78 is the newest of the 2023.1 ironic Debian ships (21.4). */
-const IRONIC = { 'X-OpenStack-Ironic-API-Version': '1.78' };
+export const IRONIC = { 'X-OpenStack-Ironic-API-Version': '1.78' };
 const PLACEMENT = { 'OpenStack-API-Version': 'placement 1.10' };
 
 /** What a node is deployed with: glance images of the ramdisk's kernel and initramfs, and an image naming both. */

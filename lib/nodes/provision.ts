@@ -3,9 +3,8 @@ import { join } from 'node:path';
 import { BerthError } from '../errors.js';
 import type { OpenStackApi } from '../openstack/api.js';
 import { inNamespace, namespaceExists, run, type Ctlplane } from './ctlplane.js';
+import { IRONIC } from './enroll.js';
 import { until } from './wait.js';
-
-const IRONIC = { 'X-OpenStack-Ironic-API-Version': '1.78' };
 
 interface Server {
   id: string;
