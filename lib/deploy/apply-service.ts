@@ -50,6 +50,9 @@ export async function applyOne(service: ResolvedService, action: PlanAction, ctx
     for (const extra of action.instances.slice(1)) await runtime.remove(extra.id);
     instance = await startAndFind(runtime, profile.project, service, instance!.id, bus);
   } else {
+    // A kept member of the ctlplane may have been restarted by the engine while no keeper ran, and be off it. A
+    // start is a no-op for a running container, and the join after it puts it back and starts the keeper.
+    if (service.ctlplane && instance?.running) await runtime.start(instance.id);
     bus.emit({ type: 'service.state', service: service.name, state: 'kept' });
   }
   ctx.started.resolve();

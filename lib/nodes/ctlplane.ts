@@ -81,13 +81,37 @@ export async function run(
 ): Promise<{ exitCode?: number; stdout: string; stderr: string }> {
   const { execa } = await import('execa');
   const r = await execa(command, args, { reject: false });
-  return { exitCode: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) };
+  // A command that is not installed never ran: no exit code and no stderr, only the spawn error's code.
+  const notFound = (r as { code?: string }).code === 'ENOENT' ? `spawn ${command} ENOENT` : '';
+  return { exitCode: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) || notFound };
+}
+
+/** The Debian package of each host tool the ctlplane runs, for the error when one is not installed. */
+const HOST_TOOLS: Record<string, string> = {
+  dnsmasq: 'dnsmasq-base',
+  'qemu-system-x86_64': 'qemu-system-x86',
+  ipmi_sim: 'openipmi',
+  ipmitool: 'ipmitool',
+  nsenter: 'util-linux',
+  ip: 'iproute2',
+};
+
+/** What to do about a failed host command: install the tool `ip netns exec` (or execa) could not find, or be root. */
+export function hostCommandHint(command: string, stderr: string): string {
+  const tool = /exec of "([^"]+)" failed: No such file/.exec(stderr)?.[1] ?? (/ENOENT/.test(stderr) ? command : '');
+  if (tool && HOST_TOOLS[tool])
+    return `${tool} is not installed on this host: apt-get install ${HOST_TOOLS[tool]} (bash scripts/test-deps.sh installs every tool the ctlplane needs).`;
+  if (tool) return `${tool} is not installed on this host.`;
+  return 'berth needs root.';
 }
 
 export async function must(what: string, command: string, args: string[]): Promise<string> {
   const r = await run(command, args);
   if (r.exitCode !== 0)
-    throw new BerthError(`ctlplane: ${what} failed: ${r.stderr.trim() || `exit ${r.exitCode}`}`, 'berth needs root.');
+    throw new BerthError(
+      `ctlplane: ${what} failed: ${r.stderr.trim() || `exit ${r.exitCode}`}`,
+      hostCommandHint(command, r.stderr),
+    );
   return r.stdout;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ctlplaneFor, dhcpOptsFile, dnsmasqArgs, tapName } from '../../lib/nodes/ctlplane.js';
+import { ctlplaneFor, dhcpOptsFile, dnsmasqArgs, hostCommandHint, tapName } from '../../lib/nodes/ctlplane.js';
 import { ipxeOption, vethName } from '../../lib/nodes/ctlplane-join.js';
 import { ctlplaneLine, planCtlplane } from '../../lib/nodes/ctlplane-plan.js';
 import type { ResolvedService } from '../../lib/profile/model.js';
@@ -84,5 +84,19 @@ describe('planCtlplane', () => {
     expect(ctlplaneLine(plan)).toBeUndefined();
     // Nodes made by hand keep it there, and the plan shows it though no service joins.
     expect(planCtlplane({ services: [] }, net, { namespace: true, nodes: ['node-1'] }).action).toBe('keep');
+  });
+});
+
+describe('hostCommandHint', () => {
+  it('names the Debian package of a host tool that is not installed, whether ip netns exec or berth ran it', () => {
+    expect(hostCommandHint('ip', 'exec of "dnsmasq" failed: No such file or directory')).toBe(
+      'dnsmasq is not installed on this host: apt-get install dnsmasq-base (bash scripts/test-deps.sh installs ' +
+        'every tool the ctlplane needs).',
+    );
+    expect(hostCommandHint('nsenter', 'spawn nsenter ENOENT')).toContain('apt-get install util-linux');
+  });
+
+  it('says root is needed for any other failure', () => {
+    expect(hostCommandHint('ip', 'mkdir /run/netns failed: Permission denied')).toBe('berth needs root.');
   });
 });
