@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { vethName } from '../../../lib/nodes/ctlplane-join.js';
 import { berth, docker, fixtureProfile, purge, stateDir, uniqueProject } from '../../helpers/engine.js';
+import { engineProxy } from '../../helpers/engine-proxy.js';
 import { processesWith } from '../../helpers/processes.js';
 
 /** The addresses on ctlplane0 in a process's network namespace, or undefined when it has no ctlplane0. */
@@ -34,6 +35,23 @@ async function eventually<T>(what: string, probe: () => Promise<T | undefined> |
   }
 }
 
+/**
+ * A crash, as the engine sees one: the container's main process dies without anyone asking. Its restart policy
+ * starts it again, in a new network namespace, with no berth command running. Gives the restarted container.
+ */
+async function crash(container: string) {
+  const first = await docker.getContainer(container).inspect();
+  process.kill(first.State.Pid, 'SIGKILL');
+  const restarted = await eventually('the engine restarts the container', async () => {
+    const now = await docker.getContainer(container).inspect();
+    // While the engine restarts it, a container is Running and Restarting with no process (Pid 0).
+    const up = now.State.Running && !now.State.Restarting && now.State.Pid > 0;
+    return up && now.State.Pid !== first.State.Pid ? now : undefined;
+  });
+  expect(restarted.RestartCount).toBeGreaterThan(first.RestartCount);
+  return restarted;
+}
+
 describe('the ctlplane keeper', () => {
   const state = stateDir();
   const project = uniqueProject('keeper');
@@ -58,14 +76,7 @@ describe('the ctlplane keeper', () => {
 
     // A crash, as the engine sees one: the main process dies without berth asking. Its restart policy starts it
     // again, in a new network namespace, with no berth command running.
-    process.kill(first.State.Pid, 'SIGKILL');
-    const restarted = await eventually('the engine restarts the container', async () => {
-      const now = await docker.getContainer(container).inspect();
-      // While the engine restarts it, a container is Running and Restarting with no process (Pid 0).
-      const up = now.State.Running && !now.State.Restarting && now.State.Pid > 0;
-      return up && now.State.Pid !== first.State.Pid ? now : undefined;
-    });
-    expect(restarted.RestartCount).toBeGreaterThan(first.RestartCount);
+    const restarted = await crash(container);
     const keeperLog = () => readFileSync(join(state, 'projects', project, 'ctlplane', 'keeper.log'), 'utf8');
     const rejoined = await eventually('the keeper joins it again', () => ctlplaneAddress(restarted.State.Pid)).catch(
       (e: Error) => `${e.message}; keeper's log:\n${keeperLog()}`,
@@ -84,5 +95,31 @@ describe('the ctlplane keeper', () => {
     expect(down.exitCode, down.all).toBe(0);
     expect(processesWith(`--pid-file=${keeperPidFile}`)).toEqual([]);
     expect(existsSync(`/run/netns/berth-${project}`)).toBe(false);
+  }, 300_000);
+
+  it('catches a restart it could not see, once the engine answers it again', async () => {
+    const proxy = await engineProxy();
+    const env = { DOCKER_HOST: proxy.dockerHost };
+    try {
+      const up = await berth(['deploy', ...args], { state, env });
+      expect(up.exitCode, up.all).toBe(0);
+      const keeperLog = () => readFileSync(join(state, 'projects', project, 'ctlplane', 'keeper.log'), 'utf8');
+      // The keeper talks to the engine through the proxy it inherited: cut, it sees no event of what follows.
+      proxy.disconnect();
+      const restarted = await crash(container);
+      expect(ctlplaneAddress(restarted.State.Pid)).toBeUndefined();
+      proxy.reconnect();
+      const rejoined = await eventually('the keeper joins it on reconnecting', () =>
+        ctlplaneAddress(restarted.State.Pid),
+      ).catch((e: Error) => `${e.message}; keeper's log:\n${keeperLog()}`);
+      expect(rejoined).toBe('192.168.24.5/24');
+      expect(keeperLog()).toContain(
+        `${restarted.Id.slice(0, 12)}: on the ctlplane (running when the keeper connected): ctlplane-member, ` +
+          `pid ${restarted.State.Pid}`,
+      );
+    } finally {
+      await berth(['down', ...args], { state });
+      await proxy.close();
+    }
   }, 300_000);
 });
