@@ -68,6 +68,11 @@ const rows: [string, string, string][] = [
   ['ACTIVE → the node answers on the ctlplane', `${answers.toFixed(1)} s`, ''],
   ['node add → server ACTIVE and answering', `${(add + active + answers).toFixed(1)} s`, '≤ 180 s'],
   ['server delete → node available', `${seconds('server delete returns the node to available').toFixed(1)} s`, ''],
+  [
+    'node add cancelled while inspecting, and undone',
+    `${seconds('a node add cancelled during inspection leaves no VM, BMC, tap or ironic record').toFixed(1)} s`,
+    '',
+  ],
   ['teardown (down --volumes, nodes, ctlplane)', `${seconds('teardown').toFixed(1)} s`, ''],
   ['whole job', `${wallS.toFixed(1)} s`, '≤ 480 s'],
   [

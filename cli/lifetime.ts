@@ -1,3 +1,4 @@
+import { pendingCleanups } from '../lib/cleanup-holds.js';
 import { openEngineRequests } from '../lib/runtime/docker/engine-requests.js';
 
 /** How long berth may wind down after Ctrl-C or SIGTERM before it exits whatever is stuck below. */
@@ -41,12 +42,24 @@ function onInterrupt(name: Interrupt): void {
   if (!quiet) process.stderr.write(`\ncancelling… (Ctrl-C again to exit now; the next run converges from here)\n`);
   for (const c of controllers) c.abort();
   // unref: a command that winds down cleanly exits long before this fires, and is not held by it.
-  setTimeout(() => {
+  setTimeout(() => exitUnlessCleaning(name), GRACE_MS).unref();
+}
+
+/** After the grace: exits, unless a cleanup the command registered is still within its own bound. */
+function exitUnlessCleaning(name: Interrupt): void {
+  const pending = pendingCleanups();
+  const left = pending ? pending.until - Date.now() : 0;
+  if (pending && left > 0) {
     process.stderr.write(
-      `\nberth: still winding down ${GRACE_MS / 1000} s after ${name}; exiting now.${openWorkSuffix()}\n`,
+      `berth: still ${pending.what.join('; ')} (up to ${Math.ceil(left / 1000)} s more; Ctrl-C again to exit now)\n`,
     );
-    process.exit(EXIT_CODES[name]);
-  }, GRACE_MS).unref();
+    setTimeout(() => exitUnlessCleaning(name), Math.min(left, 10_000)).unref();
+    return;
+  }
+  process.stderr.write(
+    `\nberth: still winding down ${GRACE_MS / 1000} s after ${name}; exiting now.${openWorkSuffix()}\n`,
+  );
+  process.exit(EXIT_CODES[name]);
 }
 
 /**

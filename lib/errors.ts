@@ -81,8 +81,11 @@ export class EngineTimeoutError extends BerthError {
 }
 
 export class CancelledError extends BerthError {
-  constructor() {
-    super('cancelled', 'Containers that were running were left as they are; rerun the same command to converge.');
+  constructor(
+    message = 'cancelled',
+    hint = 'Containers that were running were left as they are; rerun the same command to converge.',
+  ) {
+    super(message, hint);
     this.name = 'CancelledError';
   }
 }

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { addEnrolledNode, type NodeAddOptions } from '../../lib/nodes/node-add.js';
-import { addNode, listNodes, removeNode } from '../../lib/nodes/nodes.js';
+import { addEnrolledNode, removeEnrolledNode, type NodeAddOptions } from '../../lib/nodes/node-add.js';
+import { addNode, listNodes } from '../../lib/nodes/nodes.js';
 import { ctlplaneMembers } from '../../lib/runtime/docker/ctlplane.js';
 import { DockerRuntime } from '../../lib/runtime/docker/docker-runtime.js';
 import { interruptSignal, load, out, outJson, type CommonOptions } from '../context.js';
@@ -114,12 +114,16 @@ export function registerNode(program: Command): void {
     }),
   );
   common(
-    node.command('remove').argument('<name>').description('stop a node and its BMC, and delete it and its disk'),
+    node
+      .command('remove')
+      .argument('<name>')
+      .description("stop a node and its BMC, and delete it, its disk and ironic's record of it"),
   ).action(
     action(async (name: string, opts: CommonOptions) => {
       const profile = load(opts);
-      await removeNode(profile.project, profile.stateDir, name);
-      if (!opts.json) out(`removed ${name}\n`);
+      const uuid = await removeEnrolledNode(profile.project, profile.stateDir, name);
+      if (opts.json) return void outJson({ type: 'node.removed', node: name, ironicNode: uuid ?? null });
+      out(`removed ${name}${uuid ? ` and ironic node ${uuid}` : ''}\n`);
     }),
   );
 }

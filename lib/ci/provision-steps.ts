@@ -1,12 +1,12 @@
 import type { RamdiskBuilder } from '../images/ramdisk.js';
-import { ctlplaneFor } from '../nodes/ctlplane.js';
-import type { Enrolled } from '../nodes/enroll.js';
+import { ctlplaneFor, ipIn, tapName } from '../nodes/ctlplane.js';
+import { IRONIC, type Enrolled } from '../nodes/enroll.js';
 import { addEnrolledNode } from '../nodes/node-add.js';
-import { downNodes, nodesDir, type VirtualNode } from '../nodes/nodes.js';
-import { createServer, ctlplaneLeftovers, deleteServer, waitForAnswer } from '../nodes/provision.js';
+import { downNodes, nodesDir, readNodes, type VirtualNode } from '../nodes/nodes.js';
+import { createServer, ctlplaneLeftovers, deleteServer, processesNaming, waitForAnswer } from '../nodes/provision.js';
 import { OpenStackApi, readCloud } from '../openstack/api.js';
 import type { ResolvedProfile } from '../profile/model.js';
-import { BerthError } from '../errors.js';
+import { BerthError, CancelledError, throwIfAborted } from '../errors.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Runtime } from '../runtime/types.js';
@@ -37,22 +37,22 @@ export async function provisionSteps(
       'Add -e profiles/undercloud/environments/provisioning.yaml.',
     );
   const net = ctlplaneFor(profile.project, profile.stateDir);
+  const nodeOptions = {
+    memoryMb: 1024,
+    cpus: 1,
+    diskGb: 8,
+    uefi: false,
+    resourceClass: 'baremetal',
+    flavor: FLAVOR,
+    image: IMAGE,
+    physicalNetwork: 'ctlplane',
+  };
   let node: VirtualNode | undefined;
   let enrolled: Enrolled | undefined;
   let server: { id: string; node: string } | undefined;
   let api: OpenStackApi | undefined;
   await step('berth node add: enrolled, inspected, available and offered by nova', async () => {
-    const added = await addEnrolledNode(profile.project, profile.stateDir, builder, {
-      memoryMb: 1024,
-      cpus: 1,
-      diskGb: 8,
-      uefi: false,
-      resourceClass: 'baremetal',
-      flavor: FLAVOR,
-      image: IMAGE,
-      physicalNetwork: 'ctlplane',
-      signal,
-    });
+    const added = await addEnrolledNode(profile.project, profile.stateDir, builder, { ...nodeOptions, signal });
     ({ node, enrolled } = added);
     api = await OpenStackApi.connect(readCloud(join(profile.stateDir, 'clouds.yaml')));
     const found = enrolled.inspected;
@@ -83,6 +83,34 @@ export async function provisionSteps(
   await step('server delete returns the node to available', async () => {
     await deleteServer(api!, server!.id, server!.node);
     return `node ${server!.node} available`;
+  });
+  await step('a node add cancelled during inspection leaves no VM, BMC, tap or ironic record', async () => {
+    // What a Ctrl-C does to `berth node add` (its signal aborts), at its slowest step: ironic is inspecting.
+    const cancel = new AbortController();
+    const ended = await addEnrolledNode(profile.project, profile.stateDir, builder, {
+      ...nodeOptions,
+      onStep: (s) => s === 'manageable' && cancel.abort(),
+      signal: signal ? AbortSignal.any([cancel.signal, signal]) : cancel.signal,
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    throwIfAborted(signal); // the job itself was cancelled, not only this node add
+    if (!(ended instanceof CancelledError))
+      throw new BerthError(`the cancelled node add ended with ${ended ? String(ended) : 'a node'}, not cancelled`);
+    const name = /^cancelled: (\S+) was removed/.exec(ended.message)?.[1];
+    if (!name) throw new BerthError(`the cancelled node add said "${ended.message}"`);
+    const left = [
+      ...readNodes(profile.stateDir)
+        .filter((n) => n.name === name)
+        .map((n) => `node ${n.name} in berth's list`),
+      ...processesNaming([join(nodesDir(profile.stateDir), name) + '/']),
+    ];
+    const record = await api!.call('baremetal', 'GET', `/v1/nodes/${name}`, { headers: IRONIC, expect: [200, 404] });
+    if (record.status !== 404) left.push(`ironic node ${name}`);
+    if ((await ipIn(net, 'link', 'show', tapName(name))).exitCode === 0) left.push(`tap ${tapName(name)}`);
+    if (left.length) throw new BerthError(`left after the cancelled node add: ${left.join('; ')}`);
+    return `${ended.message}; ${name} is in neither berth's nodes nor ironic, and no process names it`;
   });
   // ironic has the password in driver_info, and 21.4 logs whole nodes in places (ironic.conf.tmpl says where).
   await step("the BMC password is in no service's log", async () => {

@@ -119,7 +119,7 @@ export type BerthEvent =
   // What the commands that only look report: in --json output these are lines like every other event.
   | ({ type: 'status'; at: number } & ProjectStatus)
   | ({ type: 'verify.check'; at: number } & CheckResult)
-  /** berth node add and berth node list: the project's virtual baremetal nodes. */
+  /** berth node add, list and remove: the project's virtual baremetal nodes. */
   | {
       type: 'node.added';
       at: number;
@@ -129,6 +129,8 @@ export type BerthEvent =
       notEnrolled?: string;
     }
   | { type: 'node.list'; at: number; project: string; nodes: NodeStatus[] }
+  /** berth node remove: the node, and ironic's record of it when there was one. */
+  | { type: 'node.removed'; at: number; node: string; ironicNode: string | null }
   | { type: 'verify.done'; at: number; passed: number; failed: number }
   /** berth verify --tempest: where the run is, each test's outcome, and the suites' totals. */
   | { type: 'tempest.stage'; at: number; stage: TempestStage }

@@ -29,6 +29,8 @@ export interface EnrollOptions {
   onStep?: (step: string) => void;
   /** How long each wait may take. */
   timeoutMs?: number;
+  /** Ends every call and wait at once (CancelledError): a Ctrl-C. */
+  signal?: AbortSignal;
 }
 
 export interface Enrolled {
@@ -40,9 +42,13 @@ export interface Enrolled {
   steps: { step: string; ms: number }[];
 }
 
-interface IronicNode {
+export interface IronicNode {
   uuid: string;
   provision_state: string;
+  /** The conductor holding the node's lock while it works on it. */
+  reservation: string | null;
+  instance_uuid: string | null;
+  maintenance: boolean;
   last_error: string | null;
   driver_info: Record<string, unknown>;
   properties: Record<string, unknown>;
@@ -175,7 +181,8 @@ export function nodeDocument(
  * ironic-python-agent, which Debian does not package). Then waits until nova offers it through placement. A node
  * ironic has by that name already is taken as it is and brought on from its state.
  */
-export async function enrollNode(api: OpenStackApi, node: VirtualNode, opts: EnrollOptions): Promise<Enrolled> {
+export async function enrollNode(client: OpenStackApi, node: VirtualNode, opts: EnrollOptions): Promise<Enrolled> {
+  const api = client.withSignal(opts.signal);
   const timeoutMs = opts.timeoutMs ?? 180_000;
   const steps: Enrolled['steps'] = [];
   let last = Date.now();
@@ -232,13 +239,18 @@ export async function enrollNode(api: OpenStackApi, node: VirtualNode, opts: Enr
   ) => {
     if ((await state()).provision_state !== from) return;
     await api.call('baremetal', 'PUT', `/v1/nodes/${uuid}/states/provision`, { headers: IRONIC, body: { target } });
-    await until(`node ${node.name} to be ${to}`, timeoutMs, async () => {
-      const n = await state();
-      if (n.provision_state === to && done(n)) return n;
-      if (n.last_error && !/ing$|wait/.test(n.provision_state))
-        throw new BerthError(`ironic could not ${target} node ${node.name}: ${n.last_error}`);
-      return undefined;
-    });
+    await until(
+      `node ${node.name} to be ${to}`,
+      timeoutMs,
+      async () => {
+        const n = await state();
+        if (n.provision_state === to && done(n)) return n;
+        if (n.last_error && !/ing$|wait/.test(n.provision_state))
+          throw new BerthError(`ironic could not ${target} node ${node.name}: ${n.last_error}`);
+        return undefined;
+      },
+      opts.signal,
+    );
   };
   await move('manage', 'enroll', 'manageable');
   step('manageable');
@@ -261,16 +273,21 @@ export async function enrollNode(api: OpenStackApi, node: VirtualNode, opts: Enr
   step('available');
   // nova-compute lists new ironic nodes at its resource update (every 10 s here) and the scheduler maps them into
   // the cell (also every 10 s): only then does placement offer the node.
-  await until(`nova to offer node ${node.name}`, timeoutMs, async () => {
-    const { status, body } = await api.call<{ provider_summaries: Record<string, unknown> }>(
-      'placement',
-      'GET',
-      `/allocation_candidates?resources=${placementClass(opts.resourceClass)}:1`,
-      // 400 until nova has made the resource class, at the first node's resource update.
-      { headers: PLACEMENT, expect: [200, 400] },
-    );
-    return status === 200 && uuid in body.provider_summaries ? true : undefined;
-  });
+  await until(
+    `nova to offer node ${node.name}`,
+    timeoutMs,
+    async () => {
+      const { status, body } = await api.call<{ provider_summaries: Record<string, unknown> }>(
+        'placement',
+        'GET',
+        `/allocation_candidates?resources=${placementClass(opts.resourceClass)}:1`,
+        // 400 until nova has made the resource class, at the first node's resource update.
+        { headers: PLACEMENT, expect: [200, 400] },
+      );
+      return status === 200 && uuid in body.provider_summaries ? true : undefined;
+    },
+    opts.signal,
+  );
   step('offered by nova');
   return { uuid, provisionState: (await state()).provision_state, steps, ...(inspected ? { inspected } : {}) };
 }

@@ -1,9 +1,13 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { holdWhileCleaning } from '../cleanup-holds.js';
+import { CancelledError } from '../errors.js';
 import { buildRamdisk, type RamdiskBuilder } from '../images/ramdisk.js';
 import { OpenStackApi, readCloud } from '../openstack/api.js';
 import { stateRoot } from '../state/paths.js';
 import { enrollNode, type Enrolled } from './enroll.js';
-import { addNode, type VirtualNode } from './nodes.js';
+import { addNode, removeNode, type VirtualNode } from './nodes.js';
+import { forgetIronicNode } from './unenroll.js';
 
 export interface NodeAddOptions {
   memoryMb: number;
@@ -35,19 +39,51 @@ export async function addEnrolledNode(
   made?: VirtualNode,
 ): Promise<{ node: VirtualNode; enrolled: Enrolled }> {
   const node = made ?? (await addNode(project, projectStateDir, opts));
-  const ramdiskDir = defaultRamdiskDir();
-  // Built when its context changed (else only copied out again), so a node never boots an older ramdisk.
-  await buildRamdisk(builder, ramdiskDir, { signal: opts.signal });
-  opts.onStep?.(`ramdisk in ${ramdiskDir}`);
-  const api = await OpenStackApi.connect(readCloud(join(projectStateDir, 'clouds.yaml')));
-  const enrolled = await enrollNode(api, node, {
-    resourceClass: opts.resourceClass,
-    flavor: opts.flavor,
-    physicalNetwork: opts.physicalNetwork,
-    imageName: opts.image,
-    kernelFile: join(ramdiskDir, 'vmlinuz'),
-    initramfsFile: join(ramdiskDir, 'initramfs.gz'),
-    onStep: opts.onStep,
-  });
-  return { node, enrolled };
+  try {
+    const ramdiskDir = defaultRamdiskDir();
+    // Built when its context changed (else only copied out again), so a node never boots an older ramdisk.
+    await buildRamdisk(builder, ramdiskDir, { signal: opts.signal });
+    opts.onStep?.(`ramdisk in ${ramdiskDir}`);
+    const api = await OpenStackApi.connect(readCloud(join(projectStateDir, 'clouds.yaml')));
+    const enrolled = await enrollNode(api, node, {
+      resourceClass: opts.resourceClass,
+      flavor: opts.flavor,
+      physicalNetwork: opts.physicalNetwork,
+      imageName: opts.image,
+      kernelFile: join(ramdiskDir, 'vmlinuz'),
+      initramfsFile: join(ramdiskDir, 'initramfs.gz'),
+      onStep: opts.onStep,
+      signal: opts.signal,
+    });
+    return { node, enrolled };
+  } catch (cause) {
+    if (!opts.signal?.aborted) throw cause;
+    // A Ctrl-C: the node this command made goes again, ironic's record of it first (it names the node's BMC).
+    await holdWhileCleaning(`removing ${node.name}, which the cancelled node add made`, 150_000, () =>
+      removeEnrolledNode(project, projectStateDir, node.name),
+    );
+    throw new CancelledError(
+      `cancelled: ${node.name} was removed (its VM, its BMC and ironic's record of it)`,
+      'Run "berth node add" again for a node.',
+    );
+  }
+}
+
+/**
+ * `berth node remove`: ironic's record of the node (when the project's ironic answers) and then the VM, its BMC and
+ * its disk. Gives the ironic UUID deleted, if there was one.
+ */
+export async function removeEnrolledNode(
+  project: string,
+  projectStateDir: string,
+  name: string,
+): Promise<string | undefined> {
+  const clouds = join(projectStateDir, 'clouds.yaml');
+  let uuid: string | undefined;
+  if (existsSync(clouds)) {
+    const api = await OpenStackApi.connect(readCloud(clouds)).catch(() => undefined);
+    if (api?.has('baremetal')) uuid = await forgetIronicNode(api, name);
+  }
+  await removeNode(project, projectStateDir, name);
+  return uuid;
 }

@@ -107,6 +107,12 @@ export async function waitForAnswer(
 export function ctlplaneLeftovers(net: Ctlplane, nodesDir: string): string[] {
   const left: string[] = [];
   if (namespaceExists(net)) left.push(`network namespace ${net.namespace}`);
+  return [...left, ...processesNaming([`${nodesDir}/`, `${net.stateDir}/`])];
+}
+
+/** Each process (but this one) whose command line holds one of the texts, as "process PID: its command line". */
+export function processesNaming(texts: string[]): string[] {
+  const found: string[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     let cmdline: string;
@@ -115,8 +121,7 @@ export function ctlplaneLeftovers(net: Ctlplane, nodesDir: string): string[] {
     } catch {
       continue;
     }
-    if (cmdline.includes(`${nodesDir}/`) || cmdline.includes(`${net.stateDir}/`))
-      left.push(`process ${entry}: ${cmdline.slice(0, 120)}`);
+    if (texts.some((t) => cmdline.includes(t))) found.push(`process ${entry}: ${cmdline.slice(0, 120)}`);
   }
-  return left;
+  return found;
 }

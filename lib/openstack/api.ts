@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { BerthError } from '../errors.js';
+import { BerthError, throwIfAborted } from '../errors.js';
 
 /** The cloud berth writes for a deployed project (clouds.yaml in its state directory): its admin on 127.0.0.1. */
 export interface CloudAuth {
@@ -37,7 +37,13 @@ export class OpenStackApi {
   private constructor(
     private readonly token: string,
     private readonly endpoints: Map<string, string>,
+    private readonly signal?: AbortSignal,
   ) {}
+
+  /** The same client, whose calls an abort of `signal` ends at once (CancelledError). */
+  withSignal(signal: AbortSignal | undefined): OpenStackApi {
+    return new OpenStackApi(this.token, this.endpoints, signal);
+  }
 
   static async connect(cloud: CloudAuth): Promise<OpenStackApi> {
     const res = await fetch(`${cloud.authUrl.replace(/\/$/, '')}/auth/tokens`, {
@@ -85,11 +91,16 @@ export class OpenStackApi {
     const headers: Record<string, string> = { 'X-Auth-Token': this.token, ...opts.headers };
     if (opts.body !== undefined) headers['Content-Type'] ??= 'application/json';
     if (opts.raw) headers['Content-Type'] = 'application/octet-stream';
+    throwIfAborted(this.signal);
+    const deadline = AbortSignal.timeout(120_000);
     const res = await fetch(`${base}${path}`, {
       method,
       headers,
       body: opts.raw ? new Uint8Array(opts.raw) : opts.body === undefined ? undefined : JSON.stringify(opts.body),
-      signal: AbortSignal.timeout(120_000),
+      signal: this.signal ? AbortSignal.any([deadline, this.signal]) : deadline,
+    }).catch((cause: unknown) => {
+      throwIfAborted(this.signal);
+      throw cause;
     });
     const text = await res.text();
     const expect = opts.expect ?? [200, 201, 202, 204];

@@ -39,6 +39,7 @@ describe('berth ci provision', () => {
         'server create --flavor baremetal --image berth-ramdisk reaches ACTIVE',
         'the deployed node answers on the ctlplane with its ironic UUID',
         'server delete returns the node to available',
+        'a node add cancelled during inspection leaves no VM, BMC, tap or ironic record',
         "the BMC password is in no service's log",
         'berth verify',
         'teardown',
@@ -51,6 +52,10 @@ describe('berth ci provision', () => {
       // The ramdisk's responder says which node it is: ironic's UUID came to it on the kernel command line.
       expect(output('the deployed node answers on the ctlplane with its ironic UUID')).toMatch(
         new RegExp(`^192\\.168\\.24\\.\\d+: node=${uuid![1]} mac=52:54:00:24:00:01$`),
+      );
+      // node-2, made and cancelled while ironic inspected it, is gone from berth and from ironic.
+      expect(output('a node add cancelled during inspection leaves no VM, BMC, tap or ironic record')).toMatch(
+        /^cancelled: node-2 was removed .*; node-2 is in neither berth's nodes nor ironic, and no process names it$/,
       );
       expect(output('teardown')).toContain('no namespace or process left');
       // Checked here as well, apart from the job's own check: no container, volume, namespace, VM or BMC.
