@@ -11,12 +11,14 @@ interface VerifyOptions extends CommonOptions {
   tempest?: boolean;
   tempestConcurrency?: string;
   tempestSuite: string[];
+  tempestRegex?: string;
 }
 
 export function registerVerify(program: Command): void {
   common(program.command('verify').description("check every service's health and the profile's functional checks"))
     .option('--tempest', "then run the profile's selection of OpenStack's own API tests (Tempest)")
     .option('--tempest-suite <name>', 'only this suite of the selection (repeatable)', collectList, [])
+    .option('--tempest-regex <re>', 'only the selected tests whose ID this regular expression finds (Python re)')
     .option('--tempest-concurrency <n>', 'Tempest tests run side by side (default: the profile, else one per CPU)')
     .action(
       action(async (opts: VerifyOptions) => {
@@ -40,6 +42,7 @@ export function registerVerify(program: Command): void {
           signal: interruptSignal(),
           concurrency: opts.tempestConcurrency ? Number(opts.tempestConcurrency) : undefined,
           suites: opts.tempestSuite,
+          regex: opts.tempestRegex,
           onStage: (stage) => printTempestStage(stage, opts.json),
           onProgress: (done, failed) => printTempestProgress(done, failed, opts.json),
         });

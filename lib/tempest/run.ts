@@ -3,7 +3,7 @@ import { BerthError, CancelledError } from '../errors.js';
 import type { ResolvedProfile, TempestSelection } from '../profile/model.js';
 import type { ClientEngine } from '../runtime/client-engine.js';
 import { lockTempestRun } from './run-lock.js';
-import { excludeList, includeList, parseResults, selectSuites, type TempestTest } from './selection.js';
+import { excludeList, includeList, parseResults, narrowSuites, selectSuites, type TempestTest } from './selection.js';
 
 export interface TempestRun {
   /** What ran: the profile's selection, narrowed to the suites asked for. */
@@ -42,10 +42,10 @@ const ENV = `export TEMPEST_CONFIG_DIR=${CONFIG_DIR} TEMPEST_CONFIG=tempest.conf
 export async function runTempest(
   engine: ClientEngine,
   profile: ResolvedProfile,
-  opts: TempestOptions & { concurrency?: number; suites?: string[] } = {},
+  opts: TempestOptions & { concurrency?: number; suites?: string[]; regex?: string } = {},
 ): Promise<TempestRun> {
   if (!profile.tempest) throw new Error(`profile ${profile.name} selects no Tempest tests (no tempest: key)`);
-  const selection = selectSuites(profile.tempest, opts.suites);
+  const selection = narrowSuites(selectSuites(profile.tempest, opts.suites), opts.regex);
   if (!engine.tools.openToolSession) throw new Error('this engine cannot keep a tool container running');
   const concurrency = opts.concurrency ?? selection.concurrency ?? cpus().length;
   const unlock = lockTempestRun(profile.stateDir);

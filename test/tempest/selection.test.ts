@@ -4,6 +4,7 @@ import type { TempestSelection } from '../../lib/profile/model.js';
 import {
   excludeList,
   includeList,
+  narrowSuites,
   parseResults,
   selectSuites,
   summarize,
@@ -81,5 +82,23 @@ describe('Tempest results', () => {
     expect(selectSuites(selection, [])).toBe(selection);
     expect(() => selectSuites(selection, ['compute'])).toThrow(BerthError);
     expect(() => selectSuites(selection, ['compute'])).toThrow(/no Tempest suite named compute/);
+  });
+});
+
+describe('narrowSuites', () => {
+  it("keeps each suite's name and runs only its tests that the regex also finds, as stestr and berth both read it", () => {
+    const narrowed = narrowSuites(selection, 'TokensV3Test|test_create_node$');
+    expect(narrowed.suites.map((s) => s.name)).toEqual(['identity', 'baremetal-api']);
+    const ids = [
+      'tempest.api.identity.v3.test_tokens.TokensV3Test.test_create_token',
+      'tempest.api.identity.admin.v3.test_domains.DomainsTestJSON.test_ldap',
+      'ironic_tempest_plugin.tests.api.admin.test_nodes.TestNodes.test_create_node',
+      // Found by the regex, but in no suite: not run.
+      'tempest.api.compute.servers.test_tokens.TokensV3Test.test_x',
+    ];
+    const runs = (id: string) => narrowed.suites.filter((s) => new RegExp(s.regex).test(id)).map((s) => s.name);
+    expect(ids.map(runs)).toEqual([['identity'], [], ['baremetal-api'], []]);
+    expect(includeList(narrowed).split('\n').filter(Boolean)).toHaveLength(2);
+    expect(narrowSuites(selection, undefined)).toBe(selection);
   });
 });
