@@ -7,6 +7,7 @@ import { createServer, ctlplaneLeftovers, deleteServer, processesNaming, waitFor
 import { OpenStackApi, readCloud } from '../openstack/api.js';
 import type { ResolvedProfile } from '../profile/model.js';
 import { BerthError, CancelledError, throwIfAborted } from '../errors.js';
+import { until } from '../nodes/wait.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Runtime } from '../runtime/types.js';
@@ -87,15 +88,35 @@ export async function provisionSteps(
   await step('a node add cancelled during inspection leaves no VM, BMC, tap or ironic record', async () => {
     // What a Ctrl-C does to `berth node add` (its signal aborts), at its slowest step: ironic is inspecting.
     const cancel = new AbortController();
+    // Once manageable, the node add asks ironic to inspect; it is cancelled when ironic says it is inspecting.
+    let inspecting: Promise<unknown> | undefined;
+    let cancelledIn = '';
+    const whenInspecting = (name: string) =>
+      until(`ironic to inspect ${name}`, 120_000, async () => {
+        const n = await api!.call<{ provision_state: string }>('baremetal', 'GET', `/v1/nodes/${name}`, {
+          headers: IRONIC,
+        });
+        return /^inspect(ing| wait)$/.test(n.body.provision_state) ? n.body.provision_state : undefined;
+      }).then(
+        (state) => {
+          cancelledIn = state;
+          cancel.abort();
+        },
+        (e: unknown) => cancel.abort(e),
+      );
     const ended = await addEnrolledNode(profile.project, profile.stateDir, builder, {
       ...nodeOptions,
-      onStep: (s) => s === 'manageable' && cancel.abort(),
+      onStep: (s) => {
+        if (s === 'manageable') inspecting = whenInspecting(readNodes(profile.stateDir).at(-1)!.name);
+      },
       signal: signal ? AbortSignal.any([cancel.signal, signal]) : cancel.signal,
     }).then(
       () => undefined,
       (e: unknown) => e,
     );
+    await inspecting;
     throwIfAborted(signal); // the job itself was cancelled, not only this node add
+    if (!cancelledIn) throw new BerthError(`the node add was not cancelled while inspecting: ${String(ended)}`);
     if (!(ended instanceof CancelledError))
       throw new BerthError(`the cancelled node add ended with ${ended ? String(ended) : 'a node'}, not cancelled`);
     const name = /^cancelled: (\S+) was removed/.exec(ended.message)?.[1];
@@ -110,7 +131,8 @@ export async function provisionSteps(
     if (record.status !== 404) left.push(`ironic node ${name}`);
     if ((await ipIn(net, 'link', 'show', tapName(name))).exitCode === 0) left.push(`tap ${tapName(name)}`);
     if (left.length) throw new BerthError(`left after the cancelled node add: ${left.join('; ')}`);
-    return `${ended.message}; ${name} is in neither berth's nodes nor ironic, and no process names it`;
+    const gone = `${name} is in neither berth's nodes nor ironic, and no process names it`;
+    return `cancelled in ironic's "${cancelledIn}": ${ended.message}; ${gone}`;
   });
   // ironic has the password in driver_info, and 21.4 logs whole nodes in places (ironic.conf.tmpl says where).
   await step("the BMC password is in no service's log", async () => {

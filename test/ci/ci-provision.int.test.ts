@@ -55,7 +55,7 @@ describe('berth ci provision', () => {
       );
       // node-2, made and cancelled while ironic inspected it, is gone from berth and from ironic.
       expect(output('a node add cancelled during inspection leaves no VM, BMC, tap or ironic record')).toMatch(
-        /^cancelled: node-2 was removed .*; node-2 is in neither berth's nodes nor ironic, and no process names it$/,
+        /^cancelled in ironic's "inspect(ing| wait)": cancelled: node-2 was removed .*; node-2 is in neither berth's nodes nor ironic, and no process names it$/,
       );
       expect(output('teardown')).toContain('no namespace or process left');
       // Checked here as well, apart from the job's own check: no container, volume, namespace, VM or BMC.
