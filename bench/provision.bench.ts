@@ -73,6 +73,7 @@ const rows: [string, string, string][] = [
     `${seconds('a node add cancelled during inspection leaves no VM, BMC, tap or ironic record').toFixed(1)} s`,
     '',
   ],
+  ["Tempest's ServersTestJSON on the node (image cached)", `${seconds('tempest').toFixed(1)} s`, ''],
   ['teardown (down --volumes, nodes, ctlplane)', `${seconds('teardown').toFixed(1)} s`, ''],
   ['whole job', `${wallS.toFixed(1)} s`, '≤ 480 s'],
   [

@@ -4,6 +4,7 @@ import { ciProjectName, runCiJob } from '../../lib/ci/jobs.js';
 import { toJUnitXml } from '../../lib/ci/junit.js';
 import { BerthError } from '../../lib/errors.js';
 import { clientEngine } from '../../lib/runtime/client-engine.js';
+import { PROVISION_TEMPEST } from '../../lib/ci/provision-steps.js';
 import { selectSuites } from '../../lib/tempest/selection.js';
 import { HostRuntime } from '../../lib/runtime/host/host-runtime.js';
 import { collectList, out, interruptSignal, load, makeBus, makeDockerRuntime, type CommonOptions } from '../context.js';
@@ -29,7 +30,7 @@ export function registerCi(program: Command): void {
   )
     .option('--junit <file>', 'write JUnit XML: one test case per step and per verification check')
     .option('--keep', 'leave the deployment running afterwards')
-    .option('--no-tempest', "install: skip the profile's Tempest selection after verify")
+    .option('--no-tempest', "install and provision: skip the job's Tempest tests")
     .option(
       '--tempest-suite <name>',
       "install: only this Tempest suite of the selection (repeatable; default: the profile's ci_suites)",
@@ -60,7 +61,8 @@ export function registerCi(program: Command): void {
         const bus = makeBus(opts);
         // A suite name the profile does not have is an error before anything is deployed.
         if (profile.tempest) selectSuites(profile.tempest, opts.tempestSuite);
-        const engine = job === 'install' && opts.tempest && profile.tempest ? await clientEngine(runtime) : undefined;
+        const tempestJob = job === 'install' || job === 'provision';
+        const engine = tempestJob && opts.tempest && profile.tempest ? await clientEngine(runtime) : undefined;
         const suite = await runCiJob({
           job,
           runtime,
@@ -75,9 +77,17 @@ export function registerCi(program: Command): void {
           ramdiskBuilder: runtime,
           tempest: engine && {
             engine,
-            concurrency: opts.tempestConcurrency ? Number(opts.tempestConcurrency) : undefined,
-            // The profile's CI suites unless named here: TripleO trimmed its list to what a job can afford.
-            suites: opts.tempestSuite.length ? opts.tempestSuite : profile.tempest!.ciSuites,
+            // One node takes one server at a time.
+            concurrency: opts.tempestConcurrency
+              ? Number(opts.tempestConcurrency)
+              : job === 'provision'
+                ? 1
+                : undefined,
+            // The profile's CI suites unless named here: TripleO trimmed its list to what a job can afford. The
+            // provision job runs the compute server tests that fit its one real node.
+            ...(job === 'provision' && !opts.tempestSuite.length
+              ? PROVISION_TEMPEST
+              : { suites: opts.tempestSuite.length ? opts.tempestSuite : profile.tempest!.ciSuites }),
           },
         });
         if (opts.junit) writeFileSync(opts.junit, toJUnitXml(suite));

@@ -119,7 +119,9 @@ export async function ensureBootImages(api: OpenStackApi, opts: EnrollOptions): 
   const flavors = await api.call<{ flavors: { id: string; name: string }[] }>('compute', 'GET', '/flavors');
   if (!flavors.body.flavors.some((f) => f.name === opts.flavor)) {
     const made = await api.call<{ flavor: { id: string } }>('compute', 'POST', '/flavors', {
-      body: { flavor: { name: opts.flavor, ram: 1024, vcpus: 1, disk: 0 } },
+      // A disk, though the node's resources are the resource class alone: nova lets only admins boot a flavor with
+      // no disk from an image (os_compute_api:servers:create:zero_disk_flavor), and Tempest's users are not admins.
+      body: { flavor: { name: opts.flavor, ram: 1024, vcpus: 1, disk: 1 } },
     });
     const specs: Record<string, string> = { [`resources:${placementClass(opts.resourceClass)}`]: '1' };
     for (const r of ['VCPU', 'MEMORY_MB', 'DISK_GB']) specs[`resources:${r}`] = '0';
