@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { openSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -49,6 +49,8 @@ export function ensureCtlplaneKeeper(net: Ctlplane): number {
     { detached: true, stdio: ['ignore', log, log] },
   );
   child.unref();
+  // The child has its own copy of the log's descriptor; this process's would only leak.
+  closeSync(log);
   writeFileSync(keeperPidFile(net), `${child.pid}\n`, { mode: 0o600 });
   return child.pid!;
 }

@@ -8,7 +8,7 @@ import { joinCtlplane } from '../../nodes/ctlplane-join.js';
 import type { CtlplaneMember } from '../../profile/model.js';
 import { projectStateDir } from '../../state/paths.js';
 import { LABEL } from '../types.js';
-import { ensureCtlplaneKeeper } from './ctlplane-keeper.js';
+import { ensureCtlplaneKeeper, memberFilters } from './ctlplane-keeper.js';
 
 /**
  * A container whose service joins the ctlplane gets its veth after every start: a new container process is a new
@@ -74,7 +74,7 @@ export async function ctlplaneMembers(
 ): Promise<{ service: string; member: CtlplaneMember; running: boolean }[]> {
   const containers = await docker.listContainers({
     all: true,
-    filters: { label: [`${LABEL.project}=${project}`, LABEL.ctlplane] },
+    filters: memberFilters(project),
   });
   return containers.map((c) => ({
     service: c.Labels[LABEL.service]!,
