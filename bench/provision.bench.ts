@@ -57,7 +57,7 @@ const seconds = (name: string) => {
 };
 const add = seconds('berth node add: enrolled, inspected, available and offered by nova');
 const active = seconds('server create --flavor baremetal --image berth-ramdisk reaches ACTIVE');
-const answers = seconds('the deployed node answers on the ctlplane with its ironic UUID');
+const answers = seconds("the deployed node answers at its neutron port's address with its ironic UUID");
 // The node add case's output lists each of its steps with the milliseconds it took ("inspected +41234 ms").
 const addOutput = /name="berth node add[^"]*"[^>]*>\s*<system-out>([^<]*)/.exec(xml)?.[1] ?? '';
 const inspectedMs = /inspected \+(\d+) ms/.exec(addOutput)?.[1];

@@ -3,7 +3,14 @@ import { ctlplaneFor, ipIn, tapName } from '../nodes/ctlplane.js';
 import { IRONIC, type Enrolled } from '../nodes/enroll.js';
 import { addEnrolledNode } from '../nodes/node-add.js';
 import { downNodes, nodesDir, readNodes, type VirtualNode } from '../nodes/nodes.js';
-import { createServer, ctlplaneLeftovers, deleteServer, processesNaming, waitForAnswer } from '../nodes/provision.js';
+import {
+  createServer,
+  ctlplaneLeftovers,
+  deleteServer,
+  processesNaming,
+  serverAddress,
+  waitForAnswer,
+} from '../nodes/provision.js';
 import { OpenStackApi, readCloud } from '../openstack/api.js';
 import type { ResolvedProfile } from '../profile/model.js';
 import { BerthError, CancelledError, throwIfAborted } from '../errors.js';
@@ -84,8 +91,10 @@ export async function provisionSteps(
       throw new BerthError(`the server landed on ironic node ${server.node}, not on ${enrolled!.uuid}`);
     return `server ${server.id} on node ${server.node}`;
   });
-  await step('the deployed node answers on the ctlplane with its ironic UUID', async () => {
-    const { address, answer } = await waitForAnswer(net, node!.mac);
+  await step("the deployed node answers at its neutron port's address with its ironic UUID", async () => {
+    // No DHCP server but neutron's is on the ctlplane: an answer there is the address its DHCP agent handed out.
+    const address = await serverAddress(api!, server!.id);
+    const answer = await waitForAnswer(net, address);
     if (!answer.includes(`node=${enrolled!.uuid}`))
       throw new BerthError(`the node at ${address} answered "${answer}", not its UUID ${enrolled!.uuid}`);
     return `${address}: ${answer}`;

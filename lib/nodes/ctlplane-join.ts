@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { ensureNodes } from './nodes.js';
 import type { CtlplaneMember } from '../profile/model.js';
-import { dhcpOptsFile, dnsmasqPid, ensureCtlplane, ipIn, must, run, type Ctlplane } from './ctlplane.js';
+import { ensureCtlplane, ipIn, must, run, type Ctlplane } from './ctlplane.js';
 
 /** The interface a joined container sees the ctlplane on. */
 export const CTLPLANE_IFNAME = 'ctlplane0';
@@ -12,15 +11,10 @@ export function vethName(service: string, end: 'bridge' | 'peer'): string {
   return `${end === 'bridge' ? 'vc' : 'vp'}-${createHash('sha256').update(service).digest('hex').slice(0, 8)}`;
 }
 
-/** dnsmasq's option line that hands iPXE (tagged by its user class) the boot server's script. */
-export function ipxeOption(url: string): string {
-  return `tag:ipxe,option:bootfile-name,"${url}"`;
-}
-
 /**
  * Puts a running process's network namespace (a container's, by its PID) on the ctlplane: a veth pair whose one end
  * is on the bridge inside the project's namespace and whose other end is `ctlplane0` in the process's, with the
- * member's address. Nothing else changes in that namespace: its default route stays the engine's, and containers
+ * member's address (a member without one gets the link alone, for its own L2 agent to bridge). Nothing else changes in that namespace: its default route stays the engine's, and containers
  * do not forward, so a node on the ctlplane still reaches nothing past the member itself. A namespace that has
  * ctlplane0 already is left alone; a new one (a restarted container) gets a new pair, the old one having gone with
  * the old namespace.
@@ -37,7 +31,8 @@ export async function joinCtlplane(
   await ensureNodes(net, projectStateDir);
   const inProcess = (...args: string[]) => ['-t', String(pid), '-n', 'ip', ...args];
   const has = await run('nsenter', inProcess('-o', 'addr', 'show', 'dev', CTLPLANE_IFNAME));
-  if (has.exitCode !== 0 || !has.stdout.includes(` ${member.address}/`)) {
+  // An agent that bridges ctlplane0 moves no address but keeps the link: its presence is the whole check then.
+  if (has.exitCode !== 0 || (member.address && !has.stdout.includes(` ${member.address}/`))) {
     const bridgeEnd = vethName(service, 'bridge');
     const peer = vethName(service, 'peer');
     // Left by a join that failed part-way; a pair whose peer's namespace went is gone already.
@@ -59,20 +54,10 @@ export async function joinCtlplane(
     ]);
     await must(`naming ${CTLPLANE_IFNAME}`, 'nsenter', inProcess('link', 'set', peer, 'name', CTLPLANE_IFNAME));
     const prefix = net.cidr.split('/')[1];
-    await must(`addressing ${CTLPLANE_IFNAME}`, 'nsenter', [
-      ...inProcess('addr', 'add', `${member.address}/${prefix}`, 'dev', CTLPLANE_IFNAME),
-    ]);
+    if (member.address)
+      await must(`addressing ${CTLPLANE_IFNAME}`, 'nsenter', [
+        ...inProcess('addr', 'add', `${member.address}/${prefix}`, 'dev', CTLPLANE_IFNAME),
+      ]);
     await must(`bringing up ${CTLPLANE_IFNAME}`, 'nsenter', inProcess('link', 'set', CTLPLANE_IFNAME, 'up'));
   }
-  if (member.ipxeScript) offerIpxeScript(net, member.ipxeScript);
-}
-
-/** Writes the boot server's script URL where dnsmasq reads its options, and has it read them again. */
-function offerIpxeScript(net: Ctlplane, url: string): void {
-  const file = dhcpOptsFile(net);
-  const line = ipxeOption(url);
-  if (readFileSync(file, 'utf8').trim() === line) return;
-  writeFileSync(file, line + '\n');
-  const pid = dnsmasqPid(net);
-  if (pid) process.kill(pid, 'SIGHUP');
 }

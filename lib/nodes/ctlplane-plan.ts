@@ -7,7 +7,8 @@ export interface CtlplanePlan {
   bridge: string;
   cidr: string;
   action: 'create' | 'keep' | 'none';
-  members: { service: string; address: string }[];
+  /** No address: the link alone, which the service's own L2 agent bridges. */
+  members: { service: string; address?: string }[];
   /** Virtual nodes berth node add made: their BMCs and VMs are on it. */
   nodes: string[];
 }
@@ -19,7 +20,7 @@ export function planCtlplane(
 ): CtlplanePlan {
   const members = profile.services
     .filter((s) => s.ctlplane)
-    .map((s) => ({ service: s.name, address: s.ctlplane!.address }));
+    .map((s) => ({ service: s.name, ...(s.ctlplane!.address ? { address: s.ctlplane!.address } : {}) }));
   const action = present.namespace ? 'keep' : members.length ? 'create' : 'none';
   return { namespace: net.namespace, bridge: net.bridge, cidr: net.cidr, action, members, nodes: present.nodes };
 }
@@ -27,10 +28,10 @@ export function planCtlplane(
 /** The plan's line for it, or none when nothing is or will be on a ctlplane. */
 export function ctlplaneLine(plan: CtlplanePlan): string | undefined {
   if (plan.action === 'none') return undefined;
-  const joined = plan.members.map((m) => `${m.service} ${m.address}`).join(', ');
+  const joined = plan.members.map((m) => `${m.service} ${m.address ?? '(link, bridged by its agent)'}`).join(', ');
   const nodes = plan.nodes.length ? `; nodes ${plan.nodes.join(', ')}` : '';
   return (
     `${plan.action.padEnd(9)} ctlplane  (network namespace ${plan.namespace}, bridge ${plan.bridge} ${plan.cidr}, ` +
-    `DHCP; joined by ${joined || 'no service'}${nodes})`
+    `IPv6 RA; joined by ${joined || 'no service'}${nodes})`
   );
 }

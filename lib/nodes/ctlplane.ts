@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BerthError } from '../errors.js';
 import { livePid } from './pid-file.js';
@@ -7,7 +7,8 @@ import { livePid } from './pid-file.js';
 /**
  * The provisioning network a project's virtual nodes boot on: a bridge inside a network namespace berth makes for the
  * project. It has private addresses only, no route and no link out of the namespace, so nothing a node sends can
- * leave it; dnsmasq on the bridge answers DHCP and sends the IPv6 router advertisements iPXE waits for.
+ * leave it. Neutron's DHCP agent answers the nodes' DHCP (its linuxbridge agent bridges the agent's ctlplane link
+ * into the provisioning network); dnsmasq on the bridge sends only the IPv6 router advertisements iPXE waits for.
  */
 export interface Ctlplane {
   project: string;
@@ -16,7 +17,6 @@ export interface Ctlplane {
   /** 192.168.24.0/24, TripleO's ctlplane subnet. */
   cidr: string;
   gateway: string;
-  dhcpRange: [string, string];
   /** A unique-local /64 made from the project's name, so two projects' namespaces never share one. */
   ipv6Prefix: string;
   stateDir: string;
@@ -31,7 +31,6 @@ export function ctlplaneFor(project: string, projectStateDir: string): Ctlplane 
     bridge: 'br-ctlplane',
     cidr: '192.168.24.0/24',
     gateway: '192.168.24.1',
-    dhcpRange: ['192.168.24.100', '192.168.24.199'],
     ipv6Prefix: `${ula}::/64`,
     stateDir: join(projectStateDir, 'ctlplane'),
   };
@@ -43,36 +42,19 @@ export function tapName(node: string): string {
 }
 
 export function dnsmasqArgs(net: Ctlplane): string[] {
-  const [from, to] = net.dhcpRange;
   return [
     '--conf-file=/dev/null',
-    '--port=0', // DHCP and RA only: no DNS server on the ctlplane
+    '--port=0', // no DNS server on the ctlplane
     `--interface=${net.bridge}`,
     '--bind-interfaces',
     '--except-interface=lo',
-    `--dhcp-range=${from},${to},255.255.255.0,10m`,
+    // Router advertisements alone: without one iPXE waits about 13 s longer; DHCP is neutron's (ra-only offers none).
     `--dhcp-range=${net.ipv6Prefix.replace('::/64', '::')},ra-only`,
     '--enable-ra',
-    '--dhcp-authoritative',
-    // qemu's NIC ROMs are iPXE; the boot server's script URL goes to them alone (ctlplane-join.ts writes it).
-    '--dhcp-userclass=set:ipxe,iPXE',
-    `--dhcp-optsfile=${dhcpOptsFile(net)}`,
-    `--dhcp-leasefile=${join(net.stateDir, 'dnsmasq.leases')}`,
     `--pid-file=${join(net.stateDir, 'dnsmasq.pid')}`,
     `--log-facility=${join(net.stateDir, 'dnsmasq.log')}`,
-    '--log-dhcp',
   ];
 }
-
-/**
- * DHCP options dnsmasq re-reads on SIGHUP: what a service joining the ctlplane offers the nodes. Not in the state
- * directory: dnsmasq reads it after dropping root, and that directory is root's alone (0700). It holds a URL, no secret.
- */
-export function dhcpOptsFile(net: Ctlplane): string {
-  return join(RUN_DIR, `${net.namespace}.dhcp-opts`);
-}
-
-const RUN_DIR = '/run/berth';
 
 /** Runs a command to its end and gives back how it ended; the callers decide what a failure means. */
 export async function run(
@@ -148,8 +130,6 @@ export async function ensureCtlplane(net: Ctlplane): Promise<void> {
     await must('addressing the bridge (IPv6)', 'ip', inNs(['ip', '-6', 'addr', 'add', v6, 'dev', net.bridge, 'nodad']));
     await must('bringing up the bridge', 'ip', inNs(['ip', 'link', 'set', net.bridge, 'up']));
   }
-  mkdirSync(RUN_DIR, { recursive: true, mode: 0o755 });
-  if (!existsSync(dhcpOptsFile(net))) writeFileSync(dhcpOptsFile(net), '', { mode: 0o644 });
   if (!dnsmasqRunning(net)) {
     // dnsmasq daemonises itself and writes its pid file, so it outlives the berth command that started it.
     await must('starting dnsmasq', 'ip', inNs(['dnsmasq', ...dnsmasqArgs(net)]));
@@ -180,7 +160,6 @@ export async function addTap(net: Ctlplane, node: string): Promise<string> {
  * takes the bridge and the taps with it.
  */
 export async function removeCtlplane(net: Ctlplane): Promise<void> {
-  rmSync(dhcpOptsFile(net), { force: true });
   if (!namespaceExists(net)) return;
   for (let attempt = 0; attempt < 50; attempt++) {
     const pids = (await must('listing its processes', 'ip', ['netns', 'pids', net.namespace]))

@@ -1,5 +1,4 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { BerthError } from '../errors.js';
 import type { OpenStackApi } from '../openstack/api.js';
 import { inNamespace, namespaceExists, run, type Ctlplane } from './ctlplane.js';
@@ -64,17 +63,16 @@ export async function deleteServer(api: OpenStackApi, id: string, node: string, 
   });
 }
 
-/** The address dnsmasq leased to a MAC on the ctlplane, if it did. */
-export function leasedAddress(net: Ctlplane, mac: string): string | undefined {
-  let text: string;
-  try {
-    text = readFileSync(join(net.stateDir, 'dnsmasq.leases'), 'utf8');
-  } catch {
-    return undefined;
-  }
-  // expiry mac ip hostname client-id; the newest lease is last.
-  const lines = text.split('\n').filter((l) => l.split(' ')[1] === mac.toLowerCase());
-  return lines.at(-1)?.split(' ')[2];
+/** The server's address on the ctlplane: its port's, which neutron's DHCP agent hands the node. */
+export async function serverAddress(api: OpenStackApi, serverId: string): Promise<string> {
+  const { body } = await api.call<{ ports: { fixed_ips: { ip_address: string }[] }[] }>(
+    'network',
+    'GET',
+    `/v2.0/ports?device_id=${serverId}`,
+  );
+  const address = body.ports[0]?.fixed_ips[0]?.ip_address;
+  if (!address) throw new BerthError(`server ${serverId} has no port with an address in neutron`);
+  return address;
 }
 
 /**
@@ -87,17 +85,9 @@ export async function askNode(net: Ctlplane, address: string): Promise<string | 
   return r.exitCode === 0 && r.stdout.includes('node=') ? r.stdout.split('\r\n\r\n').pop()!.trim() : undefined;
 }
 
-/** Waits until the node with this MAC has a lease and its responder answers; returns the address and the answer. */
-export async function waitForAnswer(
-  net: Ctlplane,
-  mac: string,
-  timeoutMs = 180_000,
-): Promise<{ address: string; answer: string }> {
-  return until(`the node with MAC ${mac} to answer on the ctlplane`, timeoutMs, async () => {
-    const address = leasedAddress(net, mac);
-    const answer = address ? await askNode(net, address) : undefined;
-    return address && answer ? { address, answer } : undefined;
-  });
+/** Waits until the node's responder answers at this address; returns the answer. */
+export async function waitForAnswer(net: Ctlplane, address: string, timeoutMs = 180_000): Promise<string> {
+  return until(`the node at ${address} to answer on the ctlplane`, timeoutMs, () => askNode(net, address));
 }
 
 /**

@@ -98,10 +98,12 @@ export interface BuildSpec {
   args: Record<string, string>;
 }
 
-/** A service's place on the ctlplane: its address, and for the boot server the iPXE script nodes chain to. */
+/**
+ * A service's place on the ctlplane: its address, or none for a service whose own L2 agent bridges the link (neutron's
+ * DHCP agent, whose linuxbridge agent puts ctlplane0 into the provisioning network's bridge).
+ */
 export interface CtlplaneMember {
-  address: string;
-  ipxeScript?: string;
+  address?: string;
 }
 
 export interface ResolvedService {

@@ -296,7 +296,7 @@ export function toResolved(
     stopTimeoutMs: parseDuration(s.stop_timeout, 10_000),
     capAdd: s.cap_add?.length ? [...s.cap_add] : undefined,
     init: s.init ? true : undefined,
-    ctlplane: s.ctlplane ? { address: s.ctlplane.address, ipxeScript: s.ctlplane.ipxe_script } : undefined,
+    ctlplane: s.ctlplane ? (s.ctlplane.address ? { address: s.ctlplane.address } : {}) : undefined,
     restart: s.restart ?? 'unless-stopped',
     runTimeoutMs: s.timeout === undefined ? undefined : parseDuration(s.timeout, 0),
     dev: parseDev(s.dev, dirname(file)),

@@ -266,13 +266,15 @@ const serviceShape = {
   init: z.boolean().optional(),
   /**
    * Join the project's ctlplane, the bridge its virtual nodes boot on (`berth node add`), at this address (Docker
-   * only): a service that talks to the nodes' BMCs or serves them boot files. `ipxe_script`: the URL berth's DHCP
-   * server hands to a node's iPXE, for the boot server.
+   * only): a service that talks to the nodes' BMCs or serves them boot files. No address: the link alone, for a
+   * service whose own L2 agent bridges it (neutron's DHCP agent with its linuxbridge agent).
    */
   ctlplane: z
     .strictObject({
-      address: z.ipv4().refine((a) => /^192\.168\.24\.([2-9])$/.test(a), 'an address from 192.168.24.2 to .9'),
-      ipxe_script: z.url({ protocol: /^http$/ }).optional(),
+      address: z
+        .ipv4()
+        .refine((a) => /^192\.168\.24\.([2-9])$/.test(a), 'an address from 192.168.24.2 to .9')
+        .optional(),
     })
     .optional(),
   restart: z.enum(['no', 'on-failure', 'unless-stopped', 'always']).optional(),

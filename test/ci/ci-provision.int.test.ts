@@ -38,7 +38,7 @@ describe('berth ci provision', () => {
         'deploy undercloud',
         'berth node add: enrolled, inspected, available and offered by nova',
         'server create --flavor baremetal --image berth-ramdisk reaches ACTIVE',
-        'the deployed node answers on the ctlplane with its ironic UUID',
+        "the deployed node answers at its neutron port's address with its ironic UUID",
         'server delete returns the node to available',
         'a node add cancelled during inspection leaves no VM, BMC, tap or ironic record',
         "the BMC password is in no service's log",
@@ -60,8 +60,8 @@ describe('berth ci provision', () => {
       );
       expect(uuid).not.toBeNull();
       // The ramdisk's responder says which node it is: ironic's UUID came to it on the kernel command line.
-      expect(output('the deployed node answers on the ctlplane with its ironic UUID')).toMatch(
-        new RegExp(`^192\\.168\\.24\\.\\d+: node=${uuid![1]} mac=52:54:00:24:00:01$`),
+      expect(output("the deployed node answers at its neutron port's address with its ironic UUID")).toMatch(
+        new RegExp(`^192\\.168\\.24\\.1\\d\\d: node=${uuid![1]} mac=52:54:00:24:00:01$`),
       );
       // node-2, made and cancelled while ironic inspected it, is gone from berth and from ironic.
       expect(output('a node add cancelled during inspection leaves no VM, BMC, tap or ironic record')).toMatch(

@@ -18,7 +18,7 @@ describe('the ctlplane: a bridge in a namespace of the project', () => {
   const net = ctlplaneFor(uniqueProject('ctlplane'), work);
   afterAll(() => removeCtlplane(net));
 
-  it('gives a node booted on it an address by DHCP, reaches it from inside, and leaves nothing after removal', async () => {
+  it("carries a node's DHCP and HTTP, reaches it from inside, and leaves nothing after removal", async () => {
     const built = await berth(['images', 'ramdisk', '--out', join(work, 'ramdisk')], { state });
     expect(built.exitCode, built.all).toBe(0);
     await ensureCtlplane(net);
@@ -34,6 +34,19 @@ describe('the ctlplane: a bridge in a namespace of the project', () => {
         .filter(Boolean)
         .map((l) => l.split(': ')[1]!.split('@')[0]),
     ).toEqual(['lo', net.bridge]);
+    // berth's dnsmasq sends router advertisements only: in a deploy neutron's DHCP agent answers the nodes. A dnsmasq
+    // of the test's own stands in for it, on the bridge inside the namespace.
+    const leases = join(work, 'test-dhcp.leases');
+    inNs(
+      'dnsmasq',
+      '--conf-file=/dev/null',
+      '--port=0',
+      `--interface=${net.bridge}`,
+      '--bind-interfaces',
+      '--dhcp-range=192.168.24.100,192.168.24.199,255.255.255.0,10m',
+      `--dhcp-leasefile=${leases}`,
+      `--pid-file=${join(work, 'test-dhcp.pid')}`,
+    );
 
     const tap = await addTap(net, 'node-1');
     const vm = execa(
@@ -66,13 +79,14 @@ describe('the ctlplane: a bridge in a namespace of the project', () => {
     }
     expect(address).toMatch(/^192\.168\.24\.1\d\d$/);
     expect(inNs('curl', '-s', '--max-time', '10', `http://${address}/`)).toBe(`node=node-1 mac=${MAC}\n`);
-    // The lease is dnsmasq's, for the node's MAC.
-    expect(inNs('cat', join(net.stateDir, 'dnsmasq.leases'))).toContain(`${MAC} ${address}`);
+    // The lease is the stand-in's, for the node's MAC.
+    expect(inNs('cat', leases)).toContain(`${MAC} ${address}`);
 
     await removeCtlplane(net);
     expect(namespaceExists(net)).toBe(false);
     await vm;
     expect(processesWith('berth-node-ctlplane-test')).toEqual([]);
     expect(processesWith(net.stateDir)).toEqual([]);
+    expect(processesWith(leases)).toEqual([]);
   }, 600_000);
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ctlplaneFor, dhcpOptsFile, dnsmasqArgs, hostCommandHint, tapName } from '../../lib/nodes/ctlplane.js';
-import { ipxeOption, vethName } from '../../lib/nodes/ctlplane-join.js';
+import { ctlplaneFor, dnsmasqArgs, hostCommandHint, tapName } from '../../lib/nodes/ctlplane.js';
+import { vethName } from '../../lib/nodes/ctlplane-join.js';
 import { ctlplaneLine, planCtlplane } from '../../lib/nodes/ctlplane-plan.js';
 import type { ResolvedService } from '../../lib/profile/model.js';
 
@@ -30,23 +30,14 @@ describe('dnsmasqArgs', () => {
     expect(args).toContain('--conf-file=/dev/null');
     expect(args).toContain('--interface=br-ctlplane');
     expect(args).toContain('--bind-interfaces');
-    expect(args).toContain('--dhcp-range=192.168.24.100,192.168.24.199,255.255.255.0,10m');
+    // Router advertisements only: the nodes' DHCP is neutron's.
+    expect(args.filter((a) => a.startsWith('--dhcp-range='))).toHaveLength(1);
     expect(args).toContain('--enable-ra');
     expect(args.find((a) => a.endsWith(',ra-only'))).toMatch(/^--dhcp-range=fd[0-9a-f:]+::,ra-only$/);
   });
 });
 
 describe('joining the ctlplane', () => {
-  it("hands iPXE alone the boot server's script: a user-class tag, and options dnsmasq re-reads", () => {
-    const net = ctlplaneFor('uc', '/s');
-    const args = dnsmasqArgs(net);
-    expect(args).toContain('--dhcp-userclass=set:ipxe,iPXE');
-    expect(args).toContain(`--dhcp-optsfile=${dhcpOptsFile(net)}`);
-    expect(ipxeOption('http://192.168.24.3:8088/boot.ipxe')).toBe(
-      'tag:ipxe,option:bootfile-name,"http://192.168.24.3:8088/boot.ipxe"',
-    );
-  });
-
   it("names each service's veth ends within 15 characters, apart from every other service's", () => {
     for (const end of ['bridge', 'peer'] as const)
       expect(vethName('ironic-conductor-with-a-long-name', end)).toMatch(/^v[cp]-[0-9a-f]{8}$/);
@@ -60,7 +51,8 @@ describe('planCtlplane', () => {
   const services = [
     { name: 'keystone' },
     { name: 'ironic-conductor', ctlplane: { address: '192.168.24.2' } },
-    { name: 'ironic-pxe', ctlplane: { address: '192.168.24.3', ipxeScript: 'http://192.168.24.3:8088/boot.ipxe' } },
+    { name: 'ironic-pxe', ctlplane: { address: '192.168.24.3' } },
+    { name: 'neutron-dhcp-agent', ctlplane: {} },
   ] as ResolvedService[];
 
   it('makes the ctlplane where a service joins it, and names the members and nodes', () => {
@@ -69,10 +61,11 @@ describe('planCtlplane', () => {
     expect(plan.members).toEqual([
       { service: 'ironic-conductor', address: '192.168.24.2' },
       { service: 'ironic-pxe', address: '192.168.24.3' },
+      { service: 'neutron-dhcp-agent' },
     ]);
     expect(ctlplaneLine(plan)).toBe(
-      'create    ctlplane  (network namespace berth-uc, bridge br-ctlplane 192.168.24.0/24, DHCP; joined by ' +
-        'ironic-conductor 192.168.24.2, ironic-pxe 192.168.24.3)',
+      'create    ctlplane  (network namespace berth-uc, bridge br-ctlplane 192.168.24.0/24, IPv6 RA; joined by ' +
+        'ironic-conductor 192.168.24.2, ironic-pxe 192.168.24.3, neutron-dhcp-agent (link, bridged by its agent))',
     );
     const kept = planCtlplane({ services }, net, { namespace: true, nodes: ['node-1'] });
     expect(ctlplaneLine(kept)).toMatch(/^keep {6}ctlplane .*; nodes node-1\)$/);

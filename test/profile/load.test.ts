@@ -368,21 +368,22 @@ describe('shipped undercloud composition', () => {
     const prov = undercloud(['provisioning']);
     const by = (p: typeof plain, name: string) => p.services.find((s) => s.name === name);
     expect(by(prov, 'ironic-conductor')!.ctlplane).toEqual({ address: '192.168.24.2' });
-    expect(by(prov, 'ironic-pxe')!.ctlplane).toEqual({
-      address: '192.168.24.3',
-      ipxeScript: 'http://192.168.24.3:8088/boot.ipxe',
-    });
-    expect(instanceLabels(by(prov, 'ironic-pxe')!)[LABEL.ctlplane]).toBe(
-      JSON.stringify({ address: '192.168.24.3', ipxeScript: 'http://192.168.24.3:8088/boot.ipxe' }),
-    );
+    expect(by(prov, 'ironic-pxe')!.ctlplane).toEqual({ address: '192.168.24.3' });
+    expect(instanceLabels(by(prov, 'ironic-pxe')!)[LABEL.ctlplane]).toBe(JSON.stringify({ address: '192.168.24.3' }));
+    // Neutron's DHCP agent joins by its link alone, which its linuxbridge agent bridges into the provisioning network.
+    expect(by(prov, 'neutron-dhcp-agent')!.ctlplane).toEqual({});
+    expect(by(prov, 'neutron-dhcp-agent')!.command).toContain('bash');
     expect(by(prov, 'ironic-inspector')!.ctlplane).toEqual({ address: '192.168.24.4' });
-    // The conductor's ironic.conf differs by one line: the inspector's inspect interface.
+    // The conductor's ironic.conf differs by two lines: the inspector's inspect interface, and neutron's DHCP.
     const conf = (p: typeof plain) =>
       by(p, 'ironic-conductor')!
         .configFiles.map((f) => f.content)
         .join('\n');
     const changed = (a: string, b: string) => a.split('\n').filter((l) => !b.split('\n').includes(l));
-    expect(changed(conf(prov), conf(plain))).toEqual(['enabled_inspect_interfaces = no-inspect,inspector,fake']);
+    expect(changed(conf(prov), conf(plain))).toEqual([
+      'enabled_inspect_interfaces = no-inspect,inspector,fake',
+      'dhcp_provider = neutron',
+    ]);
     expect(conf(plain)).toContain('http_url = http://192.168.24.3:8088');
     expect(conf(plain)).toContain('callback_endpoint_override = http://192.168.24.4:5050');
     expect(by(plain, 'ironic-pxe')).toBeUndefined();
