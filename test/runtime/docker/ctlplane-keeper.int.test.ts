@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { vethName } from '../../../lib/nodes/ctlplane-join.js';
-import { berth, docker, fixtureProfile, purge, stateDir, uniqueProject } from '../../helpers/engine.js';
+import { berth, docker, fixtureProfile, purge, repoRoot, stateDir, uniqueProject } from '../../helpers/engine.js';
 import { engineProxy } from '../../helpers/engine-proxy.js';
 import { processesWith } from '../../helpers/processes.js';
 
@@ -50,6 +50,21 @@ async function crash(container: string) {
   });
   expect(restarted.RestartCount).toBeGreaterThan(first.RestartCount);
   return restarted;
+}
+
+/** Whether the engine answers a ping; a stopped one refuses the socket. */
+async function engineAnswers(): Promise<boolean> {
+  try {
+    await docker.ping();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Starts the engine the way `make test` does (scripts/engine.sh: a no-op when one answers). */
+function startEngine(): void {
+  execFileSync('bash', [join(repoRoot, 'scripts', 'engine.sh')], { stdio: 'ignore' });
 }
 
 describe('the ctlplane keeper', () => {
@@ -122,4 +137,49 @@ describe('the ctlplane keeper', () => {
       await proxy.close();
     }
   }, 300_000);
+
+  it('puts its members back after the engine itself restarts', async () => {
+    const up = await berth(['deploy', ...args], { state });
+    expect(up.exitCode, up.all).toBe(0);
+    const before = await docker.getContainer(container).inspect();
+    expect(ctlplaneAddress(before.State.Pid)).toBe('192.168.24.5/24');
+    const keeperLog = () => readFileSync(join(state, 'projects', project, 'ctlplane', 'keeper.log'), 'utf8');
+    try {
+      // dockerd stops every container as it goes, and starts those with a restart policy when it comes back: each
+      // in a new network namespace. The keeper loses its connection meanwhile and finds the members on its return.
+      const dockerd = execFileSync('pgrep', ['-x', 'dockerd'], { encoding: 'utf8' }).trim().split('\n').map(Number);
+      for (const pid of dockerd) process.kill(pid, 'SIGTERM');
+      await eventually('the engine to stop', async () => ((await engineAnswers()) ? undefined : true), 120_000);
+      await eventually('dockerd to exit', () => (dockerd.some((p) => processAlive(p)) ? undefined : true), 120_000);
+      startEngine();
+      const restarted = await eventually('the engine to start the member again', async () => {
+        const now = await docker
+          .getContainer(container)
+          .inspect()
+          .catch(() => undefined);
+        const up = now?.State.Running && !now.State.Restarting && now.State.Pid > 0;
+        return up && now.State.Pid !== before.State.Pid ? now : undefined;
+      });
+      const rejoined = await eventually('the keeper joins it after the engine restart', () =>
+        ctlplaneAddress(restarted.State.Pid),
+      ).catch((e: Error) => `${e.message}; keeper's log:\n${keeperLog()}`);
+      expect(rejoined).toBe('192.168.24.5/24');
+      expect(keeperLog()).toMatch(
+        new RegExp(`${restarted.Id.slice(0, 12)}: on the ctlplane .*pid ${restarted.State.Pid}`),
+      );
+    } finally {
+      // Whatever happened above, the files after this one need an engine.
+      if (!(await engineAnswers())) startEngine();
+      await berth(['down', ...args], { state });
+    }
+  }, 300_000);
 });
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
