@@ -121,9 +121,15 @@ export function registerNode(program: Command): void {
   ).action(
     action(async (name: string, opts: CommonOptions) => {
       const profile = load(opts);
-      const uuid = await removeEnrolledNode(profile.project, profile.stateDir, name);
-      if (opts.json) return void outJson({ type: 'node.removed', node: name, ironicNode: uuid ?? null });
-      out(`removed ${name}${uuid ? ` and ironic node ${uuid}` : ''}\n`);
+      const { ironicNode, ironicUnreachable } = await removeEnrolledNode(profile.project, profile.stateDir, name);
+      if (opts.json)
+        return void outJson({ type: 'node.removed', node: name, ironicNode: ironicNode ?? null, ironicUnreachable });
+      out(`removed ${name}${ironicNode ? ` and ironic node ${ironicNode}` : ''}\n`);
+      if (ironicUnreachable)
+        out(
+          `ironic was not asked (${ironicUnreachable}): a record of ${name} there stays. Once the undercloud is up, ` +
+            `"openstack baremetal node delete ${name}" removes it; "berth down --volumes" removes ironic's database.\n`,
+        );
     }),
   );
 }

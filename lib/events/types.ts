@@ -129,8 +129,8 @@ export type BerthEvent =
       notEnrolled?: string;
     }
   | { type: 'node.list'; at: number; project: string; nodes: NodeStatus[] }
-  /** berth node remove: the node, and ironic's record of it when there was one. */
-  | { type: 'node.removed'; at: number; node: string; ironicNode: string | null }
+  /** berth node remove: the node, ironic's record of it when there was one, or why ironic was not asked. */
+  | { type: 'node.removed'; at: number; node: string; ironicNode: string | null; ironicUnreachable?: string }
   | { type: 'verify.done'; at: number; passed: number; failed: number }
   /** berth verify --tempest: where the run is, each test's outcome, and the suites' totals. */
   | { type: 'tempest.stage'; at: number; stage: TempestStage }

@@ -69,21 +69,29 @@ export async function addEnrolledNode(
   }
 }
 
+/** What `berth node remove` did about ironic's record of the node. */
+export interface NodeRemoval {
+  /** The ironic node deleted, if there was one. */
+  ironicNode?: string;
+  /** Why ironic was not asked though the project has a cloud: its record, if it has one, stays. */
+  ironicUnreachable?: string;
+}
+
 /**
  * `berth node remove`: ironic's record of the node (when the project's ironic answers) and then the VM, its BMC and
- * its disk. Gives the ironic UUID deleted, if there was one.
+ * its disk. A project whose keystone does not answer (its undercloud down, its clouds.yaml kept) loses the node all
+ * the same, and the caller is told that ironic was not asked.
  */
-export async function removeEnrolledNode(
-  project: string,
-  projectStateDir: string,
-  name: string,
-): Promise<string | undefined> {
+export async function removeEnrolledNode(project: string, projectStateDir: string, name: string): Promise<NodeRemoval> {
   const clouds = join(projectStateDir, 'clouds.yaml');
-  let uuid: string | undefined;
+  const removal: NodeRemoval = {};
   if (existsSync(clouds)) {
-    const api = await OpenStackApi.connect(readCloud(clouds)).catch(() => undefined);
-    if (api?.has('baremetal')) uuid = await forgetIronicNode(api, name);
+    const api = await OpenStackApi.connect(readCloud(clouds)).catch((e: Error) => {
+      removal.ironicUnreachable = e.message;
+      return undefined;
+    });
+    if (api?.has('baremetal')) removal.ironicNode = await forgetIronicNode(api, name);
   }
   await removeNode(project, projectStateDir, name);
-  return uuid;
+  return removal;
 }

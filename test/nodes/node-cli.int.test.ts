@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ctlplaneFor, namespaceExists, removeCtlplane } from '../../lib/nodes/ctlplane.js';
 import { ipmi, type NodeStatus } from '../../lib/nodes/nodes.js';
-import { berth, stateDir, uniqueProject } from '../helpers/engine.js';
+import { berth, freePort, stateDir, uniqueProject } from '../helpers/engine.js';
 import { processesWith } from '../helpers/processes.js';
 
 describe('berth node add, list, remove, and down', () => {
@@ -50,8 +50,20 @@ describe('berth node add, list, remove, and down', () => {
     const inNamespace = execFileSync('ip', ['netns', 'pids', net.namespace], { encoding: 'utf8' }).split('\n');
     expect(inNamespace).toContain(String(vm[0]));
 
+    // A project whose undercloud is down but whose clouds.yaml is kept: the node goes, and berth says ironic was not
+    // asked, so a record of the node there stays.
+    const clouds = join(projectDir, 'clouds.yaml');
+    const closed = await freePort();
+    writeFileSync(
+      clouds,
+      `clouds:\n  undercloud:\n    auth: { auth_url: 'http://127.0.0.1:${closed}/v3', username: admin, password: x, ` +
+        `project_name: admin, user_domain_name: Default, project_domain_name: Default }\n`,
+      { mode: 0o600 },
+    );
     const removed = await berth(['node', 'remove', 'node-2', ...args], { state });
+    rmSync(clouds);
     expect(removed.exitCode, removed.all).toBe(0);
+    expect(removed.stdout).toMatch(/^removed node-2\nironic was not asked \(.+\): a record of node-2 there stays\./);
     expect((await list()).map((n) => n.name)).toEqual(['node-1']);
     expect(processesWith(join(projectDir, 'nodes', 'node-2'))).toEqual([]);
     const unknown = await berth(['node', 'remove', 'node-9', ...args], { state });
