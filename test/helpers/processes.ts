@@ -13,3 +13,13 @@ export function processesWith(text: string): number[] {
     })
     .map(Number);
 }
+
+/** Whether a process with this pid exists (signal 0 checks without sending anything). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -7,6 +7,7 @@ import { execa, type ResultPromise } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeNodeFiles } from '../../lib/nodes/bmc.js';
 import { berth, stateDir } from '../helpers/engine.js';
+import { alive } from '../helpers/processes.js';
 
 async function freeUdpPort(): Promise<number> {
   const socket = dgram.createSocket('udp4');
@@ -24,15 +25,6 @@ async function until<T>(what: string, probe: () => Promise<T | undefined> | T | 
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { vethName } from '../../../lib/nodes/ctlplane-join.js';
 import { berth, docker, fixtureProfile, purge, repoRoot, stateDir, uniqueProject } from '../../helpers/engine.js';
 import { engineProxy } from '../../helpers/engine-proxy.js';
-import { processesWith } from '../../helpers/processes.js';
+import { alive, processesWith } from '../../helpers/processes.js';
 
 /** The addresses on ctlplane0 in a process's network namespace, or undefined when it has no ctlplane0. */
 function ctlplaneAddress(pid: number): string | undefined {
@@ -150,7 +150,7 @@ describe('the ctlplane keeper', () => {
       const dockerd = execFileSync('pgrep', ['-x', 'dockerd'], { encoding: 'utf8' }).trim().split('\n').map(Number);
       for (const pid of dockerd) process.kill(pid, 'SIGTERM');
       await eventually('the engine to stop', async () => ((await engineAnswers()) ? undefined : true), 120_000);
-      await eventually('dockerd to exit', () => (dockerd.some((p) => processAlive(p)) ? undefined : true), 120_000);
+      await eventually('dockerd to exit', () => (dockerd.some((p) => alive(p)) ? undefined : true), 120_000);
       startEngine();
       const restarted = await eventually('the engine to start the member again', async () => {
         const now = await docker
@@ -174,12 +174,3 @@ describe('the ctlplane keeper', () => {
     }
   }, 300_000);
 });
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
