@@ -14,8 +14,9 @@ export function vethName(service: string, end: 'bridge' | 'peer'): string {
 /**
  * Puts a running process's network namespace (a container's, by its PID) on the ctlplane: a veth pair whose one end
  * is on the bridge inside the project's namespace and whose other end is `ctlplane0` in the process's, with the
- * member's address (a member without one gets the link alone, for its own L2 agent to bridge). Nothing else changes in that namespace: its default route stays the engine's, and containers
- * do not forward, so a node on the ctlplane still reaches nothing past the member itself. A namespace that has
+ * member's address (a member without one gets the link alone, for its own L2 agent to bridge). Nothing else changes
+ * in that namespace: its default route stays the engine's, and containers do not forward, so a node on the ctlplane
+ * still reaches nothing past the member itself. A namespace that has
  * ctlplane0 already is left alone; a new one (a restarted container) gets a new pair, the old one having gone with
  * the old namespace.
  */

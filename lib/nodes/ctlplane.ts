@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BerthError } from '../errors.js';
 import { livePid } from './pid-file.js';
@@ -130,14 +130,40 @@ export async function ensureCtlplane(net: Ctlplane): Promise<void> {
     await must('addressing the bridge (IPv6)', 'ip', inNs(['ip', '-6', 'addr', 'add', v6, 'dev', net.bridge, 'nodad']));
     await must('bringing up the bridge', 'ip', inNs(['ip', 'link', 'set', net.bridge, 'up']));
   }
-  if (!dnsmasqRunning(net)) {
+  const running = dnsmasqPid(net);
+  // One started by an older berth, with other arguments (its DHCP range, before neutron answered the nodes), would
+  // answer beside neutron's DHCP agent: it is replaced.
+  if (running && !sameArgs(running, ['dnsmasq', ...dnsmasqArgs(net)])) await stopProcess(running);
+  if (!dnsmasqPid(net)) {
     // dnsmasq daemonises itself and writes its pid file, so it outlives the berth command that started it.
     await must('starting dnsmasq', 'ip', inNs(['dnsmasq', ...dnsmasqArgs(net)]));
   }
 }
 
-function dnsmasqRunning(net: Ctlplane): boolean {
-  return dnsmasqPid(net) !== undefined;
+/** Whether the process runs with exactly this command line (read from /proc; gone counts as the same). */
+function sameArgs(pid: number, argv: string[]): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8') === argv.join('\0') + '\0';
+  } catch {
+    return true;
+  }
+}
+
+/** SIGTERM, and waits (at most 5 s) for the process to go; dnsmasq ends at once on it. */
+async function stopProcess(pid: number): Promise<void> {
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  for (let i = 0; i < 50; i++) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 export function dnsmasqPid(net: Ctlplane): number | undefined {

@@ -1,16 +1,32 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { addTap, ctlplaneFor, ensureCtlplane, namespaceExists, removeCtlplane } from '../../lib/nodes/ctlplane.js';
+import {
+  addTap,
+  ctlplaneFor,
+  dnsmasqArgs,
+  dnsmasqPid,
+  ensureCtlplane,
+  namespaceExists,
+  removeCtlplane,
+} from '../../lib/nodes/ctlplane.js';
 import { qemuArgs } from '../../lib/nodes/qemu.js';
 import { berth, stateDir, uniqueProject } from '../helpers/engine.js';
-import { processesWith } from '../helpers/processes.js';
+import { alive, processesWith } from '../helpers/processes.js';
 
 const MAC = '52:54:00:be:27:03';
+
+/** Polls until the process is gone; the bound only ends a test that has already failed. */
+async function eventuallyGone(pid: number) {
+  for (let i = 0; alive(pid); i++) {
+    if (i > 100) throw new Error(`process ${pid} still there after SIGTERM`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 describe('the ctlplane: a bridge in a namespace of the project', () => {
   const state = stateDir();
@@ -22,9 +38,21 @@ describe('the ctlplane: a bridge in a namespace of the project', () => {
     const built = await berth(['images', 'ramdisk', '--out', join(work, 'ramdisk')], { state });
     expect(built.exitCode, built.all).toBe(0);
     await ensureCtlplane(net);
+    const first = dnsmasqPid(net);
     await ensureCtlplane(net); // a second call keeps what is there
+    expect(dnsmasqPid(net)).toBe(first);
     const inNs = (...args: string[]) =>
       execFileSync('ip', ['netns', 'exec', net.namespace, ...args], { encoding: 'utf8' });
+    // A dnsmasq an older berth started, with a DHCP range beside the router advertisements, is replaced: it would
+    // answer the nodes beside neutron's DHCP agent.
+    process.kill(first!, 'SIGTERM');
+    await eventuallyGone(first!);
+    inNs('dnsmasq', ...dnsmasqArgs(net), '--dhcp-range=192.168.24.100,192.168.24.199,255.255.255.0,10m');
+    const older = dnsmasqPid(net);
+    expect(older).toBeDefined();
+    await ensureCtlplane(net);
+    expect(dnsmasqPid(net)).not.toBe(older);
+    expect(readFileSync(`/proc/${dnsmasqPid(net)}/cmdline`, 'utf8')).not.toContain('192.168.24.100');
     // No way out: no default route and no link but the bridge and its taps.
     expect(inNs('ip', 'route', 'show', 'default')).toBe('');
     expect(inNs('ip', '-6', 'route', 'show', 'default')).toBe('');
