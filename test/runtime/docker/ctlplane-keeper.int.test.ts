@@ -102,9 +102,8 @@ describe('the ctlplane keeper', () => {
       encoding: 'utf8',
     });
     expect(onBridge.match(new RegExp(`${vethName('ctlplane-member', 'bridge')}@`, 'g'))).toHaveLength(1);
-    expect(keeperLog()).toContain(
-      `${restarted.Id.slice(0, 12)}: on the ctlplane (started): ctlplane-member, pid ${restarted.State.Pid}`,
-    );
+    const line0 = `${restarted.Id.slice(0, 12)}: on the ctlplane (started): ctlplane-member, pid ${restarted.State.Pid}`;
+    await eventually('the keeper logs the join', () => (keeperLog().includes(line0) ? true : undefined));
 
     const down = await berth(['down', ...args], { state });
     expect(down.exitCode, down.all).toBe(0);
@@ -128,10 +127,10 @@ describe('the ctlplane keeper', () => {
         ctlplaneAddress(restarted.State.Pid),
       ).catch((e: Error) => `${e.message}; keeper's log:\n${keeperLog()}`);
       expect(rejoined).toBe('192.168.24.5/24');
-      expect(keeperLog()).toContain(
+      const line1 =
         `${restarted.Id.slice(0, 12)}: on the ctlplane (running when the keeper connected): ctlplane-member, ` +
-          `pid ${restarted.State.Pid}`,
-      );
+        `pid ${restarted.State.Pid}`;
+      await eventually('the keeper logs the join', () => (keeperLog().includes(line1) ? true : undefined));
     } finally {
       await berth(['down', ...args], { state });
       await proxy.close();
@@ -164,9 +163,9 @@ describe('the ctlplane keeper', () => {
         ctlplaneAddress(restarted.State.Pid),
       ).catch((e: Error) => `${e.message}; keeper's log:\n${keeperLog()}`);
       expect(rejoined).toBe('192.168.24.5/24');
-      expect(keeperLog()).toMatch(
-        new RegExp(`${restarted.Id.slice(0, 12)}: on the ctlplane .*pid ${restarted.State.Pid}`),
-      );
+      // The keeper writes its line once the join is done, so the address can be there a moment before the line.
+      const joinedLine = new RegExp(`${restarted.Id.slice(0, 12)}: on the ctlplane .*pid ${restarted.State.Pid}`);
+      await eventually("the keeper's line for the join", () => (joinedLine.test(keeperLog()) ? true : undefined));
     } finally {
       // Whatever happened above, the files after this one need an engine.
       if (!(await engineAnswers())) startEngine();
