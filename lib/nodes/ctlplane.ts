@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BerthError } from '../errors.js';
+import { isAlive } from '../runtime/host/instance-files.js';
 import { livePid } from './pid-file.js';
 
 /**
@@ -156,14 +157,7 @@ async function stopProcess(pid: number): Promise<void> {
   } catch {
     return;
   }
-  for (let i = 0; i < 50; i++) {
-    try {
-      process.kill(pid, 0);
-    } catch {
-      return;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  for (let i = 0; i < 50 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
 }
 
 export function dnsmasqPid(net: Ctlplane): number | undefined {
