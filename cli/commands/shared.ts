@@ -30,7 +30,7 @@ export function common(cmd: Command): Command {
     .option('--param <name=value>', 'set a parameter, over every file (repeatable)', collectList, [])
     .option('--json', 'JSON lines on stdout')
     .addOption(new Option('--plain', 'plain lines (the default until the terminal UI lands)'))
-    .option('-v, --verbose', 'every build and probe line')
+    .option('-v, --verbose', 'every build and probe line, and every Tempest test')
     .addOption(
       new Option('--runtime <name>', 'where services run: containers, or host processes from Debian packages')
         .choices(['docker', 'host'])

@@ -1,4 +1,4 @@
-import { failed, summarize } from '../../lib/tempest/selection.js';
+import { failed, summarize, type TempestTest } from '../../lib/tempest/selection.js';
 import type { TempestRun, TempestStage } from '../../lib/tempest/run.js';
 import { out, outJson } from '../context.js';
 
@@ -20,8 +20,12 @@ export function printTempestProgress(done: number, failed: number, json?: boolea
   else out(`tempest: ${done} tests finished, ${failed} failed\n`);
 }
 
-/** Prints each failure, a row per suite and what the cleanup left; returns how many tests failed. */
-export function printTempest(run: TempestRun, json?: boolean): number {
+/**
+ * Prints each failure, a row per suite and what the cleanup left; with `verbose`, every test that passed or was
+ * skipped too (a skip with Tempest's reason), so a run's passes are on record without --json. Returns how many
+ * tests failed.
+ */
+export function printTempest(run: TempestRun, { json = false, verbose = false } = {}): number {
   const suites = summarize(run.selection, run.tests);
   const failures = run.tests.filter(failed);
   if (json) {
@@ -34,6 +38,7 @@ export function printTempest(run: TempestRun, json?: boolean): number {
       leftovers: run.leftovers,
     });
   } else {
+    if (verbose) for (const test of run.tests.filter((t) => !failed(t))) out(`${passLine(test)}\n`);
     for (const test of failures) out(`FAIL ${test.id}\n${indent(lastLines(test.traceback ?? '', 12))}\n`);
     out(`${'suite'.padEnd(22)} ${'passed'.padStart(6)} ${'failed'.padStart(6)} ${'skipped'.padStart(7)}  test time\n`);
     for (const s of suites)
@@ -56,6 +61,11 @@ export function printTempest(run: TempestRun, json?: boolean): number {
     return 1;
   }
   return failures.length;
+}
+
+function passLine(test: TempestTest): string {
+  if (test.status === 'skip') return `skip ${test.id}: ${test.reason?.trim().split('\n')[0] || 'skipped by Tempest'}`;
+  return `ok   ${test.id} (${test.seconds.toFixed(1)} s)`;
 }
 
 const indent = (text: string) => text.replace(/^/gm, '     ');

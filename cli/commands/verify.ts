@@ -46,7 +46,7 @@ export function registerVerify(program: Command): void {
           onStage: (stage) => printTempestStage(stage, opts.json),
           onProgress: (done, failed) => printTempestProgress(done, failed, opts.json),
         });
-        return printTempest(run, opts.json) ? 1 : 0;
+        return printTempest(run, { json: opts.json, verbose: opts.verbose }) ? 1 : 0;
       }),
     );
 }
