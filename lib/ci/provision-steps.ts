@@ -10,6 +10,7 @@ import {
   processesNaming,
   serverAddress,
   waitForAnswer,
+  consoleTail,
 } from '../nodes/provision.js';
 import { OpenStackApi, readCloud } from '../openstack/api.js';
 import type { ResolvedProfile } from '../profile/model.js';
@@ -94,7 +95,11 @@ export async function provisionSteps(
   await step("the deployed node answers at its neutron port's address with its ironic UUID", async () => {
     // No DHCP server but neutron's is on the ctlplane: an answer there is the address its DHCP agent handed out.
     const address = await serverAddress(api!, server!.id);
-    const answer = await waitForAnswer(net, address);
+    const answer = await waitForAnswer(net, address).catch((e: unknown) => {
+      // Teardown removes the node's directory: what its console said goes into the failure, or it is lost.
+      const said = consoleTail(join(nodesDir(profile.stateDir), node!.name));
+      throw new BerthError(`${(e as Error).message}; node ${node!.name}'s console:\n${said}`);
+    });
     if (!answer.includes(`node=${enrolled!.uuid}`))
       throw new BerthError(`the node at ${address} answered "${answer}", not its UUID ${enrolled!.uuid}`);
     return `${address}: ${answer}`;

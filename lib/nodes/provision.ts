@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { BerthError } from '../errors.js';
 import type { OpenStackApi } from '../openstack/api.js';
 import { inNamespace, namespaceExists, run, type Ctlplane } from './ctlplane.js';
@@ -83,6 +84,24 @@ export async function askNode(net: Ctlplane, address: string): Promise<string | 
   const script = `exec 3<>/dev/tcp/${address}/80 && printf 'GET / HTTP/1.0\\r\\n\\r\\n' >&3 && timeout 5 cat <&3`;
   const r = await run('ip', inNamespace(net, 'timeout', '10', 'bash', '-c', script));
   return r.exitCode === 0 && r.stdout.includes('node=') ? r.stdout.split('\r\n\r\n').pop()!.trim() : undefined;
+}
+
+/**
+ * The last lines berth's ramdisk wrote on the node's serial console, for a failure's message. The firmware and iPXE
+ * print to the screen, not the serial port, so an empty console means the node never got past its network boot.
+ */
+export function consoleTail(nodeDir: string, lines = 8): string {
+  let text: string;
+  try {
+    text = readFileSync(join(nodeDir, 'console.log'), 'utf8').replaceAll('\r', '');
+  } catch {
+    return 'no console log: the VM was never started';
+  }
+  const ours = text.split('\n').filter((l) => l.startsWith('berth-ramdisk:'));
+  if (ours.length) return ours.slice(-lines).join('\n');
+  return text.trim()
+    ? `the kernel started, the ramdisk said nothing yet:\n${text.trim().split('\n').slice(-lines).join('\n')}`
+    : 'the console is empty: the node did not get past its network boot (DHCP, iPXE)';
 }
 
 /** Waits until the node's responder answers at this address; returns the answer. */

@@ -92,7 +92,7 @@ describe('a virtual node behind its BMC (ipmi_sim + chassis-control)', () => {
     expect(on.stdout, on.stderr).toBe('Chassis Power Control: Up/On');
     const pid = Number(readFileSync(join(nodeDir, 'pid'), 'utf8'));
     expect(alive(pid)).toBe(true);
-    expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8')).toContain('-boot\0order=n');
+    expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8')).toContain('-boot\0order=n,reboot-timeout=5000');
     await until('the node to come up', () =>
       readFileSync(join(nodeDir, 'console.log'), 'utf8').includes('berth-ramdisk: up mac=52:54:00:be:27:02')
         ? true

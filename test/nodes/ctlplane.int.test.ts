@@ -63,18 +63,21 @@ describe('the ctlplane: a bridge in a namespace of the project', () => {
         .map((l) => l.split(': ')[1]!.split('@')[0]),
     ).toEqual(['lo', net.bridge]);
     // berth's dnsmasq sends router advertisements only: in a deploy neutron's DHCP agent answers the nodes. A dnsmasq
-    // of the test's own stands in for it, on the bridge inside the namespace.
+    // of the test's own stands in for it, on the bridge inside the namespace. It starts only once the node has asked
+    // and got no answer, as when the node boots before neutron's agent has its host entry: the ramdisk must ask
+    // again until it gets a lease.
     const leases = join(work, 'test-dhcp.leases');
-    inNs(
-      'dnsmasq',
-      '--conf-file=/dev/null',
-      '--port=0',
-      `--interface=${net.bridge}`,
-      '--bind-interfaces',
-      '--dhcp-range=192.168.24.100,192.168.24.199,255.255.255.0,10m',
-      `--dhcp-leasefile=${leases}`,
-      `--pid-file=${join(work, 'test-dhcp.pid')}`,
-    );
+    const startStandIn = () =>
+      inNs(
+        'dnsmasq',
+        '--conf-file=/dev/null',
+        '--port=0',
+        `--interface=${net.bridge}`,
+        '--bind-interfaces',
+        '--dhcp-range=192.168.24.100,192.168.24.199,255.255.255.0,10m',
+        `--dhcp-leasefile=${leases}`,
+        `--pid-file=${join(work, 'test-dhcp.pid')}`,
+      );
 
     const tap = await addTap(net, 'node-1');
     const vm = execa(
@@ -100,11 +103,17 @@ describe('the ctlplane: a bridge in a namespace of the project', () => {
       { reject: false, stdin: 'ignore' },
     );
     let address = '';
+    let unanswered = false;
     for await (const line of createInterface({ input: vm.stdout! })) {
+      if (line.includes('berth-ramdisk: dhcp eth0: no lease yet') && !unanswered) {
+        unanswered = true;
+        startStandIn();
+      }
       const dhcp = /berth-ramdisk: dhcp eth0 (\S+)/.exec(line);
       if (dhcp) address = dhcp[1]!;
       if (line.includes('berth-ramdisk: up')) break;
     }
+    expect(unanswered).toBe(true);
     expect(address).toMatch(/^192\.168\.24\.1\d\d$/);
     expect(inNs('curl', '-s', '--max-time', '10', `http://${address}/`)).toBe(`node=node-1 mac=${MAC}\n`);
     // The lease is the stand-in's, for the node's MAC.
