@@ -4,7 +4,7 @@ import type { TempestRun } from '../../lib/tempest/run.js';
 
 const run: TempestRun = {
   selection: {
-    image: { name: 'berth/tempest:zed', build: { context: '/nowhere' } },
+    image: { name: 'berth/tempest:zed', build: { context: '/nowhere', dockerfile: 'Dockerfile', args: {} } },
     files: [],
     prepare: [],
     suites: [{ name: 'compute-api', regex: '^tempest\\.api\\.compute\\.' }],
