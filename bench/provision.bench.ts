@@ -26,11 +26,11 @@ const ports = [
 const provisioning = join(root, 'profiles', 'undercloud', 'environments', 'provisioning.yaml');
 
 // The job builds the ramdisk and Tempest images when they are missing; which ones it had is printed, not assumed.
-const imagesBefore = async () => {
+const missingImages = async () => {
   const r = await execa('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}'], { reject: false });
   return ['berth/ramdisk:bookworm', 'berth/tempest:zed'].filter((i) => !String(r.stdout).split('\n').includes(i));
 };
-const missing = await imagesBefore();
+const missing = await missingImages();
 
 const t0 = performance.now();
 const run = await execa(

@@ -2,7 +2,7 @@ import type { RamdiskBuilder } from '../images/ramdisk.js';
 import { ctlplaneFor, ipIn, tapName } from '../nodes/ctlplane.js';
 import { IRONIC, type Enrolled } from '../nodes/enroll.js';
 import { addEnrolledNode } from '../nodes/node-add.js';
-import { downNodes, nodesDir, readNodes, type VirtualNode } from '../nodes/nodes.js';
+import { downNodes, nodeDir, nodesDir, readNodes, type VirtualNode } from '../nodes/nodes.js';
 import {
   createServer,
   ctlplaneLeftovers,
@@ -97,7 +97,7 @@ export async function provisionSteps(
     const address = await serverAddress(api!, server!.id);
     const answer = await waitForAnswer(net, address).catch((e: unknown) => {
       // Teardown removes the node's directory: what its console said goes into the failure, or it is lost.
-      const said = consoleTail(join(nodesDir(profile.stateDir), node!.name));
+      const said = consoleTail(nodeDir(profile.stateDir, node!.name));
       throw new BerthError(`${(e as Error).message}; node ${node!.name}'s console:\n${said}`);
     });
     if (!answer.includes(`node=${enrolled!.uuid}`))
@@ -148,7 +148,7 @@ export async function provisionSteps(
       ...readNodes(profile.stateDir)
         .filter((n) => n.name === name)
         .map((n) => `node ${n.name} in berth's list`),
-      ...processesNaming([join(nodesDir(profile.stateDir), name) + '/']),
+      ...processesNaming([nodeDir(profile.stateDir, name) + '/']),
     ];
     const record = await api!.call('baremetal', 'GET', `/v1/nodes/${name}`, { headers: IRONIC, expect: [200, 404] });
     if (record.status !== 404) left.push(`ironic node ${name}`);

@@ -53,6 +53,11 @@ export function nodesDir(projectStateDir: string): string {
   return join(projectStateDir, 'nodes');
 }
 
+/** One node's directory: its disk, BMC config and password, pid files and console log. */
+export function nodeDir(projectStateDir: string, name: string): string {
+  return join(nodesDir(projectStateDir), name);
+}
+
 /** The node with index i: its name, MAC and BMC address follow from it, so a second add never reuses one. */
 export function nodeIdentity(i: number): { name: string; mac: string; bmcAddress: string } {
   return {
@@ -119,7 +124,7 @@ export async function ensureNodes(net: Ctlplane, projectStateDir: string): Promi
   const nodes = readNodes(projectStateDir);
   for (const n of nodes) {
     await addTap(net, n.name);
-    await ensureBmc(net, n, join(nodesDir(projectStateDir), n.name));
+    await ensureBmc(net, n, nodeDir(projectStateDir, n.name));
   }
   return nodes;
 }
@@ -145,7 +150,7 @@ export async function addNode(
   if (index > MAX_NODES)
     throw new BerthError(`project ${project} has ${MAX_NODES} virtual nodes`, 'Remove one with "berth node remove".');
   const id = nodeIdentity(index);
-  const dir = join(nodesDir(projectStateDir), id.name);
+  const dir = nodeDir(projectStateDir, id.name);
   mkdirSync(dir, { recursive: true });
   // IPMI v2 caps a password at 20 bytes.
   const password = randomBytes(8).toString('hex');
@@ -185,7 +190,7 @@ export async function listNodes(project: string, projectStateDir: string): Promi
   const up = namespaceExists(net);
   return Promise.all(
     readNodes(projectStateDir).map(async (node) => {
-      const dir = join(nodesDir(projectStateDir), node.name);
+      const dir = nodeDir(projectStateDir, node.name);
       const bmcRunning = up && livePid(join(dir, 'bmc.pid'), join(dir, 'lan.conf')) !== undefined;
       let power: NodeStatus['power'] = 'unknown';
       if (bmcRunning) {
@@ -208,7 +213,7 @@ export async function removeNode(project: string, projectStateDir: string, name:
     );
   }
   const net = ctlplaneFor(project, projectStateDir);
-  const dir = join(nodesDir(projectStateDir), name);
+  const dir = nodeDir(projectStateDir, name);
   const vm = livePid(join(dir, 'pid'), `berth-node-${name}`);
   const bmc = livePid(join(dir, 'bmc.pid'), join(dir, 'lan.conf'));
   for (const pid of [vm, bmc]) if (pid) process.kill(pid, 'SIGKILL');

@@ -97,7 +97,11 @@ export function consoleTail(nodeDir: string, lines = 8): string {
   } catch {
     return 'no console log: the VM was never started';
   }
-  const ours = text.split('\n').filter((l) => l.startsWith('berth-ramdisk:'));
+  // A kernel message can land on the same line ahead of the ramdisk's, so its lines are found anywhere in a line.
+  const ours = text
+    .split('\n')
+    .filter((l) => l.includes('berth-ramdisk:'))
+    .map((l) => l.slice(l.indexOf('berth-ramdisk:')));
   if (ours.length) return ours.slice(-lines).join('\n');
   return text.trim()
     ? `the kernel started, the ramdisk said nothing yet:\n${text.trim().split('\n').slice(-lines).join('\n')}`

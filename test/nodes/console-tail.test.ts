@@ -18,6 +18,15 @@ describe("a node's console, for a failure's message", () => {
     expect(tail).not.toContain('Linux version');
   });
 
+  it('finds a ramdisk line that a kernel message landed in front of', () => {
+    const d = dir();
+    writeFileSync(
+      join(d, 'console.log'),
+      '[    3.54] eth0: link becomes readyberth-ramdisk: up mac=52:54:00:24:00:01\n',
+    );
+    expect(consoleTail(d)).toBe('berth-ramdisk: up mac=52:54:00:24:00:01');
+  });
+
   it('says the node did not get past its network boot when the console is empty', () => {
     const d = dir();
     writeFileSync(join(d, 'console.log'), '');
